@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# rackswap: top-level Makefile (out-of-tree build, lint, tests, demo).
+#
+#   make              build drivers/rackswap/rackswap.ko against KDIR
+#   make lint         checkpatch.pl --strict + sparse; fails on findings
+#   make check        build, lint, host unit tests, VM selftests (CI tier)
+#   make check-full   everything, including the slow fault/stress tests
+#   make check-debug  the VM selftests on the debug kernel
+#   make demo         boot the rig and show the module running
+#   make setup        install what the rig needs (no-op when present)
+#   make clean
+
+# The running kernel's build tree when it exists, else the newest
+# installed Debian headers (the rig's kernel: the host kernel here has none).
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	  $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+
+TOP := $(CURDIR)
+MOD := $(TOP)/drivers/rackswap
+T := $(TOP)/tools/testing
+
+export KDIR
+
+.PHONY: all modules lint check check-full check-debug demo setup clean help
+
+all: modules
+
+modules:
+	@test -n "$(KDIR)" || { echo "no kernel build tree: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(MOD) CONFIG_RACKSWAP=m W=1 KCFLAGS=-Werror modules
+
+lint:
+	$(T)/lint.sh
+
+check:
+	$(T)/check.sh check
+
+check-full:
+	$(T)/check.sh full
+
+check-debug:
+	$(T)/check.sh debug
+
+demo:
+	$(T)/demo.sh
+
+setup:
+	$(T)/rig/setup.sh
+
+clean:
+	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(MOD) clean; fi
+	rm -rf $(TOP)/build
+
+help:
+	@sed -n '3,13p' Makefile

@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# build-initramfs.sh stock|debug: builds rackswap.ko for that kernel and an
+# initramfs holding busybox, kmod, the RDMA user tools with their libraries,
+# the kernel modules the tests need (with dependencies, via depmod), our
+# module, the rig's guest side and the selftests.
+# Prints the path of the initramfs.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernel_env "${1:-stock}"
+ko=$(build_module "$KVER" "$KHDR")
+out=$BUILD/rig/$KVER
+R=$out/root
+rm -rf "$R"
+mkdir -p "$R"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,usr/bin,usr/sbin,lib64} \
+	"$R/lib/modules/$KVER/extra"
+
+cp /bin/busybox "$R/bin/busybox"
+for a in $(/bin/busybox --list); do
+	[ -e "$R/bin/$a" ] || ln -s busybox "$R/bin/$a"
+done
+# kmod's modprobe/insmod/... (they know module parameters and dependencies)
+rm -f "$R"/bin/{modprobe,insmod,rmmod,lsmod,modinfo,depmod}
+
+copy_with_libs() {
+	local f=$1 l
+	mkdir -p "$R$(dirname "$f")"
+	cp -L "$f" "$R$f"
+	for l in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
+		[ -e "$R$l" ] && continue
+		mkdir -p "$R$(dirname "$l")"
+		cp -L "$l" "$R$l"
+	done
+}
+
+BINS="/usr/bin/kmod /usr/bin/rdma /usr/bin/rping /usr/bin/ibv_devices
+/usr/bin/ibv_devinfo /usr/bin/ib_send_lat /usr/bin/ib_read_lat /usr/bin/ib_write_bw
+/usr/sbin/mkswap /usr/sbin/swapon /usr/sbin/swapoff /usr/bin/fio"
+# verbs user space: the rxe provider, and libgcc_s (needed by rping's threads)
+LIBS="/lib/x86_64-linux-gnu/libgcc_s.so.1
+/usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav34.so"
+for f in $BINS $LIBS; do
+	[ -e "$f" ] || die "missing $f: run 'make setup'"
+	copy_with_libs "$f"
+done
+for a in modprobe insmod rmmod lsmod modinfo depmod; do
+	ln -sf /usr/bin/kmod "$R/sbin/$a"
+done
+mkdir -p "$R/etc/libibverbs.d"
+cp /etc/libibverbs.d/rxe.driver "$R/etc/libibverbs.d/"
+cp /etc/services /etc/protocols "$R/etc/"
+echo "root:x:0:0:root:/root:/bin/sh" >"$R/etc/passwd"
+echo "root:x:0:" >"$R/etc/group"
+echo "127.0.0.1 localhost" >"$R/etc/hosts"
+
+# Kernel modules (built-in ones are skipped: modprobe reports them "builtin").
+MODS="configfs crc32_generic dummy e1000 ib_core ib_uverbs ib_cm iw_cm rdma_cm
+rdma_ucm rdma_rxe"
+for m in $MODS; do
+	deps=$(modprobe -d "$KROOT" -S "$KVER" --show-depends "$m") ||
+		die "kernel $KVER has no module $m"
+	echo "$deps" | awk '$1 == "insmod" { print $2 }' | while read -r k; do
+		rel=${k#"${KROOT%/}"}
+		mkdir -p "$R$(dirname "$rel")"
+		cp -n "$k" "$R$rel"
+	done
+done
+cp "$KROOT"/lib/modules/"$KVER"/modules.{order,builtin,builtin.modinfo} "$R/lib/modules/$KVER/"
+cp "$ko" "$R/lib/modules/$KVER/extra/"
+depmod -b "$R" "$KVER"
+
+# The guest side of the rig and the selftests.
+mkdir -p "$R/rig" "$R/selftests"
+cp "$RIG_DIR/init" "$R/init"
+cp "$RIG_DIR/run-tests" "$RIG_DIR/bad-patterns" "$R/rig/"
+cp -r "$SELFTESTS" "$R/selftests/rackswap"
+chmod +x "$R/init" "$R/rig/run-tests" "$R"/selftests/rackswap/*.sh
+
+(cd "$R" && find . | cpio -o -H newc --quiet | gzip -1 >"$out/initrd.cpio.gz.tmp")
+mv "$out/initrd.cpio.gz.tmp" "$out/initrd.cpio.gz"
+echo "$out/initrd.cpio.gz"

@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side helpers of the rig, sourced by its scripts.
+
+RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$RIG_DIR/../../.." && pwd)
+SELFTESTS=$TOP/tools/testing/selftests/rackswap
+BUILD=${BUILD:-$TOP/build}
+# The prebuilt debug kernel (its .debs); see ../shared/debug-kernel/README.md.
+DEBUG_KERNEL_DIR=${DEBUG_KERNEL_DIR:-$(cd "$TOP/.." && pwd)/shared/debug-kernel}
+
+die() { echo "rig: $*" >&2; exit 1; }
+
+# stock_kver: the newest Debian kernel installed (never hard-coded: the ABI
+# number moves with Debian's updates).
+stock_kver() {
+	ls /lib/modules 2>/dev/null | grep -- '-amd64$' | sort -V | tail -n 1
+}
+
+debug_present() {
+	compgen -G "$DEBUG_KERNEL_DIR/linux-image-*.deb" >/dev/null &&
+		compgen -G "$DEBUG_KERNEL_DIR/linux-headers-*.deb" >/dev/null
+}
+
+# kernel_env stock|debug: sets KVER, KROOT (the root holding
+# lib/modules/$KVER and boot/), KIMAGE and KHDR (the module build tree).
+kernel_env() {
+	case $1 in
+	stock)
+		KVER=$(stock_kver)
+		[ -n "$KVER" ] || die "no Debian kernel installed: run 'make setup'"
+		KROOT=/
+		KIMAGE=/boot/vmlinuz-$KVER
+		KHDR=/usr/src/linux-headers-$KVER
+		;;
+	debug)
+		debug_present || die "no debug kernel in $DEBUG_KERNEL_DIR"
+		KROOT=$BUILD/debug-kernel
+		local stamp=$KROOT/.unpacked
+		if [ ! -e "$stamp" ] || [ -n "$(find "$DEBUG_KERNEL_DIR" -name '*.deb' -newer "$stamp")" ]; then
+			rm -rf "$KROOT"
+			mkdir -p "$KROOT"
+			for deb in "$DEBUG_KERNEL_DIR"/linux-image-*.deb "$DEBUG_KERNEL_DIR"/linux-headers-*.deb; do
+				dpkg -x "$deb" "$KROOT"
+			done
+			touch "$stamp"
+		fi
+		KVER=$(ls "$KROOT/lib/modules" | head -n 1)
+		KIMAGE=$KROOT/boot/vmlinuz-$KVER
+		KHDR=$KROOT/usr/src/linux-headers-$KVER
+		;;
+	*)
+		die "unknown kernel '$1' (stock or debug)"
+		;;
+	esac
+	[ -e "$KIMAGE" ] || die "no kernel image $KIMAGE"
+	[ -d "$KHDR" ] || die "no kernel headers $KHDR"
+}
+
+# build_module KVER KHDR: builds rackswap.ko for one kernel in its own copy of
+# the tree (so stock and debug objects never mix); prints the .ko path.
+build_module() {
+	local out=$BUILD/obj/$1
+	mkdir -p "$out"
+	rm -rf "$out/drivers" "$out/include"
+	mkdir -p "$out/drivers/rackswap"
+	# sources only: never the objects of an in-place build for another kernel
+	cp "$TOP"/drivers/rackswap/{Makefile,Kconfig,*.c,*.h} "$out/drivers/rackswap/"
+	cp -r "$TOP/include" "$out/"
+	if ! make -s -C "$2" M="$out/drivers/rackswap" CONFIG_RACKSWAP=m W=1 KCFLAGS=-Werror \
+		modules >"$out/build.log" 2>&1; then
+		cat "$out/build.log" >&2
+		die "module build failed for $1"
+	fi
+	echo "$out/drivers/rackswap/rackswap.ko"
+}

@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm.sh [options] TEST...: boots one VM, or N VMs joined by point-to-point
+# links, runs the named selftests in each, and reports them.
+#
+#   -k stock|debug   kernel (default stock)
+#   -n N             number of nodes (default 1; 1..9)
+#   -o DIR           where console logs and results go (default build/runs/...)
+#   -i INITRD        an initramfs already built for that kernel
+#   -a ARGS          extra kernel command line
+#   -q               quiet: only the summary lines
+#
+# One VM: "-nic none"; its tests put rxe on a dummy netdev. N VMs: each pair
+# (i < j) is joined by an e1000 link over a unix socket (i is the server),
+# MTU 9000, subnet 10.99.<ij>.0/24; "-smp 1" each. No VM packet can leave
+# the host: there is no other network device, and never "-netdev user".
+#
+# Kernel command line: slab_nomerge keeps slab caches apart and slub_debug=U
+# keeps SLUB from caching free objects per CPU, so /proc/slabinfo counts
+# objects in use exactly (the stock kernel's leak check); oops=panic ends a
+# broken VM at once.
+#
+# Each node's console is build/.../nodeN.console, its results port
+# nodeN.results. QEMU is killed after the tests' timeouts plus the boot time;
+# a VM that died or timed out fails every test it did not report.
+# Exit status: 0 when every test passed or skipped.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernel=stock nodes=1 out="" initrd="" append="" quiet=0
+while getopts "k:n:o:i:a:q" o; do
+	case $o in
+	k) kernel=$OPTARG ;;
+	n) nodes=$OPTARG ;;
+	o) out=$OPTARG ;;
+	i) initrd=$OPTARG ;;
+	a) append=$OPTARG ;;
+	q) quiet=1 ;;
+	*) die "usage: vm.sh [-k stock|debug] [-n N] [-o DIR] [-i INITRD] [-a ARGS] [-q] TEST..." ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || die "no test named"
+case $nodes in [1-9]) ;; *) die "nodes must be 1..9" ;; esac
+tests="$*"
+
+kernel_env "$kernel"
+[ -n "$initrd" ] || initrd=$("$RIG_DIR/build-initramfs.sh" "$kernel") || exit 1
+[ -n "$out" ] || out=$BUILD/runs/$kernel-n$nodes-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$out"
+rm -f "$out"/node*.{console,results} "$out"/link*.sock
+
+# Deadline: every test's own timeout, plus booting (slow on the debug kernel).
+tmo=0
+for t in $tests; do
+	s=$(sed -n 's/^# rig:.*timeout=\([0-9]*\).*/\1/p' "$SELFTESTS/$t.sh" 2>/dev/null)
+	tmo=$((tmo + ${s:-$(sed -n 's/^timeout=//p' "$SELFTESTS/settings")}))
+done
+boot=60
+[ "$kernel" = debug ] && boot=240
+tmo=$((tmo + boot))
+
+if [ "$nodes" = 1 ]; then
+	smp=2 mem=2G
+else
+	smp=1 mem=1G
+fi
+
+pids=()
+for n in $(seq 1 "$nodes"); do
+	net=(-nic none)
+	for m in $(seq 1 "$nodes"); do
+		[ "$m" = "$n" ] && continue
+		if [ "$n" -lt "$m" ]; then l=$n$m side=on; else l=$m$n side=off; fi
+		net+=(-netdev "stream,id=l$l,server=$side,addr.type=unix,addr.path=$out/link$l.sock"
+			-device "e1000,netdev=l$l,mac=52:54:00:99:$l:0$n")
+	done
+	uuid=$(printf '5241434b-5357-4150-8000-%012d' "$n")
+	timeout --kill-after=10 "$tmo" qemu-system-x86_64 -nodefaults -accel tcg -cpu max \
+		-m "$mem" -smp "$smp" -display none -no-reboot -uuid "$uuid" \
+		-kernel "$KIMAGE" -initrd "$initrd" \
+		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic slab_nomerge slub_debug=U kmemleak=on rig.node=$n rig.nodes=$nodes rig.tests=${tests// /,} $append" \
+		-serial "file:$out/node$n.console" -serial "file:$out/node$n.results" \
+		"${net[@]}" >"$out/node$n.qemu" 2>&1 &
+	pids+=($!)
+	# a link's server side must listen before its client starts
+	for m in $(seq $((n + 1)) "$nodes"); do
+		for _ in $(seq 100); do
+			[ -S "$out/link$n$m.sock" ] && break
+			sleep 0.1
+		done
+		[ -S "$out/link$n$m.sock" ] || echo "rig: node$n did not open link$n$m" >&2
+	done
+done
+[ $quiet = 1 ] || echo "rig: $nodes x $kernel ($KVER) VM(s) running '$tests' (deadline ${tmo}s), logs in $out"
+
+qrc=0
+for i in "${!pids[@]}"; do
+	wait "${pids[$i]}"
+	rc=$?
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		echo "rig: node$((i + 1)) killed after ${tmo}s" | tee -a "$out/node$((i + 1)).results" >&2
+		qrc=1
+	fi
+done
+args=()
+[ $quiet = 1 ] && args+=(-q)
+"$RIG_DIR/results.sh" "${args[@]}" "$out" "$nodes" $tests
+rc=$?
+[ $rc = 0 ] && [ $qrc != 0 ] && rc=1
+exit $rc

@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rig: nodes=1 tier=none debug=smoke timeout=600
+#
+# kmemleak (debug kernel) finds nothing of ours: load the module, bring up
+# rxe, unload, then scan. A report fails the test when its backtrace names
+# rackswap, or holds a module address that no longer resolves (rackswap is
+# the only module the tests unload); other reports are logged.
+. ./lib.sh
+KL=/sys/kernel/debug/kmemleak
+[ -e $KL ] || skip_all "no kmemleak in this kernel"
+tap_plan 3
+
+check "rxe0 on dummy0" rxe_loopback_up
+check "load and unload $MOD" sh -c "modprobe $MOD && rmmod $MOD"
+# objects are reported once they are 5 s old and were seen by two scans
+sleep 6
+echo scan >$KL
+sleep 6
+echo scan >$KL
+cat $KL >/tmp/kmemleak
+total=$(grep -c '^unreferenced object' /tmp/kmemleak)
+# a report is the lines from "unreferenced object" to the next one
+ours=$(awk '/^unreferenced object/ { if (rep != "" && mine) n++; rep = $0; mine = 0; next }
+	/rackswap/ || /\[<ffffffffc[0-9a-f]*>\] 0xffffffffc/ { mine = 1 }
+	{ rep = rep "\n" $0 }
+	END { if (rep != "" && mine) n++; print n + 0 }' /tmp/kmemleak)
+log "kmemleak: $total report(s), $ours ours"
+if [ "$ours" = 0 ]; then
+	ok "no kmemleak report in $MOD"
+	[ "$total" = 0 ] || sed 's/^/# other: /' /tmp/kmemleak | head -n 60
+else
+	not_ok "no kmemleak report in $MOD"
+	sed 's/^/# /' /tmp/kmemleak
+fi
+tap_done

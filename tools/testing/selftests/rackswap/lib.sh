@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the rackswap selftests (sourced). TAP output, the node's place
+# in the rig, RDMA set-up and leak snapshots.
+
+KSFT_SKIP=4
+MOD=rackswap
+DBG=/sys/kernel/debug/rackswap
+
+# --- TAP ---------------------------------------------------------------
+_tap_n=0
+_tap_failed=0
+tap_plan() { echo "TAP version 13"; echo "1..$1"; }
+ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }
+not_ok() { _tap_n=$((_tap_n + 1)); _tap_failed=$((_tap_failed + 1)); echo "not ok $_tap_n - $*"; }
+# check DESCRIPTION COMMAND...: one TAP line from a command's status
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+skip_all() { echo "1..0 # SKIP $*"; exit $KSFT_SKIP; }
+tap_done() {
+	[ $_tap_failed = 0 ] || { echo "# $_tap_failed of $_tap_n failed"; exit 1; }
+	exit 0
+}
+log() { echo "# $*"; }
+
+# --- the rig -------------------------------------------------------------
+rig_arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n 1; }
+NODE=$(rig_arg rig.node)
+NODE=${NODE:-1}
+NODES=$(rig_arg rig.nodes)
+NODES=${NODES:-1}
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+# link_addr A B: the address of node A on its link to node B
+link_addr() {
+	if [ "$1" -lt "$2" ]; then echo "10.99.$1$2.$1"; else echo "10.99.$2$1.$1"; fi
+}
+
+# The loopback test mode: donor and swapper in one kernel, rxe on a dummy
+# netdev (rxe does not work on lo).
+LOOP_ADDR=10.99.0.1
+rxe_loopback_up() {
+	modprobe -a dummy rdma_rxe ib_uverbs rdma_ucm || return 1
+	ip link set dummy0 mtu 9000 up || return 1
+	ip addr add $LOOP_ADDR/24 dev dummy0 2>/dev/null
+	[ -e /sys/class/infiniband/rxe0 ] || rdma link add rxe0 type rxe netdev dummy0
+}
+
+# rxe on each of this node's links to other nodes (eth*, 10.99.x.y)
+rxe_links_up() {
+	local d dev
+	modprobe -a rdma_rxe ib_uverbs rdma_ucm || return 1
+	for d in /sys/class/net/eth*; do
+		[ -e "$d" ] || continue
+		dev=${d##*/}
+		[ -e "/sys/class/infiniband/rxe_$dev" ] ||
+			rdma link add "rxe_$dev" type rxe netdev "$dev" || return 1
+	done
+}
+
+# retry SECONDS COMMAND...: run COMMAND until it succeeds or time is up
+retry() {
+	local end=$(($(date +%s) + $1))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s)" -lt $end ] || return 1
+		sleep 1
+	done
+}
+
+# --- leak snapshots (stock kernel; the debug kernel adds kmemleak) --------
+# res_snapshot FILE: RDMA resource counts, active objects per slab cache
+# (slab_nomerge on the command line keeps caches apart) and MemFree.
+# Shrinking every cache first moves the per-CPU slabs back to the lists, so
+# that "active objects" counts objects in use, not slab-sized chunks.
+res_snapshot() {
+	local s
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	sleep 1 # let RCU-deferred frees run
+	for s in /sys/kernel/slab/*/shrink; do
+		echo 1 >"$s" 2>/dev/null
+	done
+	{
+		rdma resource show | sed 's/^/rdma /'
+		awk 'NR > 2 { print "slab", $1, $2 }' /proc/slabinfo
+		awk '$1 == "MemFree:" { print "memfree", $2 }' /proc/meminfo
+	} >"$1"
+}
+
+# res_compare A B C CYCLES: A, B and C were taken before, between and after
+# two runs of CYCLES cycles. Fails when an RDMA resource count changed, or
+# when something grew in both runs: a slab cache by CYCLES objects or more
+# (one per cycle is a leak), or MemFree dropped by more than 64 KiB per
+# cycle. Growth in one run only is noise (page cache, the test's own files).
+res_compare() {
+	local bad=0
+	grep '^rdma' "$1" >/tmp/rdma.a
+	grep '^rdma' "$3" >/tmp/rdma.c
+	if ! diff /tmp/rdma.a /tmp/rdma.c >/tmp/rdma.diff; then
+		log "rdma resource counts changed:"
+		sed 's/^/#   /' /tmp/rdma.diff
+		bad=1
+	fi
+	awk -v n="$4" '
+		{ k = $1 == "slab" ? $1 " " $2 : $1 }
+		FILENAME == ARGV[1] { a[k] = $NF; next }
+		FILENAME == ARGV[2] { b[k] = $NF; next }
+		{
+			if ($1 == "slab" && b[k] - a[k] >= n && $3 - b[k] >= n) {
+				printf "#   slab %s: %d -> %d -> %d objects\n", $2, a[k], b[k], $3
+				bad = 1
+			}
+			if ($1 == "memfree") {
+				printf "# MemFree %d -> %d -> %d kB\n", a[k], b[k], $2
+				if (a[k] - b[k] > 64 * n && b[k] - $2 > 64 * n) {
+					print "#   MemFree dropped in both runs"
+					bad = 1
+				}
+			}
+		}
+		END { exit bad }' "$1" "$2" "$3" || bad=1
+	return $bad
+}

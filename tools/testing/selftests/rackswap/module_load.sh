@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rig: nodes=1 tier=check debug=smoke timeout=600
+#
+# The module's metadata, then load/unload 2 x CYCLES times (default 20):
+# each load creates the debugfs directory with the right version, each
+# unload removes it; no RDMA resource, slab object or free memory goes
+# missing cycle after cycle (a leak check on the stock kernel; the debug kernel adds
+# kmemleak in kmemleak.sh).
+. ./lib.sh
+CYCLES=${CYCLES:-$(rig_arg rackswap.cycles)}
+CYCLES=${CYCLES:-20}
+tap_plan 8
+
+info=$(modinfo $MOD) || { not_ok "modinfo $MOD"; tap_done; }
+ver=$(modinfo -F version $MOD)
+check "modinfo: description" [ -n "$(modinfo -F description $MOD)" ]
+check "modinfo: license GPL" [ "$(modinfo -F license $MOD)" = GPL ]
+check "modinfo: version ($ver)" [ -n "$ver" ]
+# every parameter has a description ("name:description (type)")
+nodesc=$(modinfo -F parm $MOD | grep -v '^[a-z_0-9]*:[^ (]' || true)
+check "modinfo: every parameter has a description" [ -z "$nodesc" ]
+[ -z "$nodesc" ] || log "without description: $nodesc"
+
+# one load/unload: the debugfs directory appears with the version, and goes
+cycle() {
+	modprobe $MOD || { log "modprobe failed"; return 1; }
+	v=$(head -n 1 $DBG/version 2>/dev/null)
+	if [ "$v" != "$MOD $ver" ]; then
+		log "debugfs version reads '$v', want '$MOD $ver'"
+		rmmod $MOD
+		return 1
+	fi
+	rmmod $MOD || { log "rmmod failed"; return 1; }
+	if [ -e $DBG ] || [ -e /sys/module/$MOD ]; then
+		log "$DBG or /sys/module/$MOD still there after rmmod"
+		return 1
+	fi
+}
+
+# rxe up so that RDMA resources are counted; one warm-up cycle before the
+# first snapshot (first-load allocations are not leaks)
+check "rxe up on dummy0" rxe_loopback_up
+check "warm-up load/unload" cycle
+check "kernel logged load and unload" sh -c "dmesg | grep -q '$MOD: version $ver loaded' && dmesg | grep -q '$MOD: unloaded'"
+# two runs of CYCLES cycles, snapshots before, between and after
+res_snapshot /tmp/res.a
+t0=$(uptime_s)
+i=0
+while [ $i -lt $((2 * CYCLES)) ] && cycle; do
+	i=$((i + 1))
+	[ $i = "$CYCLES" ] && res_snapshot /tmp/res.b
+done
+log "$i load/unload cycles in $(echo "$t0 $(uptime_s)" | awk '{ printf "%.1f", $2 - $1 }')s"
+res_snapshot /tmp/res.c
+if [ $i = $((2 * CYCLES)) ] && res_compare /tmp/res.a /tmp/res.b /tmp/res.c "$CYCLES"; then
+	ok "2 x $CYCLES load/unload cycles, nothing leaked"
+else
+	not_ok "2 x $CYCLES load/unload cycles, nothing leaked ($i done)"
+fi
+tap_done
