@@ -6,8 +6,12 @@ RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$RIG_DIR/../../.." && pwd)
 SELFTESTS=$TOP/tools/testing/selftests/rackswap
 BUILD=${BUILD:-$TOP/build}
-# The prebuilt debug kernel (its .debs); see ../shared/debug-kernel/README.md.
-DEBUG_KERNEL_DIR=${DEBUG_KERNEL_DIR:-$(cd "$TOP/.." && pwd)/shared/debug-kernel}
+# The prebuilt debug kernel (its .debs): ../shared/debug-kernel beside the
+# tree, else the workplace's /work/shared/debug-kernel (a clone elsewhere).
+if [ -z "${DEBUG_KERNEL_DIR:-}" ]; then
+	DEBUG_KERNEL_DIR=$(cd "$TOP/.." && pwd)/shared/debug-kernel
+	[ -d "$DEBUG_KERNEL_DIR" ] || DEBUG_KERNEL_DIR=/work/shared/debug-kernel
+fi
 
 die() { echo "rig: $*" >&2; exit 1; }
 

@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh check|full|debug: the test tiers behind "make check",
+# "make check-full" and "make check-debug". Installs what is missing, then
+# runs each step, and ends with "N passed, N failed, N skipped"; exits
+# non-zero on any failure.
+#
+#   check   build (W=1, -Werror), lint, host unit tests, the stock-kernel
+#           selftests of tier "check" (one VM, then two VMs), and the smoke
+#           selftests on the debug kernel when it is present
+#   full    the same host steps and every stock-kernel selftest
+#   debug   every selftest meant for the debug kernel
+set -uo pipefail
+. "$(dirname "$0")/rig/lib.sh"
+T=$TOP/tools/testing
+tier=${1:-check}
+case $tier in check | full | debug) ;; *) die "unknown tier '$tier'" ;; esac
+
+LOGS=$BUILD/check/$tier
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+passed=0 failed=0 skipped=0
+start=$(date +%s)
+
+# step NAME COMMAND...: one counted step, its output in $LOGS/NAME.log
+step() {
+	local name=$1 t0=$SECONDS
+	shift
+	if "$@" >"$LOGS/$name.log" 2>&1; then
+		passed=$((passed + 1))
+		echo "ok - $name ($((SECONDS - t0))s)"
+	else
+		failed=$((failed + 1))
+		echo "not ok - $name ($((SECONDS - t0))s), log: $LOGS/$name.log"
+		tail -n 30 "$LOGS/$name.log" | sed 's/^/    | /'
+	fi
+}
+
+# vm_run KERNEL NODES RUN: the selftests of RUN that need NODES VMs, in one
+# boot; each test counts on its own
+vm_run() {
+	local kernel=$1 nodes=$2 run=$3 tests out counts rc
+	tests=$("$T/select-tests.sh" "$run" "$nodes") || { failed=$((failed + 1)); return; }
+	[ -n "$tests" ] || return 0
+	out=$LOGS/vm-$kernel-n$nodes
+	echo "# $kernel kernel, $nodes VM(s): $tests"
+	"$RIG_DIR/vm.sh" -k "$kernel" -n "$nodes" -o "$out" $tests >"$out.log" 2>&1
+	rc=$?
+	grep -v -e '^RIG-COUNTS' -e '^rig: .* running' "$out.log"
+	counts=$(sed -n 's/^RIG-COUNTS //p' "$out.log")
+	if [ -z "$counts" ]; then
+		failed=$((failed + 1))
+		echo "not ok - rig run ($kernel, $nodes VMs) did not finish (rc=$rc):"
+		tail -n 30 "$out.log" | sed 's/^/    | /'
+		return
+	fi
+	set -- $counts
+	passed=$((passed + $1)) failed=$((failed + $2)) skipped=$((skipped + $3))
+}
+
+if ! "$RIG_DIR/setup.sh"; then
+	echo "not ok - setup (installing the rig's packages) failed"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
+case $tier in
+check | full)
+	step build make -C "$TOP" modules
+	step lint "$T/lint.sh"
+	for u in "$T"/unit/*.sh; do
+		step "unit-$(basename "$u" .sh)" "$u"
+	done
+	for n in 1 2 3 4; do
+		vm_run stock $n "$tier"
+	done
+	if [ "$tier" = check ]; then
+		if debug_present; then
+			vm_run debug 1 smoke
+		else
+			skipped=$((skipped + 1))
+			echo "ok - debug-kernel smoke # SKIP no debug kernel in $DEBUG_KERNEL_DIR"
+		fi
+	fi
+	;;
+debug)
+	if debug_present; then
+		for n in 1 2 3 4; do
+			vm_run debug $n debug
+		done
+	else
+		failed=$((failed + 1))
+		echo "not ok - no debug kernel in $DEBUG_KERNEL_DIR (set DEBUG_KERNEL_DIR)"
+	fi
+	;;
+esac
+
+target="make check"
+[ "$tier" = check ] || target="make check-$tier"
+echo "# $target: $(($(date +%s) - start))s, logs in $LOGS"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ $failed = 0 ]

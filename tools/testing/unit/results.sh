@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The rig's results.sh: how guest reports become passes, failures and skips.
+. "$(dirname "$0")/tap.lib"
+R=$(dirname "$0")/../rig/results.sh
+D=$(mktemp -d)
+trap 'rm -rf "$D"' EXIT
+
+node() { # N results-lines... (console empty unless $CONSOLE is set)
+	local n=$1
+	shift
+	printf '%s\r\n' "$@" >"$D/node$n.results"
+	printf '%s\n' "${CONSOLE:-[ 1.0] booting}" >"$D/node$n.console"
+}
+counts() { # WANT "p f s" NODES TEST...
+	local want=$1 got
+	shift
+	got=$("$R" -q "$D" "$@" | sed -n 's/^RIG-COUNTS //p')
+	[ "$got" = "$want" ] || { echo "counts '$got', want '$want'"; return 1; }
+}
+
+node 1 "RIG-BEGIN" "RIG-TEST a" "RIG-RESULT pass a 1.0" "RIG-TEST b" "RIG-RESULT skip b 0.1" \
+	"RIG-TEST c" "RIG-RESULT fail c 2.0" "RIG-END"
+expect "pass, skip, fail counted" 0 counts "1 1 1" 1 a b c
+expect "exit status non-zero on a failure" 1 "$R" -q "$D" 1 c
+node 1 "RIG-BEGIN" "RIG-TEST a" "RIG-RESULT pass a 1.0"
+expect "a test the VM never reported fails" 0 counts "1 1 0" 1 a b
+node 1 "RIG-BEGIN" "RIG-RESULT pass a 1.0" "RIG-END"
+node 2 "RIG-BEGIN" "RIG-RESULT fail a 1.0" "RIG-END"
+expect "a failure on one node fails the test" 0 counts "0 1 0" 2 a
+node 2 "RIG-BEGIN" "RIG-RESULT skip a 1.0" "RIG-END"
+expect "a skip on one node is a skip, not a pass" 0 counts "0 0 1" 2 a
+node 2 "RIG-BEGIN" "RIG-RESULT pass a 1.0" "RIG-END"
+expect "passed on both nodes" 0 counts "1 0 0" 2 a
+CONSOLE="[ 5.0] Oops: 0002 [#1] PREEMPT SMP NOPTI" node 1 "RIG-BEGIN" "RIG-TEST a"
+expect "an Oops that killed the VM: test and kernel log fail" 0 counts "0 2 0" 1 a
+node 1 "RIG-BEGIN" "RIG-DMESG-BAD boot: [ 1.0] UBSAN: x" "RIG-RESULT pass a 1.0" "RIG-END"
+expect "a bad line at boot fails the run" 0 counts "1 1 0" 1 a
+rm -f "$D/node2.results"
+node 1 "RIG-BEGIN" "RIG-RESULT pass a 1.0" "RIG-END"
+expect "a node that wrote nothing fails the test" 0 counts "0 1 0" 2 a
+done_testing
