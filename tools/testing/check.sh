@@ -9,7 +9,8 @@
 #   check   build (W=1, -Werror), lint, host unit tests, the stock-kernel
 #           selftests of tier "check" (one VM, then two VMs), and the smoke
 #           selftests on the debug kernel when it is present
-#   full    the same host steps and every stock-kernel selftest
+#   full    the same host steps, the in-tree build (intree.sh) and every
+#           stock-kernel selftest
 #   debug   every selftest meant for the debug kernel
 set -uo pipefail
 . "$(dirname "$0")/rig/lib.sh"
@@ -72,6 +73,7 @@ check | full)
 	for u in "$T"/unit/*.sh; do
 		step "unit-$(basename "$u" .sh)" "$u"
 	done
+	[ "$tier" = full ] && step intree-build "$T/intree.sh"
 	for n in 1 2 3 4; do
 		vm_run stock $n "$tier"
 	done

@@ -19,7 +19,7 @@ shift 2
 
 pass=0 fail=0 skip=0
 # bad kernel lines per node, from the console and from the results port
-declare -A bad
+declare -A bad shown
 for n in $(seq 1 "$nodes"); do
 	r=$dir/node$n.results c=$dir/node$n.console
 	[ -f "$r" ] || : >"$r"
@@ -27,9 +27,12 @@ for n in $(seq 1 "$nodes"); do
 	bad[$n]=$( (grep -E -f "$RIG_DIR/bad-patterns" "$c"; grep '^RIG-DMESG-BAD' "$r") | tr -d '\r' | head -n 20)
 done
 
-tail_of() { # node test: the test's output, last 40 lines
+tail_of() { # node test: its failed checks and bad kernel lines, then its last lines
 	tr -d '\r' <"$dir/node$1.results" |
-		awk -v t="$2" '$1 == "RIG-TEST" { on = ($2 == t) } on' | tail -n 40 | sed 's/^/    | /'
+		awk -v t="$2" '$1 == "RIG-TEST" { on = ($2 == t) } on' >"$dir/.out"
+	grep -E '^(not ok|RIG-DMESG-BAD)' "$dir/.out" | head -n 10 | sed 's/^/    ! /'
+	tail -n 25 "$dir/.out" | sed 's/^/    | /'
+	rm -f "$dir/.out"
 }
 
 for t in "$@"; do
@@ -54,6 +57,11 @@ for t in "$@"; do
 		for n in $(seq 1 "$nodes"); do
 			echo "  node$n output of $t:"
 			tail_of "$n" "$t"
+			if [ -z "${shown[$n]:-}" ] && ! grep -q '^RIG-END' "$dir/node$n.results"; then
+				shown[$n]=1
+				echo "  node$n console tail (the VM did not finish):"
+				tail -n 20 "$dir/node$n.console" | tr -d '\r' | sed 's/^/    | /'
+			fi
 		done
 		;;
 	esac
