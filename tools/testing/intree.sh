@@ -21,10 +21,7 @@ if [ ! -e "$W/.unpacked" ] || [ "$SRC" -nt "$W/.unpacked" ]; then
 	touch "$W/.unpacked"
 fi
 
-rm -rf "$K/drivers/rackswap"
-cp -r "$TOP/drivers/rackswap" "$K/drivers/rackswap"
-(cd "$K/drivers/rackswap" && rm -f ./*.o ./*.ko ./*.mod ./*.mod.c ./.*.cmd ./*.order ./*.symvers)
-cp "$TOP/include/uapi/linux/rackswap.h" "$K/include/uapi/linux/"
+copy_sources "$K" # include/uapi/linux/rackswap.h lands beside the kernel's
 grep -q 'drivers/rackswap/Kconfig' "$K/drivers/Kconfig" ||
 	sed -i 's|^endmenu|source "drivers/rackswap/Kconfig"\n\nendmenu|' "$K/drivers/Kconfig"
 grep -q 'rackswap/' "$K/drivers/Makefile" ||

@@ -37,10 +37,7 @@ kver=$(stock_kver)
 kdir=${KDIR:-/usr/src/linux-headers-$kver}
 [ -d "$kdir" ] || die "no kernel headers for sparse: run 'make setup'"
 out=$BUILD/obj/sparse
-rm -rf "$out"
-mkdir -p "$out/drivers/rackswap"
-cp "$TOP"/drivers/rackswap/{Makefile,Kconfig,*.c,*.h} "$out/drivers/rackswap/"
-cp -r "$TOP/include" "$out/"
+copy_sources "$out"
 echo "lint: sparse (make C=2) against $kdir"
 make -s -C "$kdir" M="$out/drivers/rackswap" CONFIG_RACKSWAP=m C=2 CHECK="sparse" \
 	modules >"$out/sparse.log" 2>&1 || { cat "$out/sparse.log"; die "sparse build failed"; }

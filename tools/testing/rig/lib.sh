@@ -61,16 +61,22 @@ kernel_env() {
 	[ -d "$KHDR" ] || die "no kernel headers $KHDR"
 }
 
+# copy_sources DIR: the module's sources into DIR/drivers/rackswap/ and the
+# shared headers into DIR/include/ (merged with what DIR already has): never
+# the objects of an in-place build, which may be for another kernel.
+copy_sources() {
+	rm -rf "$1/drivers/rackswap"
+	mkdir -p "$1/drivers/rackswap"
+	cp "$TOP"/drivers/rackswap/{Makefile,Kconfig,*.c,*.h} "$1/drivers/rackswap/"
+	rm -f "$1"/drivers/rackswap/*.mod.c
+	cp -r "$TOP/include" "$1/"
+}
+
 # build_module KVER KHDR: builds rackswap.ko for one kernel in its own copy of
 # the tree (so stock and debug objects never mix); prints the .ko path.
 build_module() {
 	local out=$BUILD/obj/$1
-	mkdir -p "$out"
-	rm -rf "$out/drivers" "$out/include"
-	mkdir -p "$out/drivers/rackswap"
-	# sources only: never the objects of an in-place build for another kernel
-	cp "$TOP"/drivers/rackswap/{Makefile,Kconfig,*.c,*.h} "$out/drivers/rackswap/"
-	cp -r "$TOP/include" "$out/"
+	copy_sources "$out"
 	if ! make -s -C "$2" M="$out/drivers/rackswap" CONFIG_RACKSWAP=m W=1 KCFLAGS=-Werror \
 		modules >"$out/build.log" 2>&1; then
 		cat "$out/build.log" >&2
