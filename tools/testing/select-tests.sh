@@ -8,19 +8,17 @@
 #   smoke   debug kernel, debug=smoke (part of make check)
 #   debug   debug kernel, debug=smoke or debug=yes
 set -euo pipefail
-ST=$(cd "$(dirname "$0")/selftests/rackswap" && pwd)
+. "$(dirname "$0")/rig/lib.sh"
 run=$1 nodes=$2
-progs=$(make -s -C "$ST" print-tests)
+progs=$(make -s -C "$SELFTESTS" print-tests)
 sel=""
 for p in $progs; do
-	meta=$(sed -n 's/^# rig: //p' "$ST/$p")
-	[ -n "$meta" ] || { echo "select-tests: $p has no '# rig:' line" >&2; exit 1; }
-	field() { echo " $meta " | sed -n "s/.* $1=\([^ ]*\) .*/\1/p"; }
-	[ "$(field nodes)" = "$nodes" ] || continue
-	tier=$(field tier) debug=$(field debug)
-	case $run:$tier:$debug in
+	t=${p%.sh}
+	grep -q '^# rig: ' "$SELFTESTS/$p" || die "$p has no '# rig:' line"
+	[ "$(rig_field "$t" nodes)" = "$nodes" ] || continue
+	case $run:$(rig_field "$t" tier):$(rig_field "$t" debug) in
 	check:check:* | full:check:* | full:full:* | smoke:*:smoke | debug:*:smoke | debug:*:yes)
-		sel="$sel ${p%.sh}" ;;
+		sel="$sel $t" ;;
 	check:* | full:* | smoke:* | debug:*) ;;
 	*) echo "select-tests: unknown run '$run'" >&2; exit 1 ;;
 	esac

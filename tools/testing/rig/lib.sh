@@ -61,6 +61,15 @@ kernel_env() {
 	[ -d "$KHDR" ] || die "no kernel headers $KHDR"
 }
 
+# rig_field TEST FIELD: a field of a selftest's "# rig:" line (nodes, tier,
+# debug, timeout); the timeout defaults to the selftests' settings file.
+rig_field() {
+	local v
+	v=$(sed -n "s/^# rig:.* $2=\([^ ]*\).*/\1/p" "$SELFTESTS/$1.sh" 2>/dev/null)
+	[ -z "$v" ] && [ "$2" = timeout ] && v=$(sed -n 's/^timeout=//p' "$SELFTESTS/settings")
+	echo "$v"
+}
+
 # copy_sources DIR: the module's sources into DIR/drivers/rackswap/ and the
 # shared headers into DIR/include/ (merged with what DIR already has): never
 # the objects of an in-place build, which may be for another kernel.

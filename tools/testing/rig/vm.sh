@@ -58,8 +58,7 @@ rm -f "$out"/node*.{console,results} "$out"/link*.sock
 # Deadline: every test's own timeout, plus booting (slow on the debug kernel).
 tmo=0
 for t in $tests; do
-	s=$(sed -n 's/^# rig:.*timeout=\([0-9]*\).*/\1/p' "$SELFTESTS/$t.sh" 2>/dev/null)
-	tmo=$((tmo + ${s:-$(sed -n 's/^timeout=//p' "$SELFTESTS/settings")}))
+	tmo=$((tmo + $(rig_field "$t" timeout)))
 done
 boot=60
 kargs=""

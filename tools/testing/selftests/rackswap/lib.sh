@@ -71,6 +71,34 @@ retry() {
 	done
 }
 
+# rping ROLE ADDR SECONDS OUT: an rping server (-s) or client (-c) on ADDR
+# moving RPING_COUNT 4 KiB pings that it validates (-V), with its output in
+# OUT; a client retries until the server listens or SECONDS pass.
+RPING_COUNT=50
+rping_run() {
+	local flags="-a $2 -C $RPING_COUNT -S 4096 -V -v"
+	if [ "$1" = server ]; then
+		# shellcheck disable=SC2086
+		timeout "$3" rping -s $flags >"$4" 2>&1
+	else
+		# shellcheck disable=SC2086
+		retry "$3" timeout 30 rping -c $flags >"$4" 2>&1
+	fi
+}
+# rping_verdict ROLE RC OUT: one TAP line: rping ended well and printed
+# every ping's data
+rping_verdict() {
+	local n
+	n=$(grep -c 'ping data' "$3")
+	log "rping $1: rc=$2, $n of $RPING_COUNT pings"
+	if [ "$2" = 0 ] && [ "$n" = $RPING_COUNT ]; then
+		ok "rping $1: $RPING_COUNT validated pings"
+	else
+		not_ok "rping $1: $RPING_COUNT validated pings"
+		tail -n 5 "$3" | sed "s/^/# $1: /"
+	fi
+}
+
 # --- leak snapshots (stock kernel; the debug kernel adds kmemleak) --------
 # res_snapshot FILE: RDMA resource counts, active objects per slab cache
 # (slab_nomerge on the command line keeps caches apart) and MemFree.
