@@ -10,24 +10,39 @@
 #include <linux/module.h>
 
 #include "rackswap.h"
+#include "krdma.h"
 
 static int __init rackswap_init(void)
 {
 	int ret;
 
+	ret = rackswap_identity_init();
+	if (ret)
+		return ret;
 	ret = rackswap_debugfs_init();
 	if (ret)
-		goto err_out;
+		return ret;
+	ret = rackswap_sysfs_init();
+	if (ret)
+		goto err_debugfs;
+	ret = krdma_init();
+	if (ret)
+		goto err_sysfs;
 
 	pr_info("version %s loaded\n", RACKSWAP_VERSION);
 	return 0;
 
-err_out:
+err_sysfs:
+	rackswap_sysfs_exit();
+err_debugfs:
+	rackswap_debugfs_exit();
 	return ret;
 }
 
 static void __exit rackswap_exit(void)
 {
+	krdma_exit();
+	rackswap_sysfs_exit();
 	rackswap_debugfs_exit();
 	pr_info("unloaded\n");
 }

@@ -6,7 +6,9 @@
 #define _RACKSWAP_H
 
 #include <linux/dcache.h>
+#include <linux/kobject.h>
 #include <linux/rackswap.h>
+#include <linux/uuid.h>
 
 #include "compat.h"
 
@@ -17,6 +19,21 @@
  * when debugfs is not available (debugfs calls accept both).
  */
 extern struct dentry *rackswap_debugfs_root;
+
+/* This node's identity: set once at load (identity.c), then const. */
+struct rackswap_identity {
+	char	name[64];
+	uuid_t	uuid;
+	u64	incarnation;	/* load time, ns since the epoch */
+};
+
+extern struct rackswap_identity rs_self;
+int rackswap_identity_init(void);
+
+/* /sys/kernel/rackswap/: set at load (sysfs.c), then const until unload. */
+extern struct kobject *rackswap_kobj;
+int rackswap_sysfs_init(void);
+void rackswap_sysfs_exit(void);
 
 int rackswap_debugfs_init(void);
 void rackswap_debugfs_exit(void);

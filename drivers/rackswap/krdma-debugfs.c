@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * krdma: /sys/kernel/debug/krdma/, the RackMem-compatible control files and
+ * diagnostics (not ABI; sysfs has the same operations):
+ *
+ *   connect, disconnect	as in sysfs ("<ip> <port>")
+ *   peers			a table of the peers
+ *   rpc_test			echo RPCs from many threads, payloads verified
+ *   test_proto_major		advertise another protocol major (tests)
+ */
+#include <linux/debugfs.h>
+#include <linux/kthread.h>
+#include <linux/random.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/uaccess.h>
+
+#include "rackswap.h"
+#include "krdma-priv.h"
+
+static struct dentry *krdma_dir;
+
+static ssize_t krdma_ctl_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos,
+			       int (*fn)(const char *, size_t))
+{
+	char buf[128];
+	int ret;
+
+	if (count >= sizeof(buf)) {
+		pr_warn("%pD: %zu bytes is too long\n", file, count);
+		return -EINVAL;
+	}
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	ret = fn(buf, count);
+	return ret ? ret : count;
+}
+
+static ssize_t connect_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	return krdma_ctl_write(file, ubuf, count, ppos, krdma_connect_str);
+}
+
+static ssize_t disconnect_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	return krdma_ctl_write(file, ubuf, count, ppos, krdma_disconnect_str);
+}
+
+static const struct file_operations connect_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= connect_write,
+	.llseek	= noop_llseek,
+};
+
+static const struct file_operations disconnect_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= disconnect_write,
+	.llseek	= noop_llseek,
+};
+
+static int peers_show(struct seq_file *m, void *v)
+{
+	char addr[64];
+	struct krdma_peer *p;
+
+	seq_puts(m, "id dir state      name             address                 credits rtt_us rpcs_out rpcs_in errors\n");
+	mutex_lock(&krdma.lock);
+	list_for_each_entry(p, &krdma.peers, list) {
+		/* no field width on %pIS: vsprintf pads the port in a small buffer */
+		snprintf(addr, sizeof(addr), "%pISpc", &p->addr);
+		seq_printf(m, "%-2d %-3s %-10s %-16s %-23s %7d %6u %8lld %7lld %6lld\n",
+			   p->id, p->active ? "out" : "in",
+			   krdma_state_name(READ_ONCE(p->state)),
+			   p->name[0] ? p->name : "-", addr,
+			   READ_ONCE(p->credits), READ_ONCE(p->rtt_us),
+			   (long long)atomic64_read(&p->rpcs_out),
+			   (long long)atomic64_read(&p->rpcs_in),
+			   (long long)atomic64_read(&p->rpc_errors));
+	}
+	mutex_unlock(&krdma.lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(peers);
+
+/* --- rpc_test: "<peer id> <threads> <calls per thread> <payload bytes>" --- */
+
+#define RPC_TEST_MAX_THREADS	64
+#define RPC_TEST_MAX_CALLS	(1024 * 1024)	/* in all */
+
+struct rpc_test {
+	struct krdma_peer	*peer;
+	u32			size;
+	u32			calls;	/* per thread */
+	u32			*lat_ns; /* threads * calls */
+	u32			*made;	/* calls each thread made */
+	atomic64_t		ok;
+	atomic64_t		errors;
+	atomic64_t		mismatches;
+	atomic_t		running;
+	struct completion	done;
+	int			first_error;
+};
+
+struct rpc_test_thread {
+	struct rpc_test		*t;
+	int			index;
+};
+
+static DEFINE_MUTEX(rpc_test_lock);	/* one test at a time; last_result */
+static char rpc_test_result[256] = "no test run yet\n";
+
+static int rpc_test_fn(void *arg)
+{
+	struct rpc_test_thread *th = arg;
+	struct rpc_test *t = th->t;
+	u8 *req, *resp;
+	u32 i = 0, len;
+	int ret;
+
+	req = kmalloc(t->size + 1, GFP_KERNEL);
+	resp = kmalloc(t->size + 1, GFP_KERNEL);
+	if (!req || !resp) {
+		atomic64_add(t->calls, &t->errors);
+		goto out;
+	}
+	for (i = 0; i < t->calls; i++) {
+		u64 t0 = ktime_get_ns();
+
+		get_random_bytes(req, t->size);
+		memset(resp, 0, t->size);
+		ret = krdma_call(t->peer, KRDMA_OP_ECHO, req, t->size, resp,
+				 t->size, &len, 0);
+		t->lat_ns[th->index * t->calls + i] =
+			min_t(u64, ktime_get_ns() - t0, U32_MAX);
+		if (ret) {
+			atomic64_inc(&t->errors);
+			cmpxchg(&t->first_error, 0, ret);
+			if (ret == -ENOTCONN)	/* the rest would fail at once */
+				break;
+		} else if (len != t->size || memcmp(req, resp, t->size)) {
+			atomic64_inc(&t->mismatches);
+			pr_warn_ratelimited("rpc_test: call %u of thread %d: %u bytes back, %u sent%s\n",
+					    i, th->index, len, t->size,
+					    len == t->size ? ", contents differ" : "");
+		} else {
+			atomic64_inc(&t->ok);
+		}
+	}
+out:
+	t->made[th->index] = i;
+	kfree(req);
+	kfree(resp);
+	kfree(th);
+	if (atomic_dec_and_test(&t->running))
+		complete(&t->done);
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int rpc_test_run(int id, u32 threads, u32 calls, u32 size)
+{
+	struct rpc_test *t;
+	u64 t0, elapsed, n;
+	u32 i, started = 0;
+	int ret;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	t->peer = krdma_peer_get(id);
+	if (!t->peer) {
+		pr_warn("rpc_test: no peer %d\n", id);
+		ret = -ENOENT;
+		goto out_free;
+	}
+	t->size = size;
+	t->calls = calls;
+	t->lat_ns = kvcalloc(threads * calls, sizeof(u32), GFP_KERNEL);
+	t->made = kcalloc(threads, sizeof(u32), GFP_KERNEL);
+	if (!t->lat_ns || !t->made) {
+		ret = -ENOMEM;
+		goto out_put;
+	}
+	init_completion(&t->done);
+	atomic_set(&t->running, 1);
+	t0 = ktime_get_ns();
+	for (i = 0; i < threads; i++) {
+		struct rpc_test_thread *th = kzalloc(sizeof(*th), GFP_KERNEL);
+		struct task_struct *task;
+
+		if (!th)
+			break;
+		th->t = t;
+		th->index = i;
+		atomic_inc(&t->running);
+		task = kthread_run(rpc_test_fn, th, "krdma_rpc_test/%u", i);
+		if (IS_ERR(task)) {
+			atomic_dec(&t->running);
+			kfree(th);
+			break;
+		}
+		started++;
+	}
+	/* every call is bounded by its deadline: so is this wait */
+	if (!atomic_dec_and_test(&t->running))
+		wait_for_completion(&t->done);
+	elapsed = ktime_get_ns() - t0;
+
+	/* the latencies of the calls made, packed, sorted */
+	for (n = 0, i = 0; i < started; i++) {
+		memmove(t->lat_ns + n, t->lat_ns + (u64)i * calls,
+			t->made[i] * sizeof(u32));
+		n += t->made[i];
+	}
+	sort(t->lat_ns, n, sizeof(u32), cmp_u32, NULL);
+	snprintf(rpc_test_result, sizeof(rpc_test_result),
+		 "peer=%d threads=%u calls=%llu size=%u ok=%lld errors=%lld mismatches=%lld p50_us=%u p99_us=%u max_us=%u calls_per_s=%llu first_error=%d\n",
+		 id, started, n, size,
+		 (long long)atomic64_read(&t->ok),
+		 (long long)atomic64_read(&t->errors),
+		 (long long)atomic64_read(&t->mismatches),
+		 n ? t->lat_ns[n / 2] / 1000 : 0,
+		 n ? t->lat_ns[n * 99 / 100] / 1000 : 0,
+		 n ? t->lat_ns[n - 1] / 1000 : 0,
+		 elapsed ? div64_u64(n * NSEC_PER_SEC, elapsed) : 0,
+		 t->first_error);
+	ret = started < threads ? -ENOMEM :
+	      (atomic64_read(&t->ok) == n ? 0 : -EIO);
+out_put:
+	kvfree(t->lat_ns);
+	kfree(t->made);
+	krdma_peer_put(t->peer);
+out_free:
+	kfree(t);
+	return ret;
+}
+
+static ssize_t rpc_test_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	u32 threads, calls, size;
+	char buf[64];
+	int id, ret;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%d %u %u %u", &id, &threads, &calls, &size) != 4 ||
+	    threads < 1 || threads > RPC_TEST_MAX_THREADS || calls < 1 ||
+	    calls > RPC_TEST_MAX_CALLS / threads || size > KRDMA_MAX_PAYLOAD) {
+		pr_warn("rpc_test: expected \"<peer id> <threads 1-%d> <calls per thread> <bytes 0-%zu>\"\n",
+			RPC_TEST_MAX_THREADS, KRDMA_MAX_PAYLOAD);
+		return -EINVAL;
+	}
+	mutex_lock(&rpc_test_lock);
+	ret = rpc_test_run(id, threads, calls, size);
+	mutex_unlock(&rpc_test_lock);
+	return ret ? ret : count;
+}
+
+static ssize_t rpc_test_read(struct file *file, char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	ssize_t ret;
+
+	mutex_lock(&rpc_test_lock);
+	ret = simple_read_from_buffer(ubuf, count, ppos, rpc_test_result,
+				      strlen(rpc_test_result));
+	mutex_unlock(&rpc_test_lock);
+	return ret;
+}
+
+static const struct file_operations rpc_test_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.read	= rpc_test_read,
+	.write	= rpc_test_write,
+	.llseek	= default_llseek,
+};
+
+void krdma_debugfs_init(void)
+{
+	krdma_dir = debugfs_create_dir("krdma", NULL);
+	debugfs_create_file("connect", 0200, krdma_dir, NULL, &connect_fops);
+	debugfs_create_file("disconnect", 0200, krdma_dir, NULL,
+			    &disconnect_fops);
+	debugfs_create_file("peers", 0444, krdma_dir, NULL, &peers_fops);
+	debugfs_create_file("rpc_test", 0600, krdma_dir, NULL, &rpc_test_fops);
+	debugfs_create_u16("test_proto_major", 0600, krdma_dir,
+			   &krdma_test_major);
+}
+
+void krdma_debugfs_exit(void)
+{
+	debugfs_remove(krdma_dir);
+	krdma_dir = NULL;
+}

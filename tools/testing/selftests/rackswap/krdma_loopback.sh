@@ -1,0 +1,150 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rig: nodes=1 tier=check debug=smoke timeout=600
+#
+# krdma in the loopback test mode (one kernel, rxe on dummy0): identity in
+# sysfs, connect + handshake (both ends live, names and UUIDs seen), echo
+# RPCs from 8 threads with every payload verified, counters matching the
+# calls, heartbeats, every bad input of the connect/disconnect files (errno,
+# a log line, nothing half-applied), a protocol version mismatch, disconnect
+# with RPCs in flight, and a clean unload.
+. ./lib.sh
+K=/sys/kernel/rackswap
+C=$K/krdma
+DK=/sys/kernel/debug/krdma
+PORT=7472
+THREADS=8
+CALLS=${CALLS:-1000}
+tap_plan 27
+
+# write_err FILE STRING: writes STRING, prints the error text ("" if none)
+write_err() {
+	# one write(2) by dd, which reports its errno
+	printf '%s' "$2" | dd of="$1" bs=4096 2>/tmp/err && { echo ""; return; }
+	grep 'error writing' /tmp/err | sed 's/.*: //'
+}
+peer_ids() { ls $C/peers 2>/dev/null | sort -n; }
+peer_by_dir() { for p in $(peer_ids); do [ "$(cat $C/peers/$p/direction)" = "$1" ] && echo "$p"; done; }
+# test_ok ERR TEXT PATTERN: no write error and TEXT matches PATTERN
+test_ok() { [ -z "$1" ] && echo "$2" | grep -q "$3"; }
+# in_range A LOW HIGH B: LOW <= A < HIGH and LOW <= B < HIGH
+in_range() { [ "$1" -ge "$2" ] && [ "$1" -lt "$3" ] && [ "$4" -ge "$2" ] && [ "$4" -lt "$3" ]; }
+ms_since() { echo "$1 $(uptime_s)" | awk '{ printf "%d", ($2 - $1) * 1000 }'; }
+
+check "rxe0 on dummy0" rxe_loopback_up
+check "load with loopback=1" modprobe $MOD loopback=1 connect_timeout_ms=3000 heartbeat_ms=500
+check "nodename is the hostname" [ "$(cat $K/nodename)" = "$(hostname)" ]
+check "uuid is the DMI product UUID" [ "$(cat $K/uuid)" = "$(cat /sys/class/dmi/id/product_uuid)" ]
+inc=$(cat $K/incarnation)
+check "incarnation set ($inc)" [ "$inc" -gt 0 ]
+
+# connect through sysfs: an outgoing and an incoming peer, both live
+t0=$(uptime_s)
+err=$(write_err $C/connect "$LOOP_ADDR $PORT")
+check "connect $LOOP_ADDR $PORT (${err:-ok}, $(ms_since "$t0") ms)" [ -z "$err" ]
+out=$(peer_by_dir out)
+in=$(peer_by_dir in)
+sleep 1
+both_live() {
+	[ -n "$out" ] && [ -n "$in" ] && [ "$(cat $C/peers/$out/state)" = live ] &&
+		[ "$(cat $C/peers/$in/state)" = live ]
+}
+check "outgoing peer $out and incoming peer $in are live" both_live
+handshake_seen() {
+	[ "$(cat $C/peers/$out/name)" = "$(hostname)" ] && [ "$(cat $C/peers/$in/name)" = "$(hostname)" ] &&
+		[ "$(cat $C/peers/$out/uuid)" = "$(cat $K/uuid)" ] && [ "$(cat $C/peers/$in/incarnation)" = "$inc" ]
+}
+check "handshake: both see name $(hostname) and our uuid" handshake_seen
+check "address of the outgoing peer" [ "$(cat $C/peers/$out/address)" = "$LOOP_ADDR $PORT" ]
+cat $DK/peers | sed 's/^/# /'
+
+# echo RPCs: 8 threads, random payloads verified by the module
+b_out=$(cat $C/peers/$out/rpcs_out)
+b_in=$(cat $C/peers/$in/rpcs_in)
+for size in 512 0 2032; do
+	err=$(write_err $DK/rpc_test "$out $THREADS $CALLS $size")
+	res=$(cat $DK/rpc_test)
+	log "$res"
+	rdma statistic show link rxe0/1 | tr -s ' ' | sed 's/^/# /'
+	check "rpc_test $THREADS x $CALLS calls of $size bytes: all verified" \
+		test_ok "$err" "$res" "ok=$((THREADS * CALLS)) errors=0 mismatches=0"
+done
+n=$((3 * THREADS * CALLS))
+a_out=$(cat $C/peers/$out/rpcs_out)
+a_in=$(cat $C/peers/$in/rpcs_in)
+log "rpcs_out +$((a_out - b_out)), rpcs_in +$((a_in - b_in)) for $n calls (heartbeats add 2 a second)"
+check "counters: rpcs_out and rpcs_in grew by the calls made" \
+	in_range $((a_out - b_out)) $n $((n + 1000)) $((a_in - b_in))
+check "rpc_test with a payload over the maximum is refused" [ -n "$(write_err $DK/rpc_test "$out 1 1 2033")" ]
+sleep 2
+check "heartbeats measure an rtt ($(cat $C/peers/$out/rtt_us) us)" [ "$(cat $C/peers/$out/rtt_us)" -gt 0 ]
+
+# bad input: errno, a log line each, and no new peer
+bad() { # expected-error-text description string [file]
+	local f=${4:-$C/connect} before after e
+	before=$(peer_ids | wc -l)
+	dmesg -c >/dev/null
+	e=$(write_err "$f" "$3")
+	after=$(peer_ids | wc -l)
+	if echo "$e" | grep -qi "$1" && [ "$before" = "$after" ] && dmesg | grep -q "$MOD"; then
+		return 0
+	fi
+	log "$2: got '$e' (want '$1'), peers $before -> $after, log: $(dmesg | tail -n 1)"
+	return 1
+}
+long=$(printf '%0200d' 0)
+fails=0
+nl='
+'
+for t in "$nl|empty line" "garbage|garbage" "$LOOP_ADDR|no port" "$LOOP_ADDR 0|port 0" \
+	"$LOOP_ADDR 65536|port 65536" "$LOOP_ADDR -1|port -1" "$LOOP_ADDR 7x|port 7x" \
+	"300.1.2.3 $PORT|bad IPv4" "::g $PORT|bad IPv6" "0.0.0.0 $PORT|any address" \
+	"224.0.0.1 $PORT|multicast" "$long|overlong" "1.2.3.4 5 6|extra field"; do
+	s=${t%|*}
+	bad "invalid argument" "${t#*|}" "$s" || fails=$((fails + 1))
+done
+check "13 malformed connect strings: EINVAL + log line, no peer" [ $fails = 0 ]
+check "the same string through debugfs connect: EINVAL" bad "invalid argument" debugfs "garbage" $DK/connect
+check "connect twice to the same peer: EEXIST" bad "exists" twice "$LOOP_ADDR $PORT"
+check "disconnect an unknown address: ENOENT" bad "no such file" unknown "10.99.0.9 $PORT" $C/disconnect
+check "disconnect an unknown name: ENOENT" bad "no such file" unknown nosuchnode $C/disconnect
+t0=$(uptime_s)
+e=$(write_err $C/connect "10.99.0.77 $PORT")
+ms=$(ms_since "$t0")
+log "connect to an address with no host: '$e' after $ms ms (deadline 3000 ms)"
+no_host_ok() { echo "$e" | grep -qi "timed out" && [ "$ms" -lt 4500 ] && [ "$(peer_ids | wc -l)" = 2 ]; }
+check "no host behind the address: '$e' within the connect deadline" no_host_ok
+
+# disconnect with RPCs in flight: the calls fail fast, nothing hangs
+(write_err $DK/rpc_test "$out $THREADS 100000 512" >/tmp/inflight.err; cat $DK/rpc_test >/tmp/inflight.res) &
+bg=$!
+sleep 2
+t0=$(uptime_s)
+e=$(write_err $C/disconnect "$(hostname)")
+wait $bg
+ms=$(ms_since "$t0")
+log "disconnect under load: '$e'; rpc_test: $(cat /tmp/inflight.err) $(cat /tmp/inflight.res) ($ms ms)"
+check "disconnect by name with RPCs in flight" test_ok "$e" "$(peer_ids)" "^$"
+check "in-flight calls failed with ENOTCONN (-107)" grep -q 'first_error=-107' /tmp/inflight.res
+
+# protocol version mismatch: advertise major 9, the listener refuses
+echo 9 >$DK/test_proto_major
+dmesg -c >/dev/null
+e=$(write_err $DK/connect "$LOOP_ADDR $PORT")
+echo 0 >$DK/test_proto_major
+log "version 9 to a listener that speaks 1: '$e'; $(dmesg | grep -m1 'speaks protocol')"
+version_refused() {
+	echo "$e" | grep -qi "protocol not supported" &&
+		dmesg | grep -q 'protocol version 9.0 refused: this node speaks 1.0' &&
+		dmesg | grep -q 'it speaks protocol 1.0, this node 9.0' && [ -z "$(peer_ids)" ]
+}
+check "version mismatch refused, both versions logged" version_refused
+
+
+# unload; self-connect is refused without loopback; clean unload again
+check "rmmod with no peer" rmmod $MOD
+check "reload without loopback" modprobe $MOD
+check "incarnation changes at every load" [ "$(cat $K/incarnation)" != "$inc" ]
+check "connect to own address without loopback: EINVAL" bad "invalid argument" self "$LOOP_ADDR $PORT"
+check "rmmod" rmmod $MOD
+tap_done
