@@ -8,6 +8,7 @@
 #   make check-full   everything, including the slow fault/stress tests
 #   make check-debug  the VM selftests on the debug kernel
 #   make demo         boot the rig and show the module running
+#   make bench        measure (one boot; never part of a test tier)
 #   make setup        install what the rig needs (no-op when present)
 #   make clean
 
@@ -22,7 +23,7 @@ T := $(TOP)/tools/testing
 
 export KDIR
 
-.PHONY: all modules lint check check-full check-debug demo setup clean help
+.PHONY: all modules lint check check-full check-debug demo bench setup clean help
 
 all: modules
 
@@ -45,6 +46,9 @@ check-debug:
 demo:
 	$(T)/demo.sh
 
+bench:
+	$(T)/bench.sh
+
 setup:
 	$(T)/rig/setup.sh
 
@@ -53,4 +57,4 @@ clean:
 	rm -rf $(TOP)/build
 
 help:
-	@sed -n '3,13p' Makefile
+	@sed -n '3,14p' Makefile

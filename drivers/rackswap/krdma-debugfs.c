@@ -98,7 +98,7 @@ struct rpc_test {
 	struct krdma_peer	*peer;
 	u32			size;
 	u32			calls;	/* per thread */
-	u32			*lat_ns; /* threads * calls */
+	u32			*lat_us; /* threads * calls */
 	u32			*made;	/* calls each thread made */
 	atomic64_t		ok;
 	atomic64_t		errors;
@@ -137,8 +137,8 @@ static int rpc_test_fn(void *arg)
 		memset(resp, 0, t->size);
 		ret = krdma_call(t->peer, KRDMA_OP_ECHO, req, t->size, resp,
 				 t->size, &len, 0);
-		t->lat_ns[th->index * t->calls + i] =
-			min_t(u64, ktime_get_ns() - t0, U32_MAX);
+		t->lat_us[th->index * t->calls + i] =
+			div_u64(ktime_get_ns() - t0, NSEC_PER_USEC);
 		if (ret) {
 			atomic64_inc(&t->errors);
 			cmpxchg(&t->first_error, 0, ret);
@@ -188,9 +188,9 @@ static int rpc_test_run(int id, u32 threads, u32 calls, u32 size)
 	}
 	t->size = size;
 	t->calls = calls;
-	t->lat_ns = kvcalloc(threads * calls, sizeof(u32), GFP_KERNEL);
+	t->lat_us = kvcalloc(threads * calls, sizeof(u32), GFP_KERNEL);
 	t->made = kcalloc(threads, sizeof(u32), GFP_KERNEL);
-	if (!t->lat_ns || !t->made) {
+	if (!t->lat_us || !t->made) {
 		ret = -ENOMEM;
 		goto out_put;
 	}
@@ -221,26 +221,26 @@ static int rpc_test_run(int id, u32 threads, u32 calls, u32 size)
 
 	/* the latencies of the calls made, packed, sorted */
 	for (n = 0, i = 0; i < started; i++) {
-		memmove(t->lat_ns + n, t->lat_ns + (u64)i * calls,
+		memmove(t->lat_us + n, t->lat_us + (u64)i * calls,
 			t->made[i] * sizeof(u32));
 		n += t->made[i];
 	}
-	sort(t->lat_ns, n, sizeof(u32), cmp_u32, NULL);
+	sort(t->lat_us, n, sizeof(u32), cmp_u32, NULL);
 	snprintf(rpc_test_result, sizeof(rpc_test_result),
 		 "peer=%d threads=%u calls=%llu size=%u ok=%lld errors=%lld mismatches=%lld p50_us=%u p99_us=%u max_us=%u calls_per_s=%llu first_error=%d\n",
 		 id, started, n, size,
 		 (long long)atomic64_read(&t->ok),
 		 (long long)atomic64_read(&t->errors),
 		 (long long)atomic64_read(&t->mismatches),
-		 n ? t->lat_ns[n / 2] / 1000 : 0,
-		 n ? t->lat_ns[n * 99 / 100] / 1000 : 0,
-		 n ? t->lat_ns[n - 1] / 1000 : 0,
+		 n ? t->lat_us[n / 2] : 0,
+		 n ? t->lat_us[n * 99 / 100] : 0,
+		 n ? t->lat_us[n - 1] : 0,
 		 elapsed ? div64_u64(n * NSEC_PER_SEC, elapsed) : 0,
 		 t->first_error);
 	ret = started < threads ? -ENOMEM :
 	      (atomic64_read(&t->ok) == n ? 0 : -EIO);
 out_put:
-	kvfree(t->lat_ns);
+	kvfree(t->lat_us);
 	kfree(t->made);
 	krdma_peer_put(t->peer);
 out_free:

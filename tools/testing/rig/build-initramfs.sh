@@ -74,7 +74,8 @@ depmod -b "$R" "$KVER"
 # The guest side of the rig and the selftests.
 mkdir -p "$R/rig" "$R/selftests"
 cp "$RIG_DIR/init" "$R/init"
-cp "$RIG_DIR/run-tests" "$RIG_DIR/bad-patterns" "$RIG_DIR/demo.sh" "$R/rig/"
+cp "$RIG_DIR/run-tests" "$RIG_DIR/bad-patterns" "$RIG_DIR/demo.sh" \
+	"$RIG_DIR/bench-krdma.sh" "$R/rig/"
 cp -r "$SELFTESTS" "$R/selftests/rackswap"
 chmod +x "$R/init" "$R/rig/run-tests" "$R"/selftests/rackswap/*.sh
 

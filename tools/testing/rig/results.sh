@@ -6,7 +6,8 @@
 # test, then "RIG-COUNTS <passed> <failed> <skipped>".
 #
 # A test passes when it passed on every node; it fails when it failed on any
-# node, was not reported by one (the VM died or timed out), or when a node's
+# node, was not reported by one (the VM died or timed out; a node a test
+# killed on purpose, RIG-KILLED, is not counted), or when a node's
 # console shows a bad kernel line (bad-patterns) while no test reported it.
 # It is skipped when it skipped on a node and failed on none.
 # Exit status: 0 when nothing failed.
@@ -45,7 +46,11 @@ for t in "$@"; do
 		pass) ;;
 		skip) [ $verdict = pass ] && verdict=skip ;;
 		fail) verdict=fail why="$why node$n failed (${secs}s);" ;;
-		*) verdict=fail why="$why node$n did not report it (VM died or timed out);" ;;
+		*)
+			# a node a test crashed on purpose reports nothing more
+			grep -q '^RIG-KILLED' "$dir/node$n.results" ||
+				verdict=fail why="$why node$n did not report it (VM died or timed out);"
+			;;
 		esac
 	done
 	case $verdict in
@@ -73,7 +78,8 @@ done
 for n in $(seq 1 "$nodes"); do
 	r=$dir/node$n.results
 	[ -n "${bad[$n]}" ] || continue
-	if grep -q '^RIG-DMESG-BAD boot:' "$r" || ! grep -q '^RIG-END' "$r" ||
+	if grep -q '^RIG-DMESG-BAD boot:' "$r" ||
+		{ ! grep -q '^RIG-END' "$r" && ! grep -q '^RIG-KILLED' "$r"; } ||
 		! grep -q '^RIG-DMESG-BAD' "$r"; then
 		fail=$((fail + 1))
 		echo "not ok - node$n kernel log: bad lines outside any test"

@@ -27,7 +27,8 @@
 #
 # Each node's console is build/.../nodeN.console, its results port
 # nodeN.results. QEMU is killed after the tests' timeouts plus the boot time;
-# a VM that died or timed out fails every test it did not report.
+# a VM that died or timed out fails every test it did not report, unless a
+# test killed it on purpose (RIG-KILL, below).
 # Exit status: 0 when every test passed or skipped.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -53,7 +54,7 @@ kernel_env "$kernel"
 [ -n "$initrd" ] || initrd=$("$RIG_DIR/build-initramfs.sh" "$kernel") || exit 1
 [ -n "$out" ] || out=$BUILD/runs/$kernel-n$nodes-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
-rm -f "$out"/node*.{console,results} "$out"/link*.sock
+rm -f "$out"/node*.{console,results,pid} "$out"/link*.sock "$out/killed"
 
 # Deadline: every test's own timeout, plus booting (slow on the debug kernel).
 tmo=0
@@ -92,6 +93,7 @@ for n in $(seq 1 "$nodes"); do
 		-kernel "$KIMAGE" -initrd "$initrd" \
 		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic slab_nomerge slub_debug=U kmemleak=on rig.node=$n rig.nodes=$nodes rig.tests=${tests// /,} $kargs $append" \
 		-serial "file:$out/node$n.console" -serial "file:$out/node$n.results" \
+		-pidfile "$out/node$n.pid" \
 		"${net[@]}" >"$out/node$n.qemu" 2>&1 &
 	pids+=($!)
 	# a link's server side must listen before its client starts
@@ -105,15 +107,38 @@ for n in $(seq 1 "$nodes"); do
 done
 [ $quiet = 1 ] || echo "rig: $nodes x $kernel ($KVER) VM(s) running '$tests' (deadline ${tmo}s), logs in $out"
 
+# A test may crash a node on purpose (a dead peer): it prints "RIG-KILL <n>"
+# on its results port and the QEMU of node n is killed with SIGKILL, as a
+# real crash; node n's results then say RIG-KILLED.
+watch_kills() {
+	local n m
+	while sleep 0.5; do
+		for n in $(seq 1 "$nodes"); do
+			for m in $(tr -d '\r' <"$out/node$n.results" 2>/dev/null |
+				sed -n 's/^RIG-KILL \([1-9]\)$/\1/p'); do
+				grep -qx "$m" "$out/killed" 2>/dev/null && continue
+				echo "$m" >>"$out/killed"
+				kill -9 "$(cat "$out/node$m.pid")" 2>/dev/null
+				echo "RIG-KILLED by node$n" >>"$out/node$m.results"
+			done
+		done
+	done
+}
+watch_kills &
+watcher=$!
+
 qrc=0
 for i in "${!pids[@]}"; do
 	wait "${pids[$i]}"
 	rc=$?
+	grep -qx "$((i + 1))" "$out/killed" 2>/dev/null && continue
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
 		echo "rig: node$((i + 1)) killed after ${tmo}s" | tee -a "$out/node$((i + 1)).results" >&2
 		qrc=1
 	fi
 done
+kill "$watcher" 2>/dev/null
+wait "$watcher" 2>/dev/null
 args=()
 [ $quiet = 1 ] && args+=(-q)
 "$RIG_DIR/results.sh" "${args[@]}" "$out" "$nodes" $tests

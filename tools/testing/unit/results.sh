@@ -40,4 +40,9 @@ expect "a bad line at boot fails the run" 0 counts "1 1 0" 1 a
 rm -f "$D/node2.results"
 node 1 "RIG-BEGIN" "RIG-RESULT pass a 1.0" "RIG-END"
 expect "a node that wrote nothing fails the test" 0 counts "0 1 0" 2 a
+node 1 "RIG-BEGIN" "RIG-TEST a" "RIG-KILLED by node2"
+node 2 "RIG-BEGIN" "RIG-RESULT pass a 1.0" "RIG-END"
+expect "a node killed on purpose: the other node's verdict counts" 0 counts "1 0 0" 2 a
+node 2 "RIG-BEGIN" "RIG-RESULT fail a 1.0" "RIG-END"
+expect "... and its failure fails the test" 0 counts "0 1 0" 2 a
 done_testing

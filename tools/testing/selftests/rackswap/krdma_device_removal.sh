@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rig: nodes=1 tier=check debug=yes timeout=300
+#
+# An RDMA device removed under live connections ("rdma link delete" while
+# RPCs are in flight): the connections close through the ib_client remove
+# callback, the calls fail instead of hanging, no peer is left; once the
+# device is back, connecting works again, and the module unloads.
+. ./lib.sh
+C=/sys/kernel/rackswap/krdma
+DK=/sys/kernel/debug/krdma
+tap_plan 7
+
+check "rxe0 on dummy0" rxe_loopback_up
+check "load with loopback=1" modprobe $MOD loopback=1
+check "connect $LOOP_ADDR 7472" sh -c "echo '$LOOP_ADDR 7472' > $C/connect"
+out=$(for p in $(ls $C/peers); do [ "$(cat $C/peers/$p/direction)" = out ] && echo "$p"; done)
+
+(echo "$out 8 100000 512" >$DK/rpc_test 2>/dev/null; cat $DK/rpc_test >/tmp/rm.res) &
+bg=$!
+sleep 2
+t0=$(uptime_s)
+rdma link delete rxe0
+wait $bg
+ms=$(echo "$t0 $(uptime_s)" | awk '{ printf "%d", ($2 - $1) * 1000 }')
+log "rdma link delete under load: calls ended after $ms ms: $(cat /tmp/rm.res)"
+calls_failed() { grep -q 'errors=[1-9]' /tmp/rm.res && ! grep -q 'mismatches=[1-9]' /tmp/rm.res; }
+check "in-flight calls failed (no hang, no bad payload)" calls_failed
+check "no peer left, removal logged" sh -c "[ -z \"\$(ls $C/peers)\" ] && dmesg | grep -q 'rxe0 removed: closing its connections'"
+check "device back, connect again" sh -c "rdma link add rxe0 type rxe netdev dummy0 && sleep 1 && echo '$LOOP_ADDR 7472' > $C/connect"
+check "rmmod with live peers" rmmod $MOD
+tap_done

@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rig: nodes=2 tier=check debug=yes timeout=300
+#
+# A peer dies (its QEMU is killed: a real crash, no goodbye on the wire)
+# while RPCs to it are in flight: on the survivor every call fails within
+# the deadlines (heartbeats: 1 s x 3, RPC deadline 5 s), the peer is
+# closed, nothing hangs, and the module unloads.
+. ./lib.sh
+[ "$NODES" -ge 2 ] || skip_all "needs two nodes"
+C=/sys/kernel/rackswap/krdma
+DK=/sys/kernel/debug/krdma
+
+live_peer() {
+	for p in $(ls $C/peers 2>/dev/null); do
+		[ "$(cat $C/peers/$p/state 2>/dev/null)" = live ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+if [ "$NODE" = 1 ]; then
+	tap_plan 3
+	check "rxe on the links" rxe_links_up
+	check "load $MOD" modprobe $MOD heartbeat_ms=1000
+	check "node2 connected" retry 200 live_peer
+	# node2 kills this VM now; stay busy until then
+	sleep 250
+	not_ok "node1 was not killed"
+	tap_done
+fi
+
+tap_plan 7
+check "rxe on the links" rxe_links_up
+check "load $MOD with 1 s heartbeats, 5 s RPC deadline" \
+	modprobe $MOD heartbeat_ms=1000 heartbeat_missed=3 rpc_timeout_ms=5000
+retry 150 sh -c "echo '$(link_addr 1 2) 7472' > $C/connect" 2>/dev/null
+p=$(live_peer)
+check "connected to node1 (peer $p)" [ -n "$p" ]
+(echo "$p 8 100000 512" >$DK/rpc_test 2>/dev/null; cat $DK/rpc_test >/tmp/kill.res) &
+bg=$!
+sleep 3
+t0=$(uptime_s)
+echo "RIG-KILL 1"
+wait $bg
+ms=$(echo "$t0 $(uptime_s)" | awk '{ printf "%d", ($2 - $1) * 1000 }')
+log "node1 killed under load: calls ended after $ms ms: $(cat /tmp/kill.res)"
+failed_fast() {
+	grep -q 'errors=[1-9]' /tmp/kill.res && ! grep -q 'mismatches=[1-9]' /tmp/kill.res &&
+		[ "$ms" -lt 15000 ]
+}
+check "in-flight calls failed within the deadlines ($ms ms)" failed_fast
+gone() { [ -z "$(ls $C/peers)" ]; }
+check "the dead peer was closed" retry 30 gone
+check "its loss was logged" sh -c "dmesg | grep -qE 'peer lost|connection lost'"
+t0=$(uptime_s)
+check "rmmod" rmmod $MOD
+log "rmmod took $(echo "$t0 $(uptime_s)" | awk '{ printf "%d", ($2 - $1) * 1000 }') ms"
+tap_done
