@@ -6,15 +6,18 @@
 # perftest's ib_send_lat / ib_send_bw on the same device as context.
 # Prints "BENCH <key> <value>" lines for the host to tabulate.
 . /selftests/rackswap/lib.sh
-set -e
 C=/sys/kernel/rackswap/krdma
 DK=/sys/kernel/debug/krdma
 CALLS=${CALLS:-2000}
 
-rxe_loopback_up
-modprobe rackswap loopback=1
-echo "$LOOP_ADDR 7472" >$C/connect
-p=$(for d in $(ls $C/peers); do [ "$(cat $C/peers/$d/direction)" = out ] && echo "$d"; done)
+die() { echo "bench: $*"; exit 1; }
+rxe_loopback_up || die "no rxe"
+modprobe rackswap loopback=1 || die "cannot load rackswap"
+echo "$LOOP_ADDR 7472" >$C/connect || die "cannot connect"
+p=""
+for d in $(ls $C/peers); do
+	[ "$(cat $C/peers/$d/direction)" = out ] && p=$d
+done
 
 for callers in 1 8; do
 	for size in 64 2032; do
