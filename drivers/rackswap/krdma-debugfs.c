@@ -7,6 +7,8 @@
  *   peers			a table of the peers
  *   rpc_test			echo RPCs from many threads, payloads verified
  *   test_proto_major		advertise another protocol major (tests)
+ *   test_send_bad		send a peer a malformed message (tests)
+ *   test_call_op		call an op with no handler (tests)
  */
 #include <linux/debugfs.h>
 #include <linux/kthread.h>
@@ -293,6 +295,81 @@ static const struct file_operations rpc_test_fops = {
 	.llseek	= default_llseek,
 };
 
+/* "<peer id> <kind>" for test_send_bad, "<peer id> <op>" for test_call_op */
+static int parse_peer_arg(const char __user *ubuf, size_t count,
+			  struct krdma_peer **peer, char *arg, size_t argsz)
+{
+	char buf[64], fmt[24];
+	int id;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	snprintf(fmt, sizeof(fmt), "%%d %%%zus", argsz - 1);
+	if (sscanf(buf, fmt, &id, arg) != 2)
+		return -EINVAL;
+	*peer = krdma_peer_get(id);
+	return *peer ? 0 : -ENOENT;
+}
+
+static ssize_t test_send_bad_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	struct krdma_peer *peer = NULL;
+	char kind[16];
+	int ret;
+
+	ret = parse_peer_arg(ubuf, count, &peer, kind, sizeof(kind));
+	if (!ret)
+		ret = krdma_test_send_bad(peer, kind);
+	if (ret == -EINVAL || ret == -ENOENT)
+		pr_warn("test_send_bad: expected \"<peer id> len|short|op|slot|response|hello\"\n");
+	if (peer)
+		krdma_peer_put(peer);
+	return ret ? ret : count;
+}
+
+static ssize_t test_call_op_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct krdma_peer *peer = NULL;
+	u8 req = 0, resp = 0;
+	char opstr[8];
+	u32 len;
+	u16 op;
+	int ret;
+
+	ret = parse_peer_arg(ubuf, count, &peer, opstr, sizeof(opstr));
+	if (!ret && kstrtou16(opstr, 10, &op))
+		ret = -EINVAL;
+	if (ret) {
+		pr_warn("test_call_op: expected \"<peer id> <op>\" of a listed peer\n");
+		goto out;
+	}
+	ret = krdma_call(peer, op, &req, sizeof(req), &resp, sizeof(resp),
+			 &len, 0);
+out:
+	if (peer)
+		krdma_peer_put(peer);
+	return ret ? ret : count;
+}
+
+static const struct file_operations test_send_bad_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= test_send_bad_write,
+	.llseek	= noop_llseek,
+};
+
+static const struct file_operations test_call_op_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= test_call_op_write,
+	.llseek	= noop_llseek,
+};
+
 void krdma_debugfs_init(void)
 {
 	krdma_dir = debugfs_create_dir("krdma", NULL);
@@ -303,6 +380,10 @@ void krdma_debugfs_init(void)
 	debugfs_create_file("rpc_test", 0600, krdma_dir, NULL, &rpc_test_fops);
 	debugfs_create_u16("test_proto_major", 0600, krdma_dir,
 			   &krdma_test_major);
+	debugfs_create_file("test_send_bad", 0200, krdma_dir, NULL,
+			    &test_send_bad_fops);
+	debugfs_create_file("test_call_op", 0200, krdma_dir, NULL,
+			    &test_call_op_fops);
 }
 
 void krdma_debugfs_exit(void)

@@ -148,6 +148,7 @@ void krdma_cancel_handlers(struct krdma_peer *peer);
 void krdma_send_done(struct ib_cq *cq, struct ib_wc *wc);
 void krdma_recv_done(struct ib_cq *cq, struct ib_wc *wc);
 int krdma_rpc_init(void);
+int krdma_test_send_bad(struct krdma_peer *peer, const char *kind);
 
 /* krdma-sysfs.c */
 int krdma_sysfs_init(void);

@@ -157,11 +157,10 @@ int krdma_post_all_recvs(struct krdma_peer *peer)
 	return 0;
 }
 
-/* Posts a message built in @b; the caller holds peer->lock. */
-static int krdma_post_send_locked(struct krdma_peer *peer, struct krdma_buf *b)
+/* Posts the first @len bytes of @b; the caller holds peer->lock. */
+static int krdma_post_bytes_locked(struct krdma_peer *peer,
+				   struct krdma_buf *b, u32 len)
 {
-	struct krdma_msg_hdr *hdr = b->data;
-	u32 len = sizeof(*hdr) + le32_to_cpu(hdr->len);
 	struct ib_sge sge = {
 		.addr	= b->dma,
 		.length	= len,
@@ -182,6 +181,15 @@ static int krdma_post_send_locked(struct krdma_peer *peer, struct krdma_buf *b)
 	if (!ret)
 		atomic64_add(len, &peer->bytes_out);
 	return ret;
+}
+
+/* Posts a message built in @b; the caller holds peer->lock. */
+static int krdma_post_send_locked(struct krdma_peer *peer, struct krdma_buf *b)
+{
+	struct krdma_msg_hdr *hdr = b->data;
+
+	return krdma_post_bytes_locked(peer, b,
+				       sizeof(*hdr) + le32_to_cpu(hdr->len));
 }
 
 static void krdma_fill_hdr(struct krdma_buf *b, u16 op, u16 flags, u32 len,
@@ -478,7 +486,9 @@ int krdma_call(struct krdma_peer *peer, u16 op, const void *req, u32 len,
 	int s, ret;
 
 	*resp_len = 0;
-	if (len > KRDMA_MAX_PAYLOAD || op < KRDMA_OP_PING || op >= KRDMA_OP_MAX)
+	if (op < KRDMA_OP_PING || op >= KRDMA_OP_MAX)
+		return -EINVAL;
+	if (len > KRDMA_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	left = wait_event_timeout(peer->slot_wait,
 				  (s = krdma_get_slot(peer)) != -EAGAIN,
@@ -540,5 +550,46 @@ out:
 		atomic64_inc(&peer->rpc_errors);
 	else
 		atomic64_inc(&peer->rpcs_out);
+	return ret;
+}
+
+/*
+ * Tests only (debugfs test_send_bad): sends @peer one message that breaks
+ * the protocol, from the hello buffer (unused once live). The receiver must
+ * refuse it, log it and close the connection.
+ */
+int krdma_test_send_bad(struct krdma_peer *peer, const char *kind)
+{
+	struct krdma_buf *b = &peer->send[KRDMA_HELLO_BUF];
+	u32 bytes = sizeof(struct krdma_msg_hdr);
+	unsigned long flags;
+	int ret = -ENOTCONN;
+
+	if (!strcmp(kind, "len")) {		/* length field past the bytes */
+		krdma_fill_hdr(b, KRDMA_OP_ECHO, 0, KRDMA_MAX_PAYLOAD, 0, 0);
+	} else if (!strcmp(kind, "short")) {	/* shorter than a header */
+		krdma_fill_hdr(b, KRDMA_OP_ECHO, 0, 0, 0, 0);
+		bytes = 8;
+	} else if (!strcmp(kind, "op")) {	/* no such op */
+		krdma_fill_hdr(b, KRDMA_OP_MAX + 1, 0, 0, 0, 0);
+	} else if (!strcmp(kind, "slot")) {	/* a slot never granted */
+		krdma_fill_hdr(b, KRDMA_OP_ECHO, 0, 0, KRDMA_MAX_CREDITS + 7, 0);
+	} else if (!strcmp(kind, "response")) {	/* answers no request */
+		krdma_fill_hdr(b, KRDMA_OP_ECHO, KRDMA_F_RESPONSE, 0,
+			       0xffff0000 | 3, 0);
+	} else if (!strcmp(kind, "hello")) {	/* a second hello */
+		struct krdma_hello_msg *msg = b->data + bytes;
+
+		memset(msg, 0, sizeof(*msg));
+		strscpy(msg->name, "again", sizeof(msg->name));
+		krdma_fill_hdr(b, KRDMA_OP_HELLO, 0, sizeof(*msg), 0, 0);
+		bytes += sizeof(*msg);
+	} else {
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&peer->lock, flags);
+	if (peer->state == KRDMA_LIVE)
+		ret = krdma_post_bytes_locked(peer, b, bytes);
+	spin_unlock_irqrestore(&peer->lock, flags);
 	return ret;
 }

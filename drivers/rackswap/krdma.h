@@ -25,8 +25,9 @@ void krdma_unregister_handler(u16 op);
 /*
  * krdma_call() sends @len bytes of @req to @peer's handler of @op and waits
  * for the response, at most @timeout_ms (0: the rpc_timeout_ms parameter).
- * It allocates nothing. Returns the handler's result, -ETIMEDOUT,
- * -ENOTCONN, or -EMSGSIZE; *@resp_len gets the response's length (it is
+ * It allocates nothing. Returns the handler's result (-EOPNOTSUPP when @op
+ * has none), -ETIMEDOUT, -ENOTCONN, -EINVAL (@op out of range) or
+ * -EMSGSIZE (@len too long); *@resp_len gets the response's length (it is
  * truncated to @resp_max).
  */
 int krdma_call(struct krdma_peer *peer, u16 op, const void *req, u32 len,

@@ -9,7 +9,7 @@
 . ./lib.sh
 KL=/sys/kernel/debug/kmemleak
 [ -e $KL ] || skip_all "no kmemleak in this kernel"
-tap_plan 3
+tap_plan
 
 check "rxe0 on dummy0" rxe_loopback_up
 check "load and unload $MOD" sh -c "modprobe $MOD && rmmod $MOD"

@@ -2,19 +2,28 @@
 # SPDX-License-Identifier: GPL-2.0
 # rig: nodes=1 tier=check debug=yes timeout=300
 #
-# An RDMA device removed under live connections ("rdma link delete" while
+# A connection made by the peers= parameter, then an RDMA device removed
+# under live connections ("rdma link delete" while
 # RPCs are in flight): the connections close through the ib_client remove
 # callback, the calls fail instead of hanging, no peer is left; once the
 # device is back, connecting works again, and the module unloads.
 . ./lib.sh
 C=/sys/kernel/rackswap/krdma
 DK=/sys/kernel/debug/krdma
-tap_plan 7
+tap_plan
 
 check "rxe0 on dummy0" rxe_loopback_up
-check "load with loopback=1" modprobe $MOD loopback=1
-check "connect $LOOP_ADDR 7472" sh -c "echo '$LOOP_ADDR 7472' > $C/connect"
-out=$(for p in $(ls $C/peers); do [ "$(cat $C/peers/$p/direction)" = out ] && echo "$p"; done)
+# the peers= parameter connects at load, in the background
+check "load with loopback=1 peers=\"$LOOP_ADDR 7472\"" modprobe $MOD loopback=1 "peers=\"$LOOP_ADDR 7472\""
+out_live() {
+	for p in $(ls $C/peers); do
+		[ "$(cat $C/peers/$p/direction)" = out ] && [ "$(cat $C/peers/$p/state)" = live ] &&
+			{ echo "$p"; return 0; }
+	done
+	return 1
+}
+check "peers= connected at load" retry 20 out_live
+out=$(out_live)
 
 (echo "$out 8 100000 512" >$DK/rpc_test 2>/dev/null; cat $DK/rpc_test >/tmp/rm.res) &
 bg=$!

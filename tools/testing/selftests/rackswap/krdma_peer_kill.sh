@@ -19,7 +19,7 @@ live_peer() {
 }
 
 if [ "$NODE" = 1 ]; then
-	tap_plan 3
+	tap_plan
 	check "rxe on the links" rxe_links_up
 	check "load $MOD" modprobe $MOD heartbeat_ms=1000
 	check "node2 connected" retry 200 live_peer
@@ -29,7 +29,7 @@ if [ "$NODE" = 1 ]; then
 	tap_done
 fi
 
-tap_plan 7
+tap_plan
 check "rxe on the links" rxe_links_up
 check "load $MOD with 1 s heartbeats, 5 s RPC deadline" \
 	modprobe $MOD heartbeat_ms=1000 heartbeat_missed=3 rpc_timeout_ms=5000

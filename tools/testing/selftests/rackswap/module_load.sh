@@ -10,7 +10,7 @@
 . ./lib.sh
 CYCLES=${CYCLES:-$(rig_arg rackswap.cycles)}
 CYCLES=${CYCLES:-20}
-tap_plan 8
+tap_plan
 
 info=$(modinfo $MOD) || { not_ok "modinfo $MOD"; tap_done; }
 ver=$(modinfo -F version $MOD)
