@@ -14,7 +14,7 @@ tap_plan
 
 check "rxe0 on dummy0" rxe_loopback_up
 # the peers= parameter connects at load, in the background
-check "load with loopback=1 peers=\"$LOOP_ADDR 7472\"" modprobe $MOD loopback=1 "peers=\"$LOOP_ADDR 7472\""
+check "load with loopback=1 peers=\"$LOOP_ADDR 7472\"" modprobe $MOD loopback=1 "peers=$LOOP_ADDR 7472"
 out_live() {
 	for p in $(ls $C/peers); do
 		[ "$(cat $C/peers/$p/direction)" = out ] && [ "$(cat $C/peers/$p/state)" = live ] &&
