@@ -24,7 +24,6 @@ write_err() {
 	grep 'error writing' /tmp/err | sed 's/.*: //'
 }
 peer_ids() { ls $C/peers 2>/dev/null | sort -n; }
-peer_by_dir() { for p in $(peer_ids); do [ "$(cat $C/peers/$p/direction)" = "$1" ] && echo "$p"; done; }
 # test_ok ERR TEXT PATTERN: no write error and TEXT matches PATTERN
 test_ok() { [ -z "$1" ] && echo "$2" | grep -q "$3"; }
 # in_range A LOW HIGH B: LOW <= A < HIGH and LOW <= B < HIGH
@@ -42,8 +41,8 @@ check "incarnation set ($inc)" [ "$inc" -gt 0 ]
 t0=$(uptime_s)
 err=$(write_err $C/connect "$LOOP_ADDR $PORT")
 check "connect $LOOP_ADDR $PORT (${err:-ok}, $(ms_since "$t0") ms)" [ -z "$err" ]
-out=$(peer_by_dir out)
-in=$(peer_by_dir in)
+out=$(krdma_peer out)
+in=$(krdma_peer in)
 sleep 1
 both_live() {
 	[ -n "$out" ] && [ -n "$in" ] && [ "$(cat $C/peers/$out/state)" = live ] &&
@@ -143,7 +142,7 @@ check "version mismatch refused, both versions logged" version_refused
 
 # malformed messages (a test knob sends them): the receiver refuses each
 # with a log line and closes the connection; nothing else breaks
-connect_loop() { write_err $C/connect "$LOOP_ADDR $PORT" >/dev/null; peer_by_dir out; }
+connect_loop() { write_err $C/connect "$LOOP_ADDR $PORT" >/dev/null; krdma_peer out; }
 no_peer() { [ -z "$(peer_ids)" ]; }
 fails=0
 for t in "len|malformed message" "short|malformed message" "op|out of range" \

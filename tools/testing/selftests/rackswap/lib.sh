@@ -64,6 +64,17 @@ rxe_links_up() {
 	done
 }
 
+# krdma_peer DIRECTION: the id of a krdma peer made "out" (we connected) or
+# "in" (we accepted); fails when there is none
+krdma_peer() {
+	local p
+	for p in $(ls /sys/kernel/rackswap/krdma/peers 2>/dev/null); do
+		[ "$(cat /sys/kernel/rackswap/krdma/peers/$p/direction 2>/dev/null)" = "$1" ] &&
+			{ echo "$p"; return 0; }
+	done
+	return 1
+}
+
 # retry SECONDS COMMAND...: run COMMAND until it succeeds or time is up
 retry() {
 	local end=$(($(date +%s) + $1))
