@@ -23,6 +23,20 @@
 
 static struct dentry *krdma_dir;
 
+/* The written bytes as a string in @buf; refused (logged) if they do not fit. */
+static int krdma_user_str(struct file *file, char *buf, size_t size,
+			  const char __user *ubuf, size_t count)
+{
+	if (count >= size) {
+		pr_warn("%pD: %zu bytes is too long\n", file, count);
+		return -EINVAL;
+	}
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	return 0;
+}
+
 static ssize_t krdma_ctl_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos,
 			       int (*fn)(const char *, size_t))
@@ -30,13 +44,9 @@ static ssize_t krdma_ctl_write(struct file *file, const char __user *ubuf,
 	char buf[128];
 	int ret;
 
-	if (count >= sizeof(buf)) {
-		pr_warn("%pD: %zu bytes is too long\n", file, count);
-		return -EINVAL;
-	}
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
+	ret = krdma_user_str(file, buf, sizeof(buf), ubuf, count);
+	if (ret)
+		return ret;
 	ret = fn(buf, count);
 	return ret ? ret : count;
 }
@@ -257,11 +267,9 @@ static ssize_t rpc_test_write(struct file *file, const char __user *ubuf,
 	char buf[64];
 	int id, ret;
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
+	ret = krdma_user_str(file, buf, sizeof(buf), ubuf, count);
+	if (ret)
+		return ret;
 	if (sscanf(buf, "%d %u %u %u", &id, &threads, &calls, &size) != 4 ||
 	    threads < 1 || threads > RPC_TEST_MAX_THREADS || calls < 1 ||
 	    calls > RPC_TEST_MAX_CALLS / threads || size > KRDMA_MAX_PAYLOAD) {
@@ -296,17 +304,16 @@ static const struct file_operations rpc_test_fops = {
 };
 
 /* "<peer id> <kind>" for test_send_bad, "<peer id> <op>" for test_call_op */
-static int parse_peer_arg(const char __user *ubuf, size_t count,
-			  struct krdma_peer **peer, char *arg, size_t argsz)
+static int parse_peer_arg(struct file *file, const char __user *ubuf,
+			  size_t count, struct krdma_peer **peer, char *arg,
+			  size_t argsz)
 {
 	char buf[64], fmt[24];
-	int id;
+	int id, ret;
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
+	ret = krdma_user_str(file, buf, sizeof(buf), ubuf, count);
+	if (ret)
+		return ret;
 	snprintf(fmt, sizeof(fmt), "%%d %%%zus", argsz - 1);
 	if (sscanf(buf, fmt, &id, arg) != 2)
 		return -EINVAL;
@@ -321,7 +328,7 @@ static ssize_t test_send_bad_write(struct file *file, const char __user *ubuf,
 	char kind[16];
 	int ret;
 
-	ret = parse_peer_arg(ubuf, count, &peer, kind, sizeof(kind));
+	ret = parse_peer_arg(file, ubuf, count, &peer, kind, sizeof(kind));
 	if (!ret)
 		ret = krdma_test_send_bad(peer, kind);
 	if (ret == -EINVAL || ret == -ENOENT)
@@ -341,7 +348,7 @@ static ssize_t test_call_op_write(struct file *file, const char __user *ubuf,
 	u16 op;
 	int ret;
 
-	ret = parse_peer_arg(ubuf, count, &peer, opstr, sizeof(opstr));
+	ret = parse_peer_arg(file, ubuf, count, &peer, opstr, sizeof(opstr));
 	if (!ret && kstrtou16(opstr, 10, &op))
 		ret = -EINVAL;
 	if (ret) {

@@ -39,7 +39,6 @@ struct krdma_buf {
 	struct krdma_peer	*peer;
 	/* receive buffers: runs the handler of a request */
 	struct work_struct	work;
-	u32			byte_len; /* of the message received */
 };
 
 /* One outstanding request of ours. Protected by peer->lock. */

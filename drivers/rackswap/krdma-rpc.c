@@ -405,7 +405,6 @@ void krdma_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 			peer->id, op, le32_to_cpu(hdr->id) & 0xffff);
 		krdma_peer_close(peer, -EPROTO);
 	} else {
-		b->byte_len = wc->byte_len;
 		queue_work(krdma.wq, &b->work);
 	}
 }

@@ -687,30 +687,16 @@ int krdma_connect_str(const char *buf, size_t len)
 	return krdma_connect_addr(&ss);
 }
 
-/* Peer matching "<ip> <port>" or a node name, with a reference; or NULL. */
-static struct krdma_peer *krdma_find(const char *buf, size_t len)
+/* The first listed peer @match accepts, with a reference; or NULL. */
+static struct krdma_peer *
+krdma_peer_find(bool (*match)(const struct krdma_peer *p, const void *arg),
+		const void *arg)
 {
-	struct sockaddr_storage ss;
 	struct krdma_peer *p, *found = NULL;
-	char name[KRDMA_NAME_LEN];
-	bool by_addr = memchr(buf, ' ', len) && len < 128;
 
-	if (by_addr) {
-		if (krdma_parse_addr(buf, len, &ss))
-			return ERR_PTR(-EINVAL);
-	} else {
-		if (len == 0 || len >= sizeof(name) || strnlen(buf, len) != len)
-			return ERR_PTR(-EINVAL);
-		memcpy(name, buf, len);
-		name[len] = '\0';
-		strim(name);
-	}
 	mutex_lock(&krdma.lock);
 	list_for_each_entry(p, &krdma.peers, list) {
-		if (READ_ONCE(p->state) >= KRDMA_CLOSING)
-			continue;
-		if (by_addr ? krdma_same_addr(&p->addr, &ss) :
-			      !strcmp(p->name, name)) {
+		if (match(p, arg)) {
 			found = p;
 			kobject_get(&found->kobj);
 			break;
@@ -720,21 +706,53 @@ static struct krdma_peer *krdma_find(const char *buf, size_t len)
 	return found;
 }
 
+/* What disconnect names: "<ip> <port>" or a node name. */
+struct krdma_target {
+	bool			by_addr;
+	struct sockaddr_storage	addr;
+	char			name[KRDMA_NAME_LEN];
+};
+
+static int krdma_parse_target(const char *buf, size_t len,
+			      struct krdma_target *t)
+{
+	t->by_addr = memchr(buf, ' ', len) && len < 128;
+	if (t->by_addr)
+		return krdma_parse_addr(buf, len, &t->addr);
+	if (len == 0 || len >= sizeof(t->name) || strnlen(buf, len) != len)
+		return -EINVAL;
+	memcpy(t->name, buf, len);
+	t->name[len] = '\0';
+	strim(t->name);
+	return 0;
+}
+
+static bool krdma_match_target(const struct krdma_peer *p, const void *arg)
+{
+	const struct krdma_target *t = arg;
+
+	if (READ_ONCE(p->state) >= KRDMA_CLOSING)
+		return false;
+	return t->by_addr ? krdma_same_addr(&p->addr, &t->addr) :
+			    !strcmp(p->name, t->name);
+}
+
 /* Closes every connection to "<ip> <port>" or to the node so named. */
 int krdma_disconnect_str(const char *buf, size_t len)
 {
+	struct krdma_target t;
 	struct krdma_peer *peer;
 	int n = 0;
 
-	while ((peer = krdma_find(buf, len)) && !IS_ERR(peer)) {
+	if (krdma_parse_target(buf, len, &t)) {
+		pr_warn("disconnect: expected \"<ip> <port>\" or a node name\n");
+		return -EINVAL;
+	}
+	while ((peer = krdma_peer_find(krdma_match_target, &t))) {
 		krdma_peer_close(peer, -ENOTCONN);
 		wait_for_completion_timeout(&peer->dead, 10 * HZ);
 		kobject_put(&peer->kobj);
 		n++;
-	}
-	if (IS_ERR(peer)) {
-		pr_warn("disconnect: expected \"<ip> <port>\" or a node name\n");
-		return PTR_ERR(peer);
 	}
 	if (!n) {
 		pr_warn("disconnect: no peer \"%.*s\"\n", (int)min_t(size_t, len, 64),
@@ -758,27 +776,20 @@ static void krdma_connect_peers_work(struct work_struct *work)
 	kfree(list);
 }
 
+static bool krdma_match_dev(const struct krdma_peer *p, const void *dev)
+{
+	return !dev || READ_ONCE(p->dev) == dev;
+}
+
 /* Closes the peers matching @dev (NULL: all) and waits for their teardown. */
 static void krdma_close_all(struct ib_device *dev)
 {
-	struct krdma_peer *p, *found;
+	struct krdma_peer *p;
 
-	for (;;) {
-		found = NULL;
-		mutex_lock(&krdma.lock);
-		list_for_each_entry(p, &krdma.peers, list) {
-			if (!dev || READ_ONCE(p->dev) == dev) {
-				found = p;
-				kobject_get(&found->kobj);
-				break;
-			}
-		}
-		mutex_unlock(&krdma.lock);
-		if (!found)
-			return;
-		krdma_peer_close(found, dev ? -ENODEV : -ESHUTDOWN);
-		wait_for_completion(&found->dead);
-		kobject_put(&found->kobj);
+	while ((p = krdma_peer_find(krdma_match_dev, dev))) {
+		krdma_peer_close(p, dev ? -ENODEV : -ESHUTDOWN);
+		wait_for_completion(&p->dead);
+		kobject_put(&p->kobj);
 	}
 }
 
@@ -935,21 +946,15 @@ void krdma_exit(void)
 	ida_destroy(&krdma.ids);
 }
 
+static bool krdma_match_id(const struct krdma_peer *p, const void *id)
+{
+	return p->id == *(const int *)id;
+}
+
 /* The peer with id @id, with a reference; NULL when there is none. */
 struct krdma_peer *krdma_peer_get(int id)
 {
-	struct krdma_peer *p, *found = NULL;
-
-	mutex_lock(&krdma.lock);
-	list_for_each_entry(p, &krdma.peers, list) {
-		if (p->id == id) {
-			found = p;
-			kobject_get(&found->kobj);
-			break;
-		}
-	}
-	mutex_unlock(&krdma.lock);
-	return found;
+	return krdma_peer_find(krdma_match_id, &id);
 }
 
 void krdma_peer_put(struct krdma_peer *peer)

@@ -14,7 +14,7 @@ die() { echo "bench: $*"; exit 1; }
 rxe_loopback_up || die "no rxe"
 modprobe rackswap loopback=1 || die "cannot load rackswap"
 echo "$LOOP_ADDR 7472" >$C/connect || die "cannot connect"
-p=$(krdma_peer out) || die "no outgoing peer"
+p=$(krdma_peer direction=out) || die "no outgoing peer"
 
 for callers in 1 8; do
 	for size in 64 2032; do

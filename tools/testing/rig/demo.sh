@@ -28,7 +28,7 @@ cat /sys/kernel/debug/krdma/peers
 for p in $(ls $K/krdma/peers); do
 	echo "peers/$p: $(for f in name direction state address credits; do printf '%s=%s ' $f "$(cat $K/krdma/peers/$p/$f)"; done)"
 done
-out=$(krdma_peer out)
+out=$(krdma_peer direction=out)
 say "8 threads x 500 echo RPCs of 1 KiB, every payload verified by the module"
 echo "$out 8 500 1024" >/sys/kernel/debug/krdma/rpc_test
 cat /sys/kernel/debug/krdma/rpc_test

@@ -15,15 +15,8 @@ tap_plan
 check "rxe0 on dummy0" rxe_loopback_up
 # the peers= parameter connects at load, in the background
 check "load with loopback=1 peers=\"$LOOP_ADDR 7472\"" modprobe $MOD loopback=1 "peers=$LOOP_ADDR 7472"
-out_live() {
-	for p in $(ls $C/peers); do
-		[ "$(cat $C/peers/$p/direction)" = out ] && [ "$(cat $C/peers/$p/state)" = live ] &&
-			{ echo "$p"; return 0; }
-	done
-	return 1
-}
-check "peers= connected at load" retry 20 out_live
-out=$(out_live)
+check "peers= connected at load" retry 20 krdma_peer direction=out state=live
+out=$(krdma_peer direction=out state=live)
 
 (echo "$out 8 100000 512" >$DK/rpc_test 2>/dev/null; cat $DK/rpc_test >/tmp/rm.res) &
 bg=$!

@@ -41,8 +41,8 @@ check "incarnation set ($inc)" [ "$inc" -gt 0 ]
 t0=$(uptime_s)
 err=$(write_err $C/connect "$LOOP_ADDR $PORT")
 check "connect $LOOP_ADDR $PORT (${err:-ok}, $(ms_since "$t0") ms)" [ -z "$err" ]
-out=$(krdma_peer out)
-in=$(krdma_peer in)
+out=$(krdma_peer direction=out)
+in=$(krdma_peer direction=in)
 sleep 1
 both_live() {
 	[ -n "$out" ] && [ -n "$in" ] && [ "$(cat $C/peers/$out/state)" = live ] &&
@@ -142,7 +142,7 @@ check "version mismatch refused, both versions logged" version_refused
 
 # malformed messages (a test knob sends them): the receiver refuses each
 # with a log line and closes the connection; nothing else breaks
-connect_loop() { write_err $C/connect "$LOOP_ADDR $PORT" >/dev/null; krdma_peer out; }
+connect_loop() { write_err $C/connect "$LOOP_ADDR $PORT" >/dev/null; krdma_peer direction=out; }
 no_peer() { [ -z "$(peer_ids)" ]; }
 fails=0
 for t in "len|malformed message" "short|malformed message" "op|out of range" \

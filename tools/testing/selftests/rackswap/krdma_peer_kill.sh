@@ -11,18 +11,11 @@
 C=/sys/kernel/rackswap/krdma
 DK=/sys/kernel/debug/krdma
 
-live_peer() {
-	for p in $(ls $C/peers 2>/dev/null); do
-		[ "$(cat $C/peers/$p/state 2>/dev/null)" = live ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
-
 if [ "$NODE" = 1 ]; then
 	tap_plan
 	check "rxe on the links" rxe_links_up
 	check "load $MOD" modprobe $MOD heartbeat_ms=1000
-	check "node2 connected" retry 200 live_peer
+	check "node2 connected" retry 200 krdma_peer state=live
 	# node2 kills this VM now; stay busy until then
 	sleep 250
 	not_ok "node1 was not killed"
@@ -34,7 +27,7 @@ check "rxe on the links" rxe_links_up
 check "load $MOD with 1 s heartbeats, 5 s RPC deadline" \
 	modprobe $MOD heartbeat_ms=1000 heartbeat_missed=3 rpc_timeout_ms=5000
 retry 150 sh -c "echo '$(link_addr 1 2) 7472' > $C/connect" 2>/dev/null
-p=$(live_peer)
+p=$(krdma_peer state=live)
 check "connected to node1 (peer $p)" [ -n "$p" ]
 (echo "$p 8 100000 512" >$DK/rpc_test 2>/dev/null; cat $DK/rpc_test >/tmp/kill.res) &
 bg=$!

@@ -18,16 +18,8 @@ other=$((3 - NODE))
 check "rxe on the links" rxe_links_up
 check "load $MOD" modprobe $MOD heartbeat_ms=1000
 
-# wait_peer STATE: a peer from the other node in STATE within 120 s
-peer_in_state() {
-	for p in $(ls $C/peers 2>/dev/null); do
-		[ "$(cat $C/peers/$p/name 2>/dev/null)" = "node$other" ] &&
-			[ "$(cat $C/peers/$p/state)" = "$1" ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
 identity_ok() {
-	p=$(peer_in_state live) &&
+	p=$(krdma_peer name=node$other state=live) &&
 		[ "$(cat $C/peers/$p/uuid)" = "$(uuid_of $other)" ]
 }
 
@@ -35,7 +27,7 @@ if [ "$NODE" = 2 ]; then
 	# node1 may still be booting: retry the connect until its deadline
 	retry 150 sh -c "echo '$(link_addr 1 2) 7472' > $C/connect" 2>/dev/null
 	check "connect to node1 through sysfs" identity_ok
-	p=$(peer_in_state live)
+	p=$(krdma_peer name=node$other state=live)
 	printf '%s 8 %s 1024' "$p" $CALLS >$DK/rpc_test
 	rc=$?
 	res=$(cat $DK/rpc_test)
@@ -47,10 +39,13 @@ if [ "$NODE" = 2 ]; then
 	check "disconnect node1 by name" sh -c "echo node1 > $C/disconnect"
 else
 	check "node2 connected: live, its name and UUID seen" retry 200 identity_ok
-	p=$(peer_in_state live)
+	p=$(krdma_peer name=node$other state=live)
 	served_ok() { [ "$(cat $C/peers/$p/rpcs_in)" -ge $((8 * CALLS)) ]; }
 	check "served node2's $((8 * CALLS)) calls" retry 60 served_ok
-	gone() { ! peer_in_state live >/dev/null && ! peer_in_state connecting >/dev/null; }
+	gone() {
+		! krdma_peer name=node$other state=live >/dev/null &&
+			! krdma_peer name=node$other state=connecting >/dev/null
+	}
 	check "node2's disconnect seen" retry 60 gone
 fi
 check "rmmod" rmmod $MOD

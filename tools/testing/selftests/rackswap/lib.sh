@@ -64,13 +64,17 @@ rxe_links_up() {
 	done
 }
 
-# krdma_peer DIRECTION: the id of a krdma peer made "out" (we connected) or
-# "in" (we accepted); fails when there is none
+# krdma_peer FILE=VALUE...: the id of the first krdma peer whose sysfs files
+# hold those values (e.g. direction=out state=live); fails when none does
 krdma_peer() {
-	local p
+	local p kv ok
 	for p in $(ls /sys/kernel/rackswap/krdma/peers 2>/dev/null); do
-		[ "$(cat /sys/kernel/rackswap/krdma/peers/$p/direction 2>/dev/null)" = "$1" ] &&
-			{ echo "$p"; return 0; }
+		ok=1
+		for kv in "$@"; do
+			[ "$(cat "/sys/kernel/rackswap/krdma/peers/$p/${kv%%=*}" 2>/dev/null)" = "${kv#*=}" ] ||
+				{ ok=0; break; }
+		done
+		[ $ok = 1 ] && { echo "$p"; return 0; }
 	done
 	return 1
 }
