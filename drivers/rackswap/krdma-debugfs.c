@@ -391,6 +391,7 @@ void krdma_debugfs_init(void)
 			    &test_send_bad_fops);
 	debugfs_create_file("test_call_op", 0200, krdma_dir, NULL,
 			    &test_call_op_fops);
+	krdma_test_debugfs_init(krdma_dir);
 }
 
 void krdma_debugfs_exit(void)

@@ -7,6 +7,7 @@
 #define _RACKSWAP_KRDMA_PRIV_H
 
 #include <linux/completion.h>
+#include <linux/dcache.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -24,11 +25,70 @@
 /* Requests we may have outstanding to one peer, before negotiation. */
 #define KRDMA_MAX_CREDITS	32
 
+/* Data connections of one peer at most: one per CPU. */
+#define KRDMA_MAX_DATA_QPS	16
+
+/*
+ * A peer is a relationship with one remote node, over one connection at a
+ * time: CONNECTING -> LIVE -> DOWN (connection torn down) -> RECONNECTING
+ * (waiting to try again, or for the remote to) -> CONNECTING ... until it
+ * is closed for good (peer->closing): DOWN -> DEAD.
+ */
 enum krdma_state {
 	KRDMA_CONNECTING,	/* resolving, connecting, exchanging hellos */
 	KRDMA_LIVE,		/* RPCs flow */
-	KRDMA_CLOSING,		/* teardown queued or running */
-	KRDMA_DEAD,		/* torn down; only references remain */
+	KRDMA_DOWN,		/* teardown of the connection queued or running */
+	KRDMA_RECONNECTING,	/* no connection: waiting for the next one */
+	KRDMA_DEAD,		/* torn down for good; only references remain */
+};
+
+/* One data connection: a QP of one-sided RDMA ops, chosen by CPU. */
+struct krdma_dataq {
+	struct krdma_peer	*peer;
+	int			index;
+	/* the connection code's: created, torn down with the connection */
+	struct rdma_cm_id	*cm_id;
+	struct ib_cq		*cq;
+	struct ib_qp		*qp;
+	u32			max_sge;	/* per work request */
+
+	spinlock_t		lock;	/* protects the fields below */
+	bool			established;
+	bool			usable;	/* established, keys current: post */
+	int			sq_free; /* work requests we may still post */
+	struct list_head	wait;	/* I/Os waiting for room, unmapped */
+	atomic64_t		ops;	/* work requests completed */
+};
+
+/* A region of ours granted to a peer. Protected by peer->grant_lock. */
+struct krdma_grant {
+	struct krdma_peer	*peer;	/* holds a reference */
+	struct list_head	list;	/* on peer->grants, by id */
+	u32			id;
+	bool			is_void;
+	struct sg_table		*sgt;
+	u64			len;
+	void			(*voided)(struct krdma_grant *g, void *priv);
+	void			*priv;
+	/* registration of the current connection, or none */
+	struct ib_device	*dev;	/* sgt mapped for it */
+	int			nents;	/* mapped entries */
+	struct ib_mr		*mr;
+	struct ib_cqe		cqe;
+	struct completion	reg_done;
+	int			reg_status;
+};
+
+/* A region a peer granted us. Keys: written by ready_work, while no I/O. */
+struct krdma_remote {
+	struct krdma_peer	*peer;	/* holds a reference */
+	struct list_head	list;	/* on peer->remotes; grant_lock */
+	u32			id;
+	u64			len;
+	u64			addr;
+	u32			rkey;
+	bool			seen;	/* in the last refresh */
+	bool			is_void; /* peer->lock */
 };
 
 /* One message buffer, DMA-mapped for the peer's device. */
@@ -66,16 +126,27 @@ struct krdma_peer {
 	bool			active;	/* we connected; else we accepted */
 	struct sockaddr_storage	addr;	/* remote address; const once listed */
 
-	/* identity of the remote node: written before LIVE, then const */
+	/* identity of the remote node: written before LIVE, then const
+	 * until the connection is down
+	 */
 	char			name[KRDMA_NAME_LEN];
 	uuid_t			uuid;
 	u64			incarnation;
+	/* the relationship's id (struct krdma_cm_hello.session); const */
+	u64			session;
 
 	spinlock_t		lock;	/* protects the fields below to stats */
 	enum krdma_state	state;
+	bool			closing;	/* for good: no reconnection */
+	bool			was_live;	/* a connection went live once */
+	bool			new_identity;	/* the remote restarted */
 	bool			hello_sent;
 	bool			hello_rcvd;
+	bool			grants_ready;	/* registered in this connection */
+	bool			io_ready;	/* keys current: I/O flows */
 	int			conn_error;	/* why connecting failed */
+	int			nr_dq;		/* data connections */
+	struct list_head	requeue;	/* I/Os waiting for a connection */
 	struct krdma_slot	slots[KRDMA_MAX_CREDITS];
 	int			credits; /* slots usable: negotiated */
 	u32			rtt_us;	/* last heartbeat round trip */
@@ -86,6 +157,13 @@ struct krdma_peer {
 	atomic64_t		bytes_out;	/* message bytes sent */
 	atomic64_t		bytes_in;	/* message bytes received */
 	atomic64_t		rpc_errors;	/* calls failed or timed out */
+	atomic64_t		reconnects;	/* connections after the first */
+	atomic64_t		grants_voided;	/* ours, by a restart or close */
+	atomic64_t		rdma_reads;	/* I/Os completed */
+	atomic64_t		rdma_writes;
+	atomic64_t		rdma_bytes;
+	atomic64_t		io_requeued;	/* met a connection loss */
+	atomic64_t		io_failed;	/* completed with an error */
 
 	/* set up before the connection, torn down by teardown_work */
 	struct rdma_cm_id	*cm_id;
@@ -103,12 +181,29 @@ struct krdma_peer {
 	int			nr_recv_mapped;
 	int			nr_send_mapped;
 
+	/* data connections; set up and torn down like the control one */
+	struct krdma_dataq	dq[KRDMA_MAX_DATA_QPS];
+
+	/* grants and remotes */
+	struct mutex		grant_lock;	/* the lists, registrations */
+	struct list_head	grants;
+	struct list_head	remotes;
+	u32			next_grant_id;
+	u8			next_key;	/* varies the key of each MR */
+
 	wait_queue_head_t	slot_wait;	/* a slot freed or state changed */
 	struct completion	established;	/* LIVE or failed: connect waits */
 	struct completion	dead;		/* teardown finished */
 	struct delayed_work	hb_work;
 	int			hb_missed;	/* only hb_work touches it */
 	struct work_struct	teardown_work;
+	/* once a connection is live: grants, data connections, keys */
+	struct work_struct	ready_work;
+	/* active: the next connect; passive: the end of the wait */
+	struct delayed_work	reconnect_work;
+	unsigned int		tries;	/* reconnects failed in a row */
+	/* fails requeued I/Os whose deadline passed */
+	struct delayed_work	io_timer;
 };
 
 struct krdma {
@@ -127,15 +222,23 @@ extern struct krdma krdma;
 
 /* parameters (krdma.c) */
 extern unsigned int krdma_rpc_timeout_ms;
+extern unsigned int krdma_connect_timeout_ms;
+extern unsigned int krdma_queue_depth;
 extern bool krdma_loopback;
 extern u16 krdma_test_major;
 
 /* krdma.c */
+void krdma_conn_lost(struct krdma_peer *peer, int why);
 void krdma_peer_close(struct krdma_peer *peer, int why);
+bool krdma_conn_is_down(struct krdma_peer *peer);
+struct krdma_peer *
+krdma_peer_find(bool (*match)(const struct krdma_peer *p, const void *arg),
+		const void *arg);
 int krdma_connect_str(const char *buf, size_t len);
 int krdma_disconnect_str(const char *buf, size_t len);
 const char *krdma_state_name(enum krdma_state state);
 void krdma_set_live_if_ready(struct krdma_peer *peer);
+void krdma_qp_event(struct ib_event *ev, void *context);
 
 /* krdma-rpc.c */
 int krdma_bufs_alloc(struct krdma_peer *peer);
@@ -148,6 +251,27 @@ void krdma_send_done(struct ib_cq *cq, struct ib_wc *wc);
 void krdma_recv_done(struct ib_cq *cq, struct ib_wc *wc);
 int krdma_rpc_init(void);
 int krdma_test_send_bad(struct krdma_peer *peer, const char *kind);
+
+/* krdma-grant.c */
+int krdma_grants_register(struct krdma_peer *peer);
+void krdma_grants_unregister(struct krdma_peer *peer);
+void krdma_grants_void(struct krdma_peer *peer);
+int krdma_remotes_refresh(struct krdma_peer *peer);
+int krdma_grant_init(void);
+void krdma_grant_exit(void);
+
+/* krdma-io.c */
+int krdma_dq_create(struct krdma_dataq *dq, struct rdma_cm_id *id);
+void krdma_dq_destroy(struct krdma_dataq *dq);
+void krdma_dq_set_usable(struct krdma_peer *peer, bool usable);
+void krdma_io_resume(struct krdma_peer *peer);
+void krdma_io_fail_all(struct krdma_peer *peer, int status);
+void krdma_io_timer(struct work_struct *work);
+
+/* krdma-test.c */
+void krdma_test_debugfs_init(struct dentry *dir);
+int krdma_test_init(void);
+void krdma_test_exit(void);
 
 /* krdma-sysfs.c */
 int krdma_sysfs_init(void);

@@ -20,7 +20,7 @@
 #include <linux/types.h>
 
 #define KRDMA_MAGIC		0x4d44524bU	/* "KRDM" on the wire */
-#define KRDMA_PROTO_MAJOR	1
+#define KRDMA_PROTO_MAJOR	2
 #define KRDMA_PROTO_MINOR	0
 
 #define KRDMA_NAME_LEN		64	/* with the terminating NUL */
@@ -29,6 +29,10 @@
 /* struct krdma_cm_hello.caps: none defined yet */
 #define KRDMA_CAPS		0
 
+/* struct krdma_cm_hello.kind */
+#define KRDMA_CONN_CTRL		0	/* messages and RPC; the first one */
+#define KRDMA_CONN_DATA		1	/* one-sided RDMA of one CPU queue */
+
 struct krdma_cm_hello {
 	__le32	magic;
 	__le16	major;
@@ -36,9 +40,16 @@ struct krdma_cm_hello {
 	__le32	caps;
 	/* requests this side accepts at once: the credits it grants */
 	__le16	credits;
-	__le16	reserved;
+	u8	kind;
+	/* control: the data connections that follow; data: which one */
+	u8	index;
 	u8	uuid[16];
 	__le64	incarnation;
+	/*
+	 * The connecting side's random id of this relationship: the same on
+	 * every reconnection, so the accepting side finds its grants again.
+	 */
+	__le64	session;
 };
 
 /* struct krdma_msg_hdr.flags */
@@ -49,6 +60,9 @@ enum krdma_op {
 	KRDMA_OP_HELLO		= 1,	/* payload: struct krdma_hello_msg */
 	KRDMA_OP_PING		= 2,	/* heartbeat; payload echoed */
 	KRDMA_OP_ECHO		= 3,	/* test: payload echoed */
+	KRDMA_OP_GRANTS		= 4,	/* keys of the grants held for the caller */
+	KRDMA_OP_TEST_GRANT	= 5,	/* test: grant the caller fresh pages */
+	KRDMA_OP_TEST_UNGRANT	= 6,	/* test: revoke and free them */
 	KRDMA_OP_FIRST_USER	= 16,
 	KRDMA_OP_MAX		= 64,
 };
@@ -72,12 +86,53 @@ struct krdma_hello_msg {
 	char	name[KRDMA_NAME_LEN];
 };
 
+/* KRDMA_OP_GRANTS: the grants with id >= first_id, in id order */
+struct krdma_grants_req {
+	__le32	first_id;
+	__le32	reserved;
+};
+
+/* One region this node may reach: [addr, addr + len) with rkey. */
+struct krdma_grant_desc {
+	__le32	id;
+	__le32	rkey;
+	__le64	addr;
+	__le64	len;
+};
+
+struct krdma_grants_resp {
+	__le32	count;
+	__le32	more;	/* 1: grants with higher ids follow */
+	struct krdma_grant_desc	desc[];
+};
+
+#define KRDMA_GRANTS_PER_MSG	((KRDMA_MAX_PAYLOAD - \
+				  sizeof(struct krdma_grants_resp)) / \
+				 sizeof(struct krdma_grant_desc))
+
+/* KRDMA_OP_TEST_GRANT request; the response is one krdma_grant_desc */
+struct krdma_test_grant_req {
+	__le32	pages;
+	__le32	reserved;
+};
+
+/* KRDMA_OP_TEST_UNGRANT */
+struct krdma_test_ungrant_req {
+	__le32	id;
+	__le32	reserved;
+};
+
 static inline void krdma_proto_check(void)
 {
-	BUILD_BUG_ON(sizeof(struct krdma_cm_hello) != 40);
+	BUILD_BUG_ON(sizeof(struct krdma_cm_hello) != 48);
 	BUILD_BUG_ON(sizeof(struct krdma_cm_hello) > 56);
 	BUILD_BUG_ON(sizeof(struct krdma_msg_hdr) != 16);
 	BUILD_BUG_ON(sizeof(struct krdma_hello_msg) != KRDMA_NAME_LEN);
+	BUILD_BUG_ON(sizeof(struct krdma_grants_req) != 8);
+	BUILD_BUG_ON(sizeof(struct krdma_grant_desc) != 24);
+	BUILD_BUG_ON(sizeof(struct krdma_grants_resp) != 8);
+	BUILD_BUG_ON(sizeof(struct krdma_test_grant_req) != 8);
+	BUILD_BUG_ON(sizeof(struct krdma_test_ungrant_req) != 8);
 }
 
 #endif /* _RACKSWAP_KRDMA_PROTO_H */

@@ -276,7 +276,7 @@ void krdma_send_done(struct ib_cq *cq, struct ib_wc *wc)
 	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR) {
 		pr_warn("peer %d: send failed: %s\n", peer->id,
 			ib_wc_status_msg(wc->status));
-		krdma_peer_close(peer, -EIO);
+		krdma_conn_lost(peer, -EIO);
 	}
 	if (idx >= KRDMA_MAX_CREDITS)
 		return;
@@ -293,11 +293,11 @@ static void krdma_repost(struct krdma_peer *peer, struct krdma_buf *b)
 	int ret = 0;
 
 	spin_lock_irqsave(&peer->lock, flags);
-	if (peer->state < KRDMA_CLOSING)
+	if (peer->state < KRDMA_DOWN)
 		ret = krdma_post_recv(peer, b);
 	spin_unlock_irqrestore(&peer->lock, flags);
 	if (ret)
-		krdma_peer_close(peer, ret);
+		krdma_conn_lost(peer, ret);
 }
 
 static void krdma_take_response(struct krdma_peer *peer,
@@ -378,7 +378,7 @@ void krdma_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 		if (wc->status != IB_WC_WR_FLUSH_ERR) {
 			pr_warn("peer %d: receive failed: %s\n", peer->id,
 				ib_wc_status_msg(wc->status));
-			krdma_peer_close(peer, -EIO);
+			krdma_conn_lost(peer, -EIO);
 		}
 		return;
 	}
@@ -433,14 +433,14 @@ static void krdma_handle_work(struct work_struct *work)
 
 	/* the request's buffer goes back before its credit does */
 	spin_lock_irqsave(&peer->lock, flags);
-	if (peer->state < KRDMA_CLOSING) {
+	if (peer->state < KRDMA_DOWN) {
 		ret = krdma_post_recv(peer, b);
 		if (!ret)
 			ret = krdma_post_send_locked(peer, rb);
 	}
 	spin_unlock_irqrestore(&peer->lock, flags);
 	if (ret)
-		krdma_peer_close(peer, ret);
+		krdma_conn_lost(peer, ret);
 }
 
 /* A free slot, marked busy; -EAGAIN when none, -ENOTCONN when not live. */
@@ -520,7 +520,7 @@ int krdma_call(struct krdma_peer *peer, u16 op, const void *req, u32 len,
 		spin_unlock_irqrestore(&peer->lock, flags);
 		wake_up(&peer->slot_wait);
 		if (ret != -ENOTCONN)
-			krdma_peer_close(peer, ret);
+			krdma_conn_lost(peer, ret);
 		ret = -ENOTCONN;
 		goto out;
 	}

@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * krdma: connections between nodes over rdma_cm (RC QPs): listening,
- * connecting, the handshake, heartbeats and teardown. Messages and RPC are
- * in krdma-rpc.c.
+ * connecting, the handshake, heartbeats, teardown and reconnection.
+ * Messages and RPC are in krdma-rpc.c, grants in krdma-grant.c, one-sided
+ * I/O in krdma-io.c.
  *
- * A peer is one connection. Its state moves CONNECTING -> LIVE -> CLOSING
- * -> DEAD and never back; krdma_peer_close() is the only way to CLOSING and
- * queues teardown_work, the only place that frees the connection's
- * resources. The CM event handler and the completion handlers only read
- * the state and call krdma_peer_close().
+ * A peer is a relationship with one node (its UUID and incarnation) over
+ * one connection at a time: a control connection (messages) and data
+ * connections (one QP per CPU), all in one protection domain of the
+ * peer's. Its state moves CONNECTING -> LIVE -> DOWN -> RECONNECTING ->
+ * CONNECTING ... and, once closed for good, DOWN -> DEAD.
+ * krdma_conn_lost() and krdma_peer_close() are the only ways to DOWN and
+ * queue teardown_work, the only place that frees a connection's resources
+ * and that schedules the next connection. The CM event handler and the
+ * completion handlers only read the state and call those two.
  */
 #include <linux/inet.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <net/addrconf.h>
@@ -47,13 +53,29 @@ static unsigned int heartbeat_missed = 3;
 module_param(heartbeat_missed, uint, 0444);
 MODULE_PARM_DESC(heartbeat_missed, "Heartbeats missed in a row before a peer is lost (1-10, default 3)");
 
-static unsigned int connect_timeout_ms = 10000;
-module_param(connect_timeout_ms, uint, 0444);
+unsigned int krdma_connect_timeout_ms = 10000;
+module_param_named(connect_timeout_ms, krdma_connect_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(connect_timeout_ms, "Deadline of a connect, ms (100-30000, default 10000)");
 
 unsigned int krdma_rpc_timeout_ms = 10000;
 module_param_named(rpc_timeout_ms, krdma_rpc_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(rpc_timeout_ms, "Default deadline of an RPC, ms (up to 30000, default 10000)");
+
+static unsigned int reconnect_delay_ms = 1000;
+module_param(reconnect_delay_ms, uint, 0444);
+MODULE_PARM_DESC(reconnect_delay_ms, "Delay before reconnecting a lost peer, ms, plus up to half of it at random (10-60000, default 1000)");
+
+static unsigned int reconnect_tries = 10;
+module_param(reconnect_tries, uint, 0444);
+MODULE_PARM_DESC(reconnect_tries, "Reconnection attempts in a row before a lost peer is closed for good (0-1000, 0: never reconnect; default 10)");
+
+static unsigned int data_qps;
+module_param(data_qps, uint, 0444);
+MODULE_PARM_DESC(data_qps, "Data connections (QPs) per peer for one-sided RDMA (0: one per online CPU; at most 16; default 0)");
+
+unsigned int krdma_queue_depth = 128;
+module_param_named(queue_depth, krdma_queue_depth, uint, 0444);
+MODULE_PARM_DESC(queue_depth, "Work requests in flight per data QP (16-1024, default 128)");
 
 static unsigned int ack_timeout = 16;
 module_param(ack_timeout, uint, 0444);
@@ -71,21 +93,37 @@ static void krdma_connect_peers_work(struct work_struct *work);
 static DECLARE_WORK(peers_work, krdma_connect_peers_work);
 static void krdma_hb_work(struct work_struct *work);
 static void krdma_teardown_work(struct work_struct *work);
+static void krdma_ready_work(struct work_struct *work);
+static void krdma_reconnect_work(struct work_struct *work);
+static int krdma_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev);
 
 const char *krdma_state_name(enum krdma_state state)
 {
 	static const char * const names[] = {
 		[KRDMA_CONNECTING]	= "connecting",
 		[KRDMA_LIVE]		= "live",
-		[KRDMA_CLOSING]		= "closing",
+		[KRDMA_DOWN]		= "down",
+		[KRDMA_RECONNECTING]	= "reconnecting",
 		[KRDMA_DEAD]		= "dead",
 	};
 
 	return state < ARRAY_SIZE(names) ? names[state] : "?";
 }
 
-/* Our hello; @request: a connect request, the one the test knob alters. */
-static void krdma_fill_cm_hello(struct krdma_cm_hello *h, bool request)
+/* Data connections a new peer gets. */
+static int krdma_nr_data_qps(void)
+{
+	return min_t(int, data_qps ? data_qps : num_online_cpus(),
+		     KRDMA_MAX_DATA_QPS);
+}
+
+/*
+ * Our hello on @peer's connection @kind (@index: of a data connection);
+ * @request: a connect request, the one the test knob alters.
+ */
+static void krdma_fill_cm_hello(struct krdma_cm_hello *h,
+				const struct krdma_peer *peer, bool request,
+				u8 kind, u8 index)
 {
 	memset(h, 0, sizeof(*h));
 	h->magic = cpu_to_le32(KRDMA_MAGIC);
@@ -94,36 +132,74 @@ static void krdma_fill_cm_hello(struct krdma_cm_hello *h, bool request)
 	h->minor = cpu_to_le16(KRDMA_PROTO_MINOR);
 	h->caps = cpu_to_le32(KRDMA_CAPS);
 	h->credits = cpu_to_le16(KRDMA_MAX_CREDITS);
+	h->kind = kind;
+	h->index = index;
 	memcpy(h->uuid, &rs_self.uuid, sizeof(h->uuid));
 	h->incarnation = cpu_to_le64(rs_self.incarnation);
+	h->session = cpu_to_le64(peer ? peer->session : 0);
 }
 
-/* Checks the remote's hello and takes its identity and credits. */
-static int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len)
+/* The remote's hello, if it is one of a version we speak; else NULL. */
+static const struct krdma_cm_hello *
+krdma_check_cm_hello(const struct sockaddr_storage *addr, const void *data,
+		     u8 len)
 {
 	const struct krdma_cm_hello *h = data;
-	u16 major, minor, credits;
+	u16 major;
 
 	if (!data || len < sizeof(*h) || le32_to_cpu(h->magic) != KRDMA_MAGIC) {
-		pr_warn("%pISpc: not a krdma peer (no handshake)\n", &peer->addr);
-		return -EPROTO;
+		pr_warn("%pISpc: not a krdma peer (no handshake)\n", addr);
+		return ERR_PTR(-EPROTO);
 	}
 	major = le16_to_cpu(h->major);
-	minor = le16_to_cpu(h->minor);
 	if (major != KRDMA_PROTO_MAJOR) {
 		pr_warn("%pISpc: protocol version %u.%u refused: this node speaks %u.%u\n",
-			&peer->addr, major, minor, KRDMA_PROTO_MAJOR,
+			addr, major, le16_to_cpu(h->minor), KRDMA_PROTO_MAJOR,
 			KRDMA_PROTO_MINOR);
-		return -EPROTONOSUPPORT;
+		return ERR_PTR(-EPROTONOSUPPORT);
 	}
+	return h;
+}
+
+/*
+ * Checks the remote's hello on a control connection and takes its
+ * identity and credits. A reconnection that brings another node or a new
+ * incarnation of it voids what the old one had: ready_work sees
+ * new_identity.
+ */
+static int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len)
+{
+	const struct krdma_cm_hello *h;
+	u16 credits;
+	uuid_t uuid;
+	u64 inc;
+
+	h = krdma_check_cm_hello(&peer->addr, data, len);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
 	credits = le16_to_cpu(h->credits);
-	if (!credits) {
-		pr_warn("%pISpc: peer grants no credits\n", &peer->addr);
+	if (!credits || h->kind != KRDMA_CONN_CTRL) {
+		pr_warn("%pISpc: bad control hello (credits %u, kind %u)\n",
+			&peer->addr, credits, h->kind);
 		return -EPROTO;
 	}
+	memcpy(&uuid, h->uuid, sizeof(uuid));
+	inc = le64_to_cpu(h->incarnation);
+	spin_lock_irq(&peer->lock);
+	if (peer->was_live && (!uuid_equal(&uuid, &peer->uuid) ||
+			       inc != peer->incarnation)) {
+		peer->new_identity = true;
+		pr_info("peer %d (%s): the remote restarted (incarnation %llu, was %llu): its grants are void\n",
+			peer->id, peer->name, inc, peer->incarnation);
+	}
 	peer->credits = min_t(int, credits, KRDMA_MAX_CREDITS);
-	memcpy(&peer->uuid, h->uuid, sizeof(peer->uuid));
-	peer->incarnation = le64_to_cpu(h->incarnation);
+	uuid_copy(&peer->uuid, &uuid);
+	peer->incarnation = inc;
+	if (!peer->active) {
+		peer->session = le64_to_cpu(h->session);
+		peer->nr_dq = clamp_t(int, h->index, 1, KRDMA_MAX_DATA_QPS);
+	}
+	spin_unlock_irq(&peer->lock);
 	return 0;
 }
 
@@ -156,11 +232,27 @@ static struct krdma_peer *krdma_peer_alloc(const struct sockaddr *addr,
 	init_completion(&peer->dead);
 	INIT_DELAYED_WORK(&peer->hb_work, krdma_hb_work);
 	INIT_WORK(&peer->teardown_work, krdma_teardown_work);
-	atomic64_set(&peer->rpcs_out, 0);
-	atomic64_set(&peer->rpcs_in, 0);
-	atomic64_set(&peer->bytes_out, 0);
-	atomic64_set(&peer->bytes_in, 0);
-	atomic64_set(&peer->rpc_errors, 0);
+	INIT_WORK(&peer->ready_work, krdma_ready_work);
+	INIT_DELAYED_WORK(&peer->reconnect_work, krdma_reconnect_work);
+	INIT_DELAYED_WORK(&peer->io_timer, krdma_io_timer);
+	INIT_LIST_HEAD(&peer->requeue);
+	mutex_init(&peer->grant_lock);
+	INIT_LIST_HEAD(&peer->grants);
+	INIT_LIST_HEAD(&peer->remotes);
+	peer->next_grant_id = 1;
+	for (i = 0; i < KRDMA_MAX_DATA_QPS; i++) {
+		struct krdma_dataq *dq = &peer->dq[i];
+
+		dq->peer = peer;
+		dq->index = i;
+		spin_lock_init(&dq->lock);
+		INIT_LIST_HEAD(&dq->wait);
+	}
+	if (active) {
+		peer->session = get_random_u64() | 1;
+		peer->nr_dq = krdma_nr_data_qps();
+	}
+	/* kzalloc'ed: the atomic64_t counters start at 0 */
 	return peer;
 }
 
@@ -209,7 +301,7 @@ out_unlock:
 	return ret;
 }
 
-static void krdma_qp_event(struct ib_event *ev, void *context)
+void krdma_qp_event(struct ib_event *ev, void *context)
 {
 	struct krdma_peer *peer = context;
 
@@ -219,7 +311,7 @@ static void krdma_qp_event(struct ib_event *ev, void *context)
 	case IB_EVENT_QP_ACCESS_ERR:
 		pr_warn("peer %d: QP error: %s\n", peer->id,
 			ib_event_msg(ev->event));
-		krdma_peer_close(peer, -EIO);
+		krdma_conn_lost(peer, -EIO);
 		break;
 	default:
 		break;
@@ -247,8 +339,8 @@ static void krdma_destroy_queues(struct krdma_peer *peer)
 static int krdma_create_queues(struct krdma_peer *peer)
 {
 	struct ib_device *dev = peer->cm_id->device;
-	/* +1 each for ib_drain_qp() */
-	int nsend = ARRAY_SIZE(peer->send) + 1;
+	/* +1 each for ib_drain_qp(); grant registrations go one at a time */
+	int nsend = ARRAY_SIZE(peer->send) + 1 + 1;
 	int nrecv = ARRAY_SIZE(peer->recv) + 1;
 	struct ib_qp_init_attr attr = {};
 	int ret;
@@ -298,38 +390,110 @@ err:
 	return ret;
 }
 
-static void krdma_conn_param(struct rdma_conn_param *param,
-			     struct krdma_cm_hello *hello, bool request)
+/* Read/atomic depth each way: what the device allows, at most 16. */
+static u8 krdma_rd_atom(struct ib_device *dev)
 {
+	return min3(dev->attrs.max_qp_rd_atom, dev->attrs.max_qp_init_rd_atom,
+		    16);
+}
+
+/*
+ * Parameters of a connection of @peer on @dev. @ev: the connect request
+ * being accepted (its depths bound ours), or NULL when connecting.
+ */
+static void krdma_conn_param(struct rdma_conn_param *param,
+			     struct krdma_cm_hello *hello,
+			     const struct krdma_peer *peer, struct ib_device *dev,
+			     const struct rdma_cm_event *ev, u8 kind, u8 index)
+{
+	u8 depth = krdma_rd_atom(dev);
+
 	memset(param, 0, sizeof(*param));
-	krdma_fill_cm_hello(hello, request);
+	krdma_fill_cm_hello(hello, peer, !ev, kind, index);
 	param->private_data = hello;
 	param->private_data_len = sizeof(*hello);
+	param->responder_resources = depth;
+	param->initiator_depth = depth;
+	if (ev) {
+		param->responder_resources = min(depth,
+						  ev->param.conn.initiator_depth);
+		param->initiator_depth = min(depth,
+					     ev->param.conn.responder_resources);
+	}
 	param->retry_count = 7;
 	/* receive buffers are always posted: a receiver-not-ready is a bug */
 	param->rnr_retry_count = 0;
 }
 
-static void krdma_teardown_work(struct work_struct *work)
+/* Slots owned by no caller are free again; the others free on return. */
+static void krdma_reset_slots(struct krdma_peer *peer)
 {
-	struct krdma_peer *peer = container_of(work, struct krdma_peer,
-					       teardown_work);
+	int i;
+
+	spin_lock_irq(&peer->lock);
+	for (i = 0; i < KRDMA_MAX_CREDITS; i++) {
+		struct krdma_slot *slot = &peer->slots[i];
+
+		slot->send_done = true;
+		slot->resp_done = true;
+		if (!slot->owned)
+			slot->busy = false;
+	}
+	peer->hello_sent = false;
+	peer->hello_rcvd = false;
+	peer->grants_ready = false;
+	spin_unlock_irq(&peer->lock);
+}
+
+/* Holds off the CM handlers of @id that started before DOWN. */
+static void krdma_cm_quiesce(struct rdma_cm_id *id)
+{
+	if (!id)
+		return;
+	rdma_lock_handler(id);
+	rdma_unlock_handler(id);
+	rdma_disconnect(id);
+}
+
+/*
+ * Frees everything of the current connection: its work requests flushed
+ * (every I/O posted is completed or requeued), grants unregistered, QPs,
+ * CQs, PD and CM ids destroyed. teardown_work only.
+ */
+static void krdma_conn_teardown(struct krdma_peer *peer)
+{
+	int i;
 
 	cancel_delayed_work_sync(&peer->hb_work);
-	if (peer->cm_id) {
-		/* handlers that started before CLOSING have finished */
-		rdma_lock_handler(peer->cm_id);
-		rdma_unlock_handler(peer->cm_id);
-		rdma_disconnect(peer->cm_id);
-	}
+	krdma_cm_quiesce(peer->cm_id);
+	for (i = 0; i < KRDMA_MAX_DATA_QPS; i++)
+		krdma_cm_quiesce(peer->dq[i].cm_id);
+	/* it waits on nothing that outlives DOWN */
+	cancel_work_sync(&peer->ready_work);
 	if (peer->qp)
 		ib_drain_qp(peer->qp);
+	for (i = 0; i < KRDMA_MAX_DATA_QPS; i++)
+		if (peer->dq[i].qp)
+			ib_drain_qp(peer->dq[i].qp);
 	krdma_cancel_handlers(peer);
+	krdma_grants_unregister(peer);
+	for (i = 0; i < KRDMA_MAX_DATA_QPS; i++)
+		krdma_dq_destroy(&peer->dq[i]);
 	krdma_destroy_queues(peer);
 	if (peer->cm_id) {
 		rdma_destroy_id(peer->cm_id);
 		peer->cm_id = NULL;
 	}
+	WRITE_ONCE(peer->dev, NULL);
+	krdma_reset_slots(peer);
+}
+
+/* The peer is closed for good: it leaves the list and sysfs. */
+static void krdma_peer_finish(struct krdma_peer *peer)
+{
+	krdma_io_fail_all(peer, -ENOTCONN);
+	cancel_delayed_work_sync(&peer->io_timer);
+	krdma_grants_void(peer);
 
 	mutex_lock(&krdma.lock);
 	list_del_init(&peer->list);
@@ -343,20 +507,75 @@ static void krdma_teardown_work(struct work_struct *work)
 		peer->name[0] ? peer->name : "-", &peer->addr);
 	complete_all(&peer->established);
 	complete_all(&peer->dead);
+	wake_up_all(&peer->slot_wait);
 	kobject_put(&peer->kobj);	/* the list's reference */
 }
 
+/* How long an accepting side waits for a lost peer to come back, ms. */
+static unsigned long krdma_passive_wait_ms(void)
+{
+	return (unsigned long)reconnect_tries *
+	       (reconnect_delay_ms * 3 / 2 + krdma_connect_timeout_ms);
+}
+
+static void krdma_teardown_work(struct work_struct *work)
+{
+	struct krdma_peer *peer = container_of(work, struct krdma_peer,
+					       teardown_work);
+	unsigned long delay;
+	bool finish, gave_up;
+
+	cancel_delayed_work_sync(&peer->reconnect_work);
+	krdma_conn_teardown(peer);
+
+	spin_lock_irq(&peer->lock);
+	gave_up = peer->active && peer->tries >= reconnect_tries;
+	finish = peer->closing || !peer->was_live || READ_ONCE(krdma.stopping) ||
+		 gave_up || (!peer->active && !reconnect_tries);
+	if (finish) {
+		peer->closing = true;
+	} else {
+		peer->state = KRDMA_RECONNECTING;
+		if (peer->active)
+			peer->tries++;
+	}
+	spin_unlock_irq(&peer->lock);
+
+	if (finish) {
+		if (gave_up && reconnect_tries)
+			pr_warn("peer %d (%s): no connection after %u attempts: closing it\n",
+				peer->id, peer->name, reconnect_tries);
+		krdma_peer_finish(peer);
+		return;
+	}
+	wake_up_all(&peer->slot_wait);
+	if (peer->active) {
+		delay = reconnect_delay_ms +
+			get_random_u32() % (reconnect_delay_ms / 2 + 1);
+		pr_info("peer %d (%s): reconnecting in %lu ms (attempt %u of %u)\n",
+			peer->id, peer->name, delay, peer->tries,
+			reconnect_tries);
+	} else {
+		delay = krdma_passive_wait_ms();
+		pr_info("peer %d (%s): waiting up to %lu ms for it to reconnect\n",
+			peer->id, peer->name, delay);
+	}
+	queue_delayed_work(krdma.wq, &peer->reconnect_work,
+			   msecs_to_jiffies(delay));
+}
+
 /*
- * Starts closing a peer: fails its calls with -ENOTCONN and queues its
- * teardown. Any context; idempotent. @why is what a connect waiting on it
- * returns.
+ * The current connection is lost (or connecting failed): I/O stops, calls
+ * fail with -ENOTCONN, the teardown is queued; it reconnects unless the
+ * peer is closing. Any context; idempotent. @why is what a connect
+ * waiting on it returns.
  */
-void krdma_peer_close(struct krdma_peer *peer, int why)
+void krdma_conn_lost(struct krdma_peer *peer, int why)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&peer->lock, flags);
-	if (peer->state >= KRDMA_CLOSING) {
+	if (peer->state != KRDMA_CONNECTING && peer->state != KRDMA_LIVE) {
 		spin_unlock_irqrestore(&peer->lock, flags);
 		return;
 	}
@@ -365,12 +584,102 @@ void krdma_peer_close(struct krdma_peer *peer, int why)
 	else
 		pr_info("peer %d (%s): connection lost: %pe\n", peer->id,
 			peer->name, ERR_PTR(why));
-	peer->state = KRDMA_CLOSING;
+	peer->state = KRDMA_DOWN;
+	peer->io_ready = false;
 	spin_unlock_irqrestore(&peer->lock, flags);
 
+	krdma_dq_set_usable(peer, false);
 	krdma_fail_slots(peer);
 	wake_up_all(&peer->slot_wait);
 	queue_work(krdma.wq, &peer->teardown_work);
+}
+
+/* Closes @peer for good: no reconnection; its grants become void. */
+void krdma_peer_close(struct krdma_peer *peer, int why)
+{
+	unsigned long flags;
+	bool idle;
+
+	spin_lock_irqsave(&peer->lock, flags);
+	peer->closing = true;
+	idle = peer->state == KRDMA_RECONNECTING;
+	if (idle)
+		peer->state = KRDMA_DOWN;
+	spin_unlock_irqrestore(&peer->lock, flags);
+	if (idle)
+		queue_work(krdma.wq, &peer->teardown_work);
+	else
+		krdma_conn_lost(peer, why);
+}
+
+/* No connection, and none being torn down. */
+bool krdma_conn_is_down(struct krdma_peer *peer)
+{
+	enum krdma_state state = READ_ONCE(peer->state);
+
+	return state == KRDMA_RECONNECTING || state == KRDMA_DEAD;
+}
+
+/*
+ * Active peers: starts the next connection, or ends one that is still
+ * connecting after the deadline. Passive peers: the wait for the remote
+ * to come back is over.
+ */
+static void krdma_reconnect_work(struct work_struct *work)
+{
+	struct krdma_peer *peer = container_of(to_delayed_work(work),
+					       struct krdma_peer,
+					       reconnect_work);
+	struct rdma_cm_id *id;
+	bool start, close;
+	int ret;
+
+	spin_lock_irq(&peer->lock);
+	start = peer->state == KRDMA_RECONNECTING;
+	close = start && !peer->active;
+	if (close) {
+		peer->closing = true;
+		peer->state = KRDMA_DOWN;
+	}
+	spin_unlock_irq(&peer->lock);
+	if (close) {
+		pr_warn("peer %d (%s): did not come back: closing it\n",
+			peer->id, peer->name);
+		queue_work(krdma.wq, &peer->teardown_work);
+		return;
+	}
+	if (!start) {
+		if (READ_ONCE(peer->state) == KRDMA_CONNECTING)
+			krdma_conn_lost(peer, -ETIMEDOUT);
+		return;
+	}
+
+	id = rdma_create_id(&init_net, krdma_cm_handler, peer, RDMA_PS_TCP,
+			    IB_QPT_RC);
+	spin_lock_irq(&peer->lock);
+	start = peer->state == KRDMA_RECONNECTING && !IS_ERR(id);
+	if (start) {
+		peer->state = KRDMA_CONNECTING;
+		peer->conn_error = 0;
+		peer->cm_id = id;
+	} else if (peer->state == KRDMA_RECONNECTING) {
+		/* counts as a failed attempt */
+		peer->state = KRDMA_DOWN;
+		queue_work(krdma.wq, &peer->teardown_work);
+	}
+	spin_unlock_irq(&peer->lock);
+	if (!start) {
+		if (!IS_ERR(id))
+			rdma_destroy_id(id);
+		return;
+	}
+	/* the deadline of this attempt */
+	queue_delayed_work(krdma.wq, &peer->reconnect_work,
+			   msecs_to_jiffies(krdma_connect_timeout_ms));
+	ret = rdma_resolve_addr(id, NULL, (struct sockaddr *)&peer->addr,
+				krdma_connect_timeout_ms);
+	if (ret)
+		krdma_conn_lost(peer, ret);
 }
 
 static void krdma_hb_work(struct work_struct *work)
@@ -392,7 +701,7 @@ static void krdma_hb_work(struct work_struct *work)
 	} else if (++peer->hb_missed >= heartbeat_missed) {
 		pr_warn("peer %d (%s): %u heartbeats missed, peer lost\n",
 			peer->id, peer->name, peer->hb_missed);
-		krdma_peer_close(peer, -ETIMEDOUT);
+		krdma_conn_lost(peer, -ETIMEDOUT);
 		return;
 	}
 	queue_delayed_work(krdma.wq, &peer->hb_work,
@@ -403,37 +712,298 @@ static void krdma_hb_work(struct work_struct *work)
 void krdma_set_live_if_ready(struct krdma_peer *peer)
 {
 	unsigned long flags;
-	bool live = false;
+	bool live = false, again = false;
 
 	spin_lock_irqsave(&peer->lock, flags);
 	if (peer->state == KRDMA_CONNECTING && peer->hello_sent &&
 	    peer->hello_rcvd) {
 		peer->state = KRDMA_LIVE;
+		again = peer->was_live;
+		peer->was_live = true;
+		peer->hb_missed = 0;
 		live = true;
 	}
 	spin_unlock_irqrestore(&peer->lock, flags);
 	if (!live)
 		return;
+	if (again)
+		atomic64_inc(&peer->reconnects);
 	pr_info("peer %d: %s (%pUb) at %pISpc is live, %s, %d credits\n",
 		peer->id, peer->name, &peer->uuid, &peer->addr,
-		peer->active ? "connected" : "accepted", peer->credits);
+		again ? "reconnected" : peer->active ? "connected" : "accepted",
+		peer->credits);
 	complete_all(&peer->established);
 	wake_up_all(&peer->slot_wait);
+	queue_work(krdma.wq, &peer->ready_work);
 	queue_delayed_work(krdma.wq, &peer->hb_work,
 			   msecs_to_jiffies(heartbeat_ms));
+}
+
+/* All data connections of this connection are up. */
+static bool krdma_dqs_established(struct krdma_peer *peer)
+{
+	int i, n = READ_ONCE(peer->nr_dq);
+
+	for (i = 0; i < n; i++)
+		if (!READ_ONCE(peer->dq[i].established))
+			return false;
+	return true;
+}
+
+/* Active side: opens data connection @i; the CM handler goes on. */
+static int krdma_dq_connect(struct krdma_peer *peer, int i)
+{
+	struct rdma_cm_id *id;
+	bool ok;
+	int ret;
+
+	id = rdma_create_id(&init_net, krdma_cm_handler, peer, RDMA_PS_TCP,
+			    IB_QPT_RC);
+	if (IS_ERR(id))
+		return PTR_ERR(id);
+	spin_lock_irq(&peer->lock);
+	ok = peer->state == KRDMA_LIVE && !peer->dq[i].cm_id;
+	if (ok)
+		peer->dq[i].cm_id = id;
+	spin_unlock_irq(&peer->lock);
+	if (!ok) {
+		rdma_destroy_id(id);
+		return -ENOTCONN;
+	}
+	ret = rdma_resolve_addr(id, NULL, (struct sockaddr *)&peer->addr,
+				krdma_connect_timeout_ms);
+	/* the id is the peer's now: the teardown destroys it */
+	return ret;
+}
+
+/*
+ * Once a connection is live: voids what a restarted remote had, registers
+ * our grants in this connection's PD, brings up the data connections,
+ * fetches the keys of the remote's grants, then lets I/O flow.
+ */
+static void krdma_ready_work(struct work_struct *work)
+{
+	struct krdma_peer *peer = container_of(work, struct krdma_peer,
+					       ready_work);
+	bool new_identity;
+	int i, ret;
+
+	spin_lock_irq(&peer->lock);
+	new_identity = peer->new_identity;
+	peer->new_identity = false;
+	spin_unlock_irq(&peer->lock);
+	if (new_identity)
+		krdma_grants_void(peer);
+
+	ret = krdma_grants_register(peer);
+	if (ret)
+		goto lost;
+	spin_lock_irq(&peer->lock);
+	peer->grants_ready = true;
+	spin_unlock_irq(&peer->lock);
+
+	for (i = 0; peer->active && i < peer->nr_dq; i++) {
+		ret = krdma_dq_connect(peer, i);
+		if (ret)
+			goto lost;
+	}
+	if (!wait_event_timeout(peer->slot_wait, krdma_dqs_established(peer) ||
+				READ_ONCE(peer->state) != KRDMA_LIVE,
+				msecs_to_jiffies(krdma_connect_timeout_ms))) {
+		pr_warn("peer %d (%s): data connections not up in time\n",
+			peer->id, peer->name);
+		ret = -ETIMEDOUT;
+		goto lost;
+	}
+	if (READ_ONCE(peer->state) != KRDMA_LIVE)
+		return;
+	ret = krdma_remotes_refresh(peer);
+	if (ret)
+		goto lost;
+
+	/*
+	 * Under peer->lock: after krdma_conn_lost() no QP becomes usable
+	 * again, so nothing is posted after the teardown's drain. The QPs
+	 * are usable before io_ready: a post under io_ready finds its QP.
+	 */
+	spin_lock_irq(&peer->lock);
+	if (peer->state == KRDMA_LIVE) {
+		krdma_dq_set_usable(peer, true);
+		peer->io_ready = true;
+		peer->tries = 0;
+	}
+	spin_unlock_irq(&peer->lock);
+	krdma_io_resume(peer);
+	wake_up_all(&peer->slot_wait);
+	pr_info("peer %d (%s): RDMA ready, %d data QPs\n", peer->id,
+		peer->name, peer->nr_dq);
+	return;
+
+lost:
+	pr_warn("peer %d (%s): cannot set up RDMA: %pe\n", peer->id,
+		peer->name, ERR_PTR(ret));
+	krdma_conn_lost(peer, ret);
+}
+
+static bool krdma_match_session(const struct krdma_peer *p, const void *arg)
+{
+	const struct krdma_cm_hello *h = arg;
+
+	return !p->active && p->session == le64_to_cpu(h->session) &&
+	       !memcmp(&p->uuid, h->uuid, sizeof(h->uuid)) &&
+	       !READ_ONCE(p->closing) && READ_ONCE(p->state) != KRDMA_DEAD;
+}
+
+static bool krdma_match_stale(const struct krdma_peer *p, const void *arg)
+{
+	const struct krdma_cm_hello *h = arg;
+
+	return !memcmp(&p->uuid, h->uuid, sizeof(h->uuid)) &&
+	       p->incarnation != le64_to_cpu(h->incarnation) &&
+	       READ_ONCE(p->was_live) && !READ_ONCE(p->closing);
+}
+
+/* A new incarnation of a node voids the relationships with the old one. */
+static void krdma_close_stale(const struct krdma_cm_hello *h)
+{
+	struct krdma_peer *p;
+
+	while ((p = krdma_peer_find(krdma_match_stale, h))) {
+		pr_info("peer %d (%s): the node restarted: closing the old relationship\n",
+			p->id, p->name);
+		krdma_peer_close(p, -ESTALE);
+		krdma_peer_put(p);
+	}
+}
+
+/*
+ * A data connection of a peer whose control connection is up. Returns
+ * non-zero to have @id destroyed.
+ */
+static int krdma_accept_data(struct rdma_cm_id *id, struct rdma_cm_event *ev,
+			     const struct krdma_cm_hello *h)
+{
+	struct krdma_cm_hello mine;
+	struct rdma_conn_param param;
+	struct krdma_peer *peer;
+	struct krdma_dataq *dq = NULL;
+	int ret;
+
+	peer = krdma_peer_find(krdma_match_session, h);
+	if (!peer) {
+		pr_warn("%pISpc: data connection of no known peer\n",
+			&id->route.addr.dst_addr);
+		return -ENOENT;
+	}
+	spin_lock_irq(&peer->lock);
+	if ((peer->state == KRDMA_CONNECTING || peer->state == KRDMA_LIVE) &&
+	    h->index < peer->nr_dq && !peer->dq[h->index].cm_id &&
+	    id->device == peer->dev) {
+		dq = &peer->dq[h->index];
+		dq->cm_id = id;
+	}
+	spin_unlock_irq(&peer->lock);
+	if (!dq) {
+		pr_warn("peer %d: unexpected data connection %u\n", peer->id,
+			h->index);
+		krdma_peer_put(peer);
+		return -EINVAL;
+	}
+	/* the id is the peer's now: the teardown destroys it */
+	id->context = peer;
+	ret = krdma_dq_create(dq, id);
+	if (!ret) {
+		krdma_conn_param(&param, &mine, peer, id->device, ev,
+				 KRDMA_CONN_DATA, dq->index);
+		ret = rdma_accept(id, &param);
+	}
+	if (ret) {
+		pr_warn("peer %d: data connection %d failed: %pe\n", peer->id,
+			dq->index, ERR_PTR(ret));
+		krdma_conn_lost(peer, ret);
+	}
+	krdma_peer_put(peer);
+	return 0;
+}
+
+/*
+ * The remote of a relationship we know connects again. Returns non-zero
+ * to have @id destroyed.
+ */
+static int krdma_accept_again(struct krdma_peer *peer, struct rdma_cm_id *id,
+			      struct rdma_cm_event *ev)
+{
+	struct krdma_cm_hello mine;
+	struct rdma_conn_param param;
+	bool busy;
+	int ret;
+
+	spin_lock_irq(&peer->lock);
+	busy = peer->state != KRDMA_RECONNECTING;
+	if (!busy) {
+		peer->state = KRDMA_CONNECTING;
+		peer->conn_error = 0;
+		peer->cm_id = id;
+	}
+	spin_unlock_irq(&peer->lock);
+	if (busy) {
+		/* our end of the old connection has not noticed yet */
+		krdma_conn_lost(peer, -ECONNRESET);
+		return -EBUSY;
+	}
+	cancel_delayed_work(&peer->reconnect_work);
+	id->context = peer;
+	ret = krdma_take_cm_hello(peer, ev->param.conn.private_data,
+				  ev->param.conn.private_data_len);
+	if (!ret)
+		ret = krdma_create_queues(peer);
+	if (!ret) {
+		krdma_conn_param(&param, &mine, peer, id->device, ev,
+				 KRDMA_CONN_CTRL, 0);
+		ret = rdma_accept(id, &param);
+	}
+	if (ret) {
+		pr_warn("peer %d: reconnection failed: %pe\n", peer->id,
+			ERR_PTR(ret));
+		krdma_conn_lost(peer, ret);
+	}
+	return 0;
 }
 
 /* CONNECT_REQUEST on a listener: returns non-zero to have @id destroyed. */
 static int krdma_accept_req(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 {
+	struct sockaddr_storage *src = &id->route.addr.dst_addr;
+	const struct krdma_cm_hello *h;
 	struct krdma_cm_hello mine;
 	struct rdma_conn_param param;
 	struct krdma_peer *peer;
 	int ret;
 
-	krdma_fill_cm_hello(&mine, false);
-	peer = krdma_peer_alloc((struct sockaddr *)&id->route.addr.dst_addr,
-				false);
+	krdma_fill_cm_hello(&mine, NULL, false, KRDMA_CONN_CTRL, 0);
+	h = krdma_check_cm_hello(src, ev->param.conn.private_data,
+				 ev->param.conn.private_data_len);
+	if (IS_ERR(h)) {
+		ret = PTR_ERR(h);
+		goto err_reject;
+	}
+	if (h->kind == KRDMA_CONN_DATA) {
+		ret = krdma_accept_data(id, ev, h);
+		if (ret)
+			goto err_reject;
+		return 0;
+	}
+	peer = krdma_peer_find(krdma_match_session, h);
+	if (peer) {
+		ret = krdma_accept_again(peer, id, ev);
+		krdma_peer_put(peer);
+		if (ret)
+			goto err_reject;
+		return 0;
+	}
+	krdma_close_stale(h);
+
+	peer = krdma_peer_alloc((struct sockaddr *)src, false);
 	if (!peer) {
 		ret = -ENOMEM;
 		goto err_reject;
@@ -456,12 +1026,13 @@ static int krdma_accept_req(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 	if (ret)
 		goto err_queues;
 	id->context = peer;
-	krdma_conn_param(&param, &mine, false);
+	krdma_conn_param(&param, &mine, peer, id->device, ev,
+			 KRDMA_CONN_CTRL, 0);
 	ret = rdma_accept(id, &param);
 	if (ret) {
 		pr_warn("%pISpc: accept failed: %pe\n", &peer->addr, ERR_PTR(ret));
 		/* listed: the teardown destroys the id */
-		krdma_peer_close(peer, ret);
+		krdma_conn_lost(peer, ret);
 	}
 	return 0;
 
@@ -489,12 +1060,79 @@ static void krdma_log_reject(struct krdma_peer *peer, struct rdma_cm_id *id,
 		pr_warn("%pISpc refused the connection: it speaks protocol %u.%u, this node %u.%u\n",
 			&peer->addr, le16_to_cpu(h->major),
 			le16_to_cpu(h->minor), ours, KRDMA_PROTO_MINOR);
-		krdma_peer_close(peer, -EPROTONOSUPPORT);
+		krdma_conn_lost(peer, -EPROTONOSUPPORT);
 		return;
 	}
 	pr_warn("%pISpc refused the connection: %s\n", &peer->addr,
 		rdma_reject_msg(id, ev->status));
-	krdma_peer_close(peer, -ECONNREFUSED);
+	krdma_conn_lost(peer, -ECONNREFUSED);
+}
+
+static struct krdma_dataq *krdma_dq_of(struct krdma_peer *peer,
+				       struct rdma_cm_id *id)
+{
+	int i;
+
+	for (i = 0; i < KRDMA_MAX_DATA_QPS; i++)
+		if (READ_ONCE(peer->dq[i].cm_id) == id)
+			return &peer->dq[i];
+	return NULL;
+}
+
+/* Events of a data connection; any failure loses the whole connection. */
+static void krdma_data_cm_event(struct krdma_peer *peer, struct rdma_cm_id *id,
+				struct rdma_cm_event *ev)
+{
+	struct krdma_dataq *dq = krdma_dq_of(peer, id);
+	struct krdma_cm_hello mine;
+	struct rdma_conn_param param;
+	int ret = 0;
+
+	if (!dq)
+		return;
+	switch (ev->event) {
+	case RDMA_CM_EVENT_ADDR_RESOLVED:
+		ret = rdma_resolve_route(id, krdma_connect_timeout_ms);
+		break;
+	case RDMA_CM_EVENT_ROUTE_RESOLVED:
+		if (id->device != READ_ONCE(peer->dev)) {
+			ret = -EXDEV;
+			break;
+		}
+		ret = krdma_dq_create(dq, id);
+		if (ret)
+			break;
+		krdma_conn_param(&param, &mine, peer, id->device, NULL,
+				 KRDMA_CONN_DATA, dq->index);
+		ret = rdma_connect_locked(id, &param);
+		break;
+	case RDMA_CM_EVENT_ESTABLISHED:
+		spin_lock_irq(&dq->lock);
+		dq->established = true;
+		spin_unlock_irq(&dq->lock);
+		wake_up_all(&peer->slot_wait);
+		break;
+	case RDMA_CM_EVENT_ADDR_ERROR:
+	case RDMA_CM_EVENT_ROUTE_ERROR:
+	case RDMA_CM_EVENT_CONNECT_ERROR:
+	case RDMA_CM_EVENT_UNREACHABLE:
+	case RDMA_CM_EVENT_REJECTED:
+	case RDMA_CM_EVENT_DISCONNECTED:
+	case RDMA_CM_EVENT_ADDR_CHANGE:
+	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
+		ret = -ENOTCONN;
+		break;
+	case RDMA_CM_EVENT_DEVICE_REMOVAL:
+		ret = -ENODEV;
+		break;
+	default:
+		break;
+	}
+	if (ret) {
+		pr_warn("peer %d: data connection %d: %s: %pe\n", peer->id,
+			dq->index, rdma_event_msg(ev->event), ERR_PTR(ret));
+		krdma_conn_lost(peer, ret);
+	}
 }
 
 static int krdma_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
@@ -507,18 +1145,23 @@ static int krdma_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 	if (!peer)	/* a listener's */
 		return ev->event == RDMA_CM_EVENT_CONNECT_REQUEST ?
 		       krdma_accept_req(id, ev) : 0;
-	if (READ_ONCE(peer->state) >= KRDMA_CLOSING)
+	if (READ_ONCE(peer->state) >= KRDMA_DOWN)
 		return 0;
+	if (id != READ_ONCE(peer->cm_id)) {
+		krdma_data_cm_event(peer, id, ev);
+		return 0;
+	}
 
 	switch (ev->event) {
 	case RDMA_CM_EVENT_ADDR_RESOLVED:
-		ret = rdma_resolve_route(id, connect_timeout_ms);
+		ret = rdma_resolve_route(id, krdma_connect_timeout_ms);
 		break;
 	case RDMA_CM_EVENT_ROUTE_RESOLVED:
 		ret = krdma_create_queues(peer);
 		if (ret)
 			break;
-		krdma_conn_param(&param, &mine, true);
+		krdma_conn_param(&param, &mine, peer, id->device, NULL,
+				 KRDMA_CONN_CTRL, peer->nr_dq);
 		ret = rdma_connect_locked(id, &param);
 		break;
 	case RDMA_CM_EVENT_ESTABLISHED:
@@ -552,7 +1195,7 @@ static int krdma_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 		break;
 	}
 	if (ret)
-		krdma_peer_close(peer, ret);
+		krdma_conn_lost(peer, ret);
 	return 0;
 }
 
@@ -602,11 +1245,11 @@ static int krdma_connect_addr(struct sockaddr_storage *ss)
 	}
 	kobject_get(&peer->kobj);	/* ours, while we wait */
 	ret = rdma_resolve_addr(id, NULL, (struct sockaddr *)ss,
-				connect_timeout_ms);
+				krdma_connect_timeout_ms);
 	if (ret)
 		krdma_peer_close(peer, ret);
 	wait_for_completion_timeout(&peer->established,
-				    msecs_to_jiffies(connect_timeout_ms));
+				    msecs_to_jiffies(krdma_connect_timeout_ms));
 	spin_lock_irq(&peer->lock);
 	if (peer->state == KRDMA_LIVE)
 		ret = 0;
@@ -688,7 +1331,7 @@ int krdma_connect_str(const char *buf, size_t len)
 }
 
 /* The first listed peer @match accepts, with a reference; or NULL. */
-static struct krdma_peer *
+struct krdma_peer *
 krdma_peer_find(bool (*match)(const struct krdma_peer *p, const void *arg),
 		const void *arg)
 {
@@ -731,7 +1374,7 @@ static bool krdma_match_target(const struct krdma_peer *p, const void *arg)
 {
 	const struct krdma_target *t = arg;
 
-	if (READ_ONCE(p->state) >= KRDMA_CLOSING)
+	if (READ_ONCE(p->closing) || READ_ONCE(p->state) == KRDMA_DEAD)
 		return false;
 	return t->by_addr ? krdma_same_addr(&p->addr, &t->addr) :
 			    !strcmp(p->name, t->name);
@@ -781,14 +1424,24 @@ static bool krdma_match_dev(const struct krdma_peer *p, const void *dev)
 	return !dev || READ_ONCE(p->dev) == dev;
 }
 
-/* Closes the peers matching @dev (NULL: all) and waits for their teardown. */
+/*
+ * @dev: the connections on @dev are lost (they reconnect once a device is
+ * there again); waits until each is torn down. NULL: closes every peer
+ * for good and waits until each is dead.
+ */
 static void krdma_close_all(struct ib_device *dev)
 {
 	struct krdma_peer *p;
 
 	while ((p = krdma_peer_find(krdma_match_dev, dev))) {
-		krdma_peer_close(p, dev ? -ENODEV : -ESHUTDOWN);
-		wait_for_completion(&p->dead);
+		if (dev) {
+			krdma_conn_lost(p, -ENODEV);
+			wait_event(p->slot_wait, krdma_conn_is_down(p) ||
+					READ_ONCE(p->dev) != dev);
+		} else {
+			krdma_peer_close(p, -ESHUTDOWN);
+			wait_for_completion(&p->dead);
+		}
 		kobject_put(&p->kobj);
 	}
 }
@@ -855,9 +1508,12 @@ static int krdma_check_params(void)
 	    heartbeat_missed < 1 || heartbeat_missed > 10 ||
 	    krdma_rpc_timeout_ms <= heartbeat_ms ||
 	    krdma_rpc_timeout_ms > 30000 ||
-	    connect_timeout_ms < 100 || connect_timeout_ms > 30000 ||
+	    krdma_connect_timeout_ms < 100 || krdma_connect_timeout_ms > 30000 ||
+	    reconnect_delay_ms < 10 || reconnect_delay_ms > 60000 ||
+	    reconnect_tries > 1000 || data_qps > KRDMA_MAX_DATA_QPS ||
+	    krdma_queue_depth < 16 || krdma_queue_depth > 1024 ||
 	    ack_timeout < 8 || ack_timeout > 20) {
-		pr_err("invalid parameters: need port 1-65535, heartbeat_ms 100-10000 < rpc_timeout_ms <= 30000, heartbeat_missed 1-10, connect_timeout_ms 100-30000, ack_timeout 8-20\n");
+		pr_err("invalid parameters: need port 1-65535, heartbeat_ms 100-10000 < rpc_timeout_ms <= 30000, heartbeat_missed 1-10, connect_timeout_ms 100-30000, reconnect_delay_ms 10-60000, reconnect_tries 0-1000, data_qps 0-16, queue_depth 16-1024, ack_timeout 8-20\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -895,11 +1551,15 @@ int krdma_init(void)
 	if (!krdma.wq)
 		return -ENOMEM;
 	ret = krdma_rpc_init();
+	if (!ret)
+		ret = krdma_grant_init();
+	if (!ret)
+		ret = krdma_test_init();
 	if (ret)
 		goto err_wq;
 	ret = ib_register_client(&krdma_ib_client);
 	if (ret)
-		goto err_wq;
+		goto err_handlers;
 	ret = krdma_sysfs_init();
 	if (ret)
 		goto err_client;
@@ -925,6 +1585,9 @@ err_debugfs:
 	krdma_sysfs_exit();
 err_client:
 	ib_unregister_client(&krdma_ib_client);
+err_handlers:
+	krdma_test_exit();
+	krdma_grant_exit();
 err_wq:
 	destroy_workqueue(krdma.wq);
 	return ret;
@@ -940,6 +1603,8 @@ void krdma_exit(void)
 	cancel_work_sync(&peers_work);
 	krdma_stop_listening();
 	krdma_close_all(NULL);
+	krdma_test_exit();
+	krdma_grant_exit();
 	krdma_sysfs_exit();
 	ib_unregister_client(&krdma_ib_client);
 	destroy_workqueue(krdma.wq);

@@ -6,9 +6,17 @@
 #ifndef _RACKSWAP_KRDMA_H
 #define _RACKSWAP_KRDMA_H
 
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/wait.h>
 #include <linux/types.h>
+#include <rdma/ib_verbs.h>
 
 struct krdma_peer;
+struct krdma_grant;
+struct krdma_remote;
+struct scatterlist;
+struct sg_table;
 
 /*
  * An RPC handler runs in process context on a WQ_MEM_RECLAIM workqueue. It
@@ -33,6 +41,89 @@ void krdma_unregister_handler(u16 op);
 int krdma_call(struct krdma_peer *peer, u16 op, const void *req, u32 len,
 	       void *resp, u32 resp_max, u32 *resp_len,
 	       unsigned int timeout_ms);
+
+/*
+ * Grants: memory of this node that @peer may reach with one-sided RDMA.
+ *
+ * krdma_grant_create() registers @sgt (pages of the caller's, DMA-mapped
+ * by krdma) in @peer's own protection domain: no other peer can reach it.
+ * The grant belongs to the peer's identity (UUID + incarnation): after a
+ * reconnection of the same incarnation it is registered again under new
+ * keys; when the peer is closed for good or comes back as a new
+ * incarnation it is void: its MR is gone and @voided(@grant, @priv) runs
+ * (process context). The caller then still owns @sgt and must call
+ * krdma_grant_destroy(), which revokes a live grant first. Process context.
+ */
+struct krdma_grant *krdma_grant_create(struct krdma_peer *peer,
+				       struct sg_table *sgt,
+				       void (*voided)(struct krdma_grant *g,
+						      void *priv),
+				       void *priv);
+void krdma_grant_destroy(struct krdma_grant *grant);
+u32 krdma_grant_id(const struct krdma_grant *grant);
+u64 krdma_grant_len(const struct krdma_grant *grant);
+
+/*
+ * Remotes: a region @peer granted to this node, by its grant id (the layer
+ * above learns ids from its own RPCs). krdma fetches its keys and fetches
+ * them again after each reconnection; the layer above never sees a key.
+ * Returns -ENOENT when @peer holds no such grant for us.
+ */
+int krdma_remote_open(struct krdma_peer *peer, u32 grant_id,
+		      struct krdma_remote **remote);
+void krdma_remote_close(struct krdma_remote *remote);
+u64 krdma_remote_len(const struct krdma_remote *remote);
+
+/* The local scatterlist of one I/O has at most this many entries. */
+#define KRDMA_IO_MAX_SGE	16
+
+/*
+ * One one-sided RDMA READ or WRITE between local memory and a remote
+ * region. The caller owns the struct (no allocation on the I/O path) and
+ * fills the first block; @done runs once, in any context (it must not
+ * sleep), after every work request the I/O posted completed or was
+ * flushed: when @done runs, no RDMA op can touch @sg any more.
+ *
+ * An I/O meeting a connection loss is requeued and posted again after the
+ * reconnection; it fails with -ETIMEDOUT once @deadline (jiffies) passed,
+ * with -ENOTCONN when the peer is closed for good, with -ENXIO when the
+ * grant is void and -EIO when the remote side refused it.
+ */
+struct krdma_io {
+	struct krdma_remote	*remote;
+	u64			offset;		/* into the remote region */
+	struct scatterlist	*sg;		/* local memory */
+	unsigned int		nents;		/* 1 .. KRDMA_IO_MAX_SGE */
+	u32			len;		/* bytes: the sum of @sg */
+	bool			write;		/* RDMA WRITE, else READ */
+	unsigned long		deadline;
+	void			(*done)(struct krdma_io *io, int status);
+	void			*priv;		/* the caller's */
+
+	/* krdma's, while the I/O is submitted */
+	struct list_head	entry;
+	struct ib_cqe		cqe;
+	struct ib_device	*dev;		/* @sg is mapped for it */
+	void			*dq;		/* its queue while posted */
+	atomic_t		pending;	/* work requests in flight */
+	int			nr_wr;
+	int			wc_status;	/* first failed completion */
+	u32			requeues;
+	struct ib_sge		sge[KRDMA_IO_MAX_SGE];
+	struct ib_rdma_wr	wr[KRDMA_IO_MAX_SGE];
+};
+
+/*
+ * Starts @io. Returns 0 (then @done will run) or, without calling @done,
+ * -EINVAL (a bad I/O), -ENXIO (void grant) or -ENOTCONN (peer closed).
+ */
+int krdma_io_submit(struct krdma_io *io);
+
+/*
+ * Waits until *@count (incremented by the caller's @done callbacks) is
+ * non-zero: a bounded spin (parameter poll_spin_us), then a sleep on @wq.
+ */
+void krdma_io_wait(wait_queue_head_t *wq, atomic_t *count);
 
 struct krdma_peer *krdma_peer_get(int id);
 void krdma_peer_put(struct krdma_peer *peer);

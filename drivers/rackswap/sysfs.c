@@ -146,8 +146,13 @@ static ssize_t direction_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
-	return sysfs_emit(buf, "%s\n",
-			  krdma_state_name(READ_ONCE(to_peer(kobj)->state)));
+	struct krdma_peer *peer = to_peer(kobj);
+	enum krdma_state state = READ_ONCE(peer->state);
+
+	/* "closing": for good, not to reconnect */
+	return sysfs_emit(buf, "%s\n", READ_ONCE(peer->closing) &&
+			  state != KRDMA_DEAD ? "closing" :
+			  krdma_state_name(state));
 }
 
 static ssize_t credits_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -167,41 +172,72 @@ static ssize_t counter_show(char *buf, atomic64_t *counter)
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(counter));
 }
 
-static ssize_t rpcs_out_show(struct kobject *kobj, struct kobj_attribute *attr,
-			     char *buf)
+/* A read-only file with the value of the peer's counter @field. */
+#define KRDMA_PEER_COUNTER(field)					\
+static ssize_t field##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	return counter_show(buf, &to_peer(kobj)->field);		\
+}									\
+static struct kobj_attribute field##_attr = __ATTR_RO(field)
+
+KRDMA_PEER_COUNTER(rpcs_out);
+KRDMA_PEER_COUNTER(rpcs_in);
+KRDMA_PEER_COUNTER(rpc_errors);
+KRDMA_PEER_COUNTER(bytes_out);
+KRDMA_PEER_COUNTER(bytes_in);
+KRDMA_PEER_COUNTER(reconnects);
+KRDMA_PEER_COUNTER(grants_voided);
+KRDMA_PEER_COUNTER(rdma_reads);
+KRDMA_PEER_COUNTER(rdma_writes);
+KRDMA_PEER_COUNTER(rdma_bytes);
+KRDMA_PEER_COUNTER(io_requeued);
+KRDMA_PEER_COUNTER(io_failed);
+
+/* Entries of @list, counted under @lock. */
+static ssize_t list_count_show(char *buf, struct mutex *lock,
+			       struct list_head *list)
 {
-	return counter_show(buf, &to_peer(kobj)->rpcs_out);
+	struct list_head *pos;
+	size_t n = 0;
+
+	mutex_lock(lock);
+	list_for_each(pos, list)
+		n++;
+	mutex_unlock(lock);
+	return sysfs_emit(buf, "%zu\n", n);
 }
 
-static ssize_t rpcs_in_show(struct kobject *kobj, struct kobj_attribute *attr,
+static ssize_t grants_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	struct krdma_peer *peer = to_peer(kobj);
+
+	return list_count_show(buf, &peer->grant_lock, &peer->grants);
+}
+
+static ssize_t remotes_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	return counter_show(buf, &to_peer(kobj)->rpcs_in);
+	struct krdma_peer *peer = to_peer(kobj);
+
+	return list_count_show(buf, &peer->grant_lock, &peer->remotes);
 }
 
-static ssize_t rpc_errors_show(struct kobject *kobj,
-			       struct kobj_attribute *attr, char *buf)
-{
-	return counter_show(buf, &to_peer(kobj)->rpc_errors);
-}
-
-static ssize_t bytes_out_show(struct kobject *kobj, struct kobj_attribute *attr,
-			      char *buf)
-{
-	return counter_show(buf, &to_peer(kobj)->bytes_out);
-}
-
-static ssize_t bytes_in_show(struct kobject *kobj, struct kobj_attribute *attr,
+static ssize_t data_qps_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     char *buf)
 {
-	return counter_show(buf, &to_peer(kobj)->bytes_in);
+	struct krdma_peer *peer = to_peer(kobj);
+	int i, n = 0;
+
+	for (i = 0; i < KRDMA_MAX_DATA_QPS; i++)
+		n += READ_ONCE(peer->dq[i].usable);
+	return sysfs_emit(buf, "%d\n", n);
 }
 
-static struct kobj_attribute rpcs_out_attr = __ATTR_RO(rpcs_out);
-static struct kobj_attribute rpcs_in_attr = __ATTR_RO(rpcs_in);
-static struct kobj_attribute rpc_errors_attr = __ATTR_RO(rpc_errors);
-static struct kobj_attribute bytes_out_attr = __ATTR_RO(bytes_out);
-static struct kobj_attribute bytes_in_attr = __ATTR_RO(bytes_in);
+static struct kobj_attribute grants_attr = __ATTR_RO(grants);
+static struct kobj_attribute remotes_attr = __ATTR_RO(remotes);
+static struct kobj_attribute data_qps_attr = __ATTR_RO(data_qps);
 
 static struct kobj_attribute name_attr = __ATTR_RO(name);
 static struct kobj_attribute peer_uuid_attr =
@@ -228,6 +264,16 @@ static struct attribute *peer_attrs[] = {
 	&rpc_errors_attr.attr,
 	&bytes_out_attr.attr,
 	&bytes_in_attr.attr,
+	&reconnects_attr.attr,
+	&data_qps_attr.attr,
+	&grants_attr.attr,
+	&remotes_attr.attr,
+	&grants_voided_attr.attr,
+	&rdma_reads_attr.attr,
+	&rdma_writes_attr.attr,
+	&rdma_bytes_attr.attr,
+	&io_requeued_attr.attr,
+	&io_failed_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(peer);

@@ -31,7 +31,7 @@ in_range() { [ "$1" -ge "$2" ] && [ "$1" -lt "$3" ] && [ "$4" -ge "$2" ] && [ "$
 ms_since() { echo "$1 $(uptime_s)" | awk '{ printf "%d", ($2 - $1) * 1000 }'; }
 
 check "rxe0 on dummy0" rxe_loopback_up
-check "load with loopback=1" modprobe $MOD loopback=1 connect_timeout_ms=3000 heartbeat_ms=500
+check "load with loopback=1, no reconnection" modprobe $MOD loopback=1 connect_timeout_ms=3000 heartbeat_ms=500 reconnect_tries=0
 check "nodename is the hostname" [ "$(cat $K/nodename)" = "$(hostname)" ]
 check "uuid is the DMI product UUID" [ "$(cat $K/uuid)" = "$(cat /sys/class/dmi/id/product_uuid)" ]
 inc=$(cat $K/incarnation)
@@ -131,11 +131,11 @@ echo 9 >$DK/test_proto_major
 dmesg -c >/dev/null
 e=$(write_err $DK/connect "$LOOP_ADDR $PORT")
 echo 0 >$DK/test_proto_major
-log "version 9 to a listener that speaks 1: '$e'; $(dmesg | grep -m1 'speaks protocol')"
+log "version 9 to a listener that speaks 2: '$e'; $(dmesg | grep -m1 'speaks protocol')"
 version_refused() {
 	echo "$e" | grep -qi "protocol not supported" &&
-		dmesg | grep -q 'protocol version 9.0 refused: this node speaks 1.0' &&
-		dmesg | grep -q 'it speaks protocol 1.0, this node 9.0' && [ -z "$(peer_ids)" ]
+		dmesg | grep -q 'protocol version 9.0 refused: this node speaks 2.0' &&
+		dmesg | grep -q 'it speaks protocol 2.0, this node 9.0' && [ -z "$(peer_ids)" ]
 }
 check "version mismatch refused, both versions logged" version_refused
 
