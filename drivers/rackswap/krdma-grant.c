@@ -116,6 +116,7 @@ static int krdma_grant_map(struct krdma_grant *g)
 	ret = g->reg_status;
 	if (ret)
 		goto err;
+	atomic64_inc(&peer->registrations);
 	return 0;
 
 err:
@@ -239,6 +240,7 @@ void krdma_grants_void(struct krdma_peer *peer)
 {
 	struct krdma_remote *r;
 	struct krdma_grant *g;
+	unsigned int n = 0;
 
 	mutex_lock(&peer->grant_lock);
 	list_for_each_entry(g, &peer->grants, list) {
@@ -247,9 +249,13 @@ void krdma_grants_void(struct krdma_peer *peer)
 		krdma_grant_unmap(g);
 		g->is_void = true;
 		atomic64_inc(&peer->grants_voided);
+		n++;
 		if (g->voided)
 			g->voided(g, g->priv);
 	}
+	if (n)
+		pr_info("peer %d (%s): %u grants voided\n", peer->id, peer->name,
+			n);
 	spin_lock_irq(&peer->lock);
 	list_for_each_entry(r, &peer->remotes, list)
 		r->is_void = true;

@@ -159,6 +159,7 @@ struct krdma_peer {
 	atomic64_t		rpc_errors;	/* calls failed or timed out */
 	atomic64_t		reconnects;	/* connections after the first */
 	atomic64_t		grants_voided;	/* ours, by a restart or close */
+	atomic64_t		registrations;	/* of our grants, all connections */
 	atomic64_t		rdma_reads;	/* I/Os completed */
 	atomic64_t		rdma_writes;
 	atomic64_t		rdma_bytes;
@@ -169,6 +170,7 @@ struct krdma_peer {
 	struct rdma_cm_id	*cm_id;
 	/* the device, once known: only compared (ib_client remove) */
 	struct ib_device	*dev;
+	bool			dev_gone;	/* it is being removed */
 	struct ib_pd		*pd;
 	struct ib_cq		*cq;
 	struct ib_qp		*qp;

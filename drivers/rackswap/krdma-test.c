@@ -180,6 +180,7 @@ struct test_io {
 	struct scatterlist	sg[KRDMA_IO_MAX_SGE];
 	struct test_thread	*th;
 	u64			t0;
+	u32			first;	/* page index */
 	bool			busy;
 };
 
@@ -188,6 +189,7 @@ struct rdma_test {
 	u32			threads, pages, rounds, qd, seg, deadline_ms;
 	bool			ungrant;
 	atomic64_t		ios, ok, errors, mismatches;
+	atomic64_t		touched;	/* a failed read's page changed */
 	atomic_t		first_error;
 	u32			*lat[2];	/* [0] reads, [1] writes, us */
 	atomic_t		nlat[2];
@@ -204,6 +206,7 @@ struct test_thread {
 	atomic_t		completed;
 	struct test_io		ios[TEST_MAX_QD];
 	struct page		**src, **dst;
+	u8			*failed;	/* per page: its read failed */
 	struct krdma_remote	*remote;
 	u32			grant_id;
 };
@@ -222,6 +225,8 @@ static void test_io_done(struct krdma_io *io, int status)
 	if (status) {
 		atomic64_inc(&t->errors);
 		atomic_cmpxchg(&t->first_error, 0, status);
+		/* 1: the read failed; 2: the write did: nothing to compare */
+		memset(th->failed + tio->first, io->write ? 2 : 1, io->nents);
 	} else {
 		atomic64_inc(&t->ok);
 		n = atomic_inc_return(&t->nlat[dir]) - 1;
@@ -264,6 +269,7 @@ static void test_pass(struct test_thread *th, bool write)
 			tio->io.done = test_io_done;
 			tio->th = th;
 			tio->t0 = ktime_get_ns();
+			tio->first = next;
 			tio->busy = true;
 			atomic64_inc(&t->ios);
 			if (krdma_io_submit(&tio->io)) {
@@ -298,6 +304,32 @@ static void test_fill(struct page *page, u64 *x)
 	}
 }
 
+/*
+ * A page read back must equal what was written; a page whose read failed
+ * must not have been touched since the read ended.
+ */
+static void test_check_page(struct test_thread *th, u32 round, u32 i)
+{
+	struct rdma_test *t = th->t;
+
+	if (th->failed[i] == 2)
+		return;
+	if (th->failed[i]) {
+		if (memchr_inv(page_address(th->dst[i]), 0xa5, PAGE_SIZE)) {
+			atomic64_inc(&t->touched);
+			pr_warn_ratelimited("rdma_test: thread %d round %u page %u changed after its read failed\n",
+					    th->index, round, i);
+		}
+		return;
+	}
+	if (memcmp(page_address(th->src[i]), page_address(th->dst[i]),
+		   PAGE_SIZE)) {
+		atomic64_inc(&t->mismatches);
+		pr_warn_ratelimited("rdma_test: thread %d round %u page %u differs\n",
+				    th->index, round, i);
+	}
+}
+
 static int test_thread_setup(struct test_thread *th)
 {
 	struct rdma_test *t = th->t;
@@ -308,7 +340,8 @@ static int test_thread_setup(struct test_thread *th)
 
 	th->src = kcalloc(t->pages, sizeof(*th->src), GFP_KERNEL);
 	th->dst = kcalloc(t->pages, sizeof(*th->dst), GFP_KERNEL);
-	if (!th->src || !th->dst)
+	th->failed = kzalloc(t->pages, GFP_KERNEL);
+	if (!th->src || !th->dst || !th->failed)
 		return -ENOMEM;
 	for (i = 0; i < t->pages; i++) {
 		th->src[i] = alloc_page(GFP_KERNEL);
@@ -345,6 +378,7 @@ static void test_thread_cleanup(struct test_thread *th)
 	}
 	kfree(th->src);
 	kfree(th->dst);
+	kfree(th->failed);
 }
 
 static int rdma_test_fn(void *arg)
@@ -368,16 +402,14 @@ static int rdma_test_fn(void *arg)
 			test_fill(th->src[i], &x);
 			memset(page_address(th->dst[i]), 0xa5, PAGE_SIZE);
 		}
+		memset(th->failed, 0, t->pages);
 		test_pass(th, true);
 		test_pass(th, false);
-		for (i = 0; i < t->pages; i++) {
-			if (memcmp(page_address(th->src[i]),
-				   page_address(th->dst[i]), PAGE_SIZE)) {
-				atomic64_inc(&t->mismatches);
-				pr_warn_ratelimited("rdma_test: thread %d round %u page %u differs\n",
-						    th->index, r, i);
-			}
-		}
+		/* a late RDMA op would land now: give it the time */
+		if (memchr_inv(th->failed, 0, t->pages))
+			msleep(500);
+		for (i = 0; i < t->pages; i++)
+			test_check_page(th, r, i);
 	}
 out:
 	test_thread_cleanup(th);
@@ -449,12 +481,13 @@ static int rdma_test_run(struct rdma_test *t)
 	sort(t->lat[0], nr, sizeof(u32), test_cmp_u32, NULL);
 	sort(t->lat[1], nw, sizeof(u32), test_cmp_u32, NULL);
 	snprintf(rdma_test_result, sizeof(rdma_test_result),
-		 "peer=%d threads=%u pages=%u rounds=%u qd=%u seg=%u ios=%lld ok=%lld errors=%lld mismatches=%lld first_error=%d write_p50_us=%u write_p99_us=%u write_p999_us=%u read_p50_us=%u read_p99_us=%u read_p999_us=%u write_mbps=%llu read_mbps=%llu ios_per_s=%llu elapsed_ms=%llu\n",
+		 "peer=%d threads=%u pages=%u rounds=%u qd=%u seg=%u ios=%lld ok=%lld errors=%lld mismatches=%lld touched=%lld first_error=%d write_p50_us=%u write_p99_us=%u write_p999_us=%u read_p50_us=%u read_p99_us=%u read_p999_us=%u write_mbps=%llu read_mbps=%llu ios_per_s=%llu elapsed_ms=%llu\n",
 		 t->peer->id, t->threads, t->pages, t->rounds, t->qd, t->seg,
 		 (long long)atomic64_read(&t->ios),
 		 (long long)atomic64_read(&t->ok),
 		 (long long)atomic64_read(&t->errors),
 		 (long long)atomic64_read(&t->mismatches),
+		 (long long)atomic64_read(&t->touched),
 		 atomic_read(&t->first_error),
 		 test_pct(t->lat[1], nw, 500), test_pct(t->lat[1], nw, 990),
 		 test_pct(t->lat[1], nw, 999),
@@ -464,7 +497,8 @@ static int rdma_test_run(struct rdma_test *t)
 		 elapsed ? div64_u64(atomic64_read(&t->ok) * NSEC_PER_SEC,
 				     elapsed) : 0,
 		 div_u64(elapsed, NSEC_PER_MSEC));
-	if (!ret && (atomic64_read(&t->errors) || atomic64_read(&t->mismatches)))
+	if (!ret && (atomic64_read(&t->errors) ||
+		     atomic64_read(&t->mismatches) || atomic64_read(&t->touched)))
 		ret = -EIO;
 out:
 	kvfree(t->lat[0]);

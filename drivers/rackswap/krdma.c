@@ -15,6 +15,7 @@
  * and that schedules the next connection. The CM event handler and the
  * completion handlers only read the state and call those two.
  */
+#include <linux/delay.h>
 #include <linux/inet.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -455,6 +456,37 @@ static void krdma_cm_quiesce(struct rdma_cm_id *id)
 	rdma_disconnect(id);
 }
 
+/* How long a teardown waits for its port to come back, at most. */
+#define KRDMA_PORT_WAIT_MS	30000
+
+/*
+ * Waits until the port of the connection is active again (at most
+ * KRDMA_PORT_WAIT_MS, or until the device goes away). Disconnecting sends
+ * a CM message, and soft-RoCE (rxe) moves its management QP to the error
+ * state for good when a send fails on a down link: no connection could be
+ * made on that device afterwards.
+ */
+static void krdma_wait_port_active(struct krdma_peer *peer)
+{
+	struct rdma_cm_id *id = peer->cm_id;
+	struct ib_port_attr attr;
+	int waited = 0;
+
+	if (!id || !id->device)
+		return;
+	while (waited < KRDMA_PORT_WAIT_MS && !READ_ONCE(peer->dev_gone)) {
+		if (ib_query_port(id->device, id->port_num, &attr) ||
+		    attr.state == IB_PORT_ACTIVE)
+			break;
+		if (!waited)
+			pr_info("peer %d (%s): port %s/%u is down: teardown waits for it\n",
+				peer->id, peer->name, dev_name(&id->device->dev),
+				id->port_num);
+		msleep(100);
+		waited += 100;
+	}
+}
+
 /*
  * Frees everything of the current connection: its work requests flushed
  * (every I/O posted is completed or requeued), grants unregistered, QPs,
@@ -465,6 +497,7 @@ static void krdma_conn_teardown(struct krdma_peer *peer)
 	int i;
 
 	cancel_delayed_work_sync(&peer->hb_work);
+	krdma_wait_port_active(peer);
 	krdma_cm_quiesce(peer->cm_id);
 	for (i = 0; i < KRDMA_MAX_DATA_QPS; i++)
 		krdma_cm_quiesce(peer->dq[i].cm_id);
@@ -485,6 +518,7 @@ static void krdma_conn_teardown(struct krdma_peer *peer)
 		peer->cm_id = NULL;
 	}
 	WRITE_ONCE(peer->dev, NULL);
+	WRITE_ONCE(peer->dev_gone, false);
 	krdma_reset_slots(peer);
 }
 
@@ -552,9 +586,9 @@ static void krdma_teardown_work(struct work_struct *work)
 	if (peer->active) {
 		delay = reconnect_delay_ms +
 			get_random_u32() % (reconnect_delay_ms / 2 + 1);
-		pr_info("peer %d (%s): reconnecting in %lu ms (attempt %u of %u)\n",
+		pr_info("peer %d (%s): reconnecting in %lu ms (attempt %u of %u; last: %pe)\n",
 			peer->id, peer->name, delay, peer->tries,
-			reconnect_tries);
+			reconnect_tries, ERR_PTR(peer->conn_error));
 	} else {
 		delay = krdma_passive_wait_ms();
 		pr_info("peer %d (%s): waiting up to %lu ms for it to reconnect\n",
@@ -579,11 +613,10 @@ void krdma_conn_lost(struct krdma_peer *peer, int why)
 		spin_unlock_irqrestore(&peer->lock, flags);
 		return;
 	}
-	if (peer->state == KRDMA_CONNECTING)
-		peer->conn_error = why;
-	else
+	if (peer->state == KRDMA_LIVE)
 		pr_info("peer %d (%s): connection lost: %pe\n", peer->id,
 			peer->name, ERR_PTR(why));
+	peer->conn_error = why;
 	peer->state = KRDMA_DOWN;
 	peer->io_ready = false;
 	spin_unlock_irqrestore(&peer->lock, flags);
@@ -1435,6 +1468,7 @@ static void krdma_close_all(struct ib_device *dev)
 
 	while ((p = krdma_peer_find(krdma_match_dev, dev))) {
 		if (dev) {
+			WRITE_ONCE(p->dev_gone, true);
 			krdma_conn_lost(p, -ENODEV);
 			wait_event(p->slot_wait, krdma_conn_is_down(p) ||
 					READ_ONCE(p->dev) != dev);

@@ -188,6 +188,7 @@ KRDMA_PEER_COUNTER(bytes_out);
 KRDMA_PEER_COUNTER(bytes_in);
 KRDMA_PEER_COUNTER(reconnects);
 KRDMA_PEER_COUNTER(grants_voided);
+KRDMA_PEER_COUNTER(registrations);
 KRDMA_PEER_COUNTER(rdma_reads);
 KRDMA_PEER_COUNTER(rdma_writes);
 KRDMA_PEER_COUNTER(rdma_bytes);
@@ -269,6 +270,7 @@ static struct attribute *peer_attrs[] = {
 	&grants_attr.attr,
 	&remotes_attr.attr,
 	&grants_voided_attr.attr,
+	&registrations_attr.attr,
 	&rdma_reads_attr.attr,
 	&rdma_writes_attr.attr,
 	&rdma_bytes_attr.attr,

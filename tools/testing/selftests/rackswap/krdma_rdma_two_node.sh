@@ -1,0 +1,87 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rig: nodes=2 tier=check debug=yes timeout=900
+#
+# One-sided RDMA between two VMs. node2 connects to node1 and gets grants
+# of node1's memory: 4 threads write random pages and read them back, every
+# word verified. Link flap under load ("ip link set down/up" on node2): the
+# connection drops, the I/Os are requeued, node2 reconnects, node1 registers
+# its grants again under new keys, every word verified. Module reload on
+# node2 (a new incarnation) while node1 holds grants for it: node1 voids
+# them and the new node2 starts afresh.
+. ./lib.sh
+[ "$NODES" -ge 2 ] || skip_all "needs two nodes"
+C=/sys/kernel/rackswap/krdma
+DK=/sys/kernel/debug/krdma
+LOAD="heartbeat_ms=500 reconnect_delay_ms=500"
+tap_plan
+
+rdma_ok() { echo "$1" | grep -q "ios=$2 ok=$2 errors=0 mismatches=0 touched=0"; }
+check "rxe on the links" rxe_links_up
+check "load $MOD" modprobe $MOD $LOAD
+
+if [ "$NODE" = 2 ]; then
+	connect() { echo "$(link_addr 1 2) 7472" >$C/connect; }
+	retry 150 connect 2>/dev/null
+	p=$(krdma_peer direction=out state=live)
+	check "connected to node1 (peer $p)" [ -n "$p" ]
+	ready() { [ "$(cat $C/peers/$p/data_qps)" = 1 ]; }
+	check "its data QP is up" retry 30 ready
+
+	printf '%s 4 256 2 16' "$p" >$DK/rdma_test
+	res=$(cat $DK/rdma_test)
+	log "$res"
+	check "4096 page I/Os from 4 threads to node1, every word verified" rdma_ok "$res" 4096
+
+	# link flap under load
+	(printf '%s 4 256 12 16 1 60000' "$p" >$DK/rdma_test 2>/dev/null; cat $DK/rdma_test >/tmp/flap.res) &
+	bg=$!
+	sleep 2
+	ip link set eth0 down
+	sleep 4
+	ip link set eth0 up
+	wait $bg
+	log "$(cat /tmp/flap.res)"
+	log "reconnects $(cat $C/peers/$p/reconnects), requeued $(cat $C/peers/$p/io_requeued)"
+	check "link flap under load: 24576 I/Os, every word verified" rdma_ok "$(cat /tmp/flap.res)" 24576
+	check "node2 reconnected" [ "$(cat $C/peers/$p/reconnects)" -ge 1 ]
+	check "I/Os met the loss and were requeued" [ "$(cat $C/peers/$p/io_requeued)" -gt 0 ]
+
+	# keep 2 grants on node1, then come back as a new incarnation
+	printf '%s 2 64 1 8 1 10000 0' "$p" >$DK/rdma_test
+	check "2 grants kept on node1" rdma_ok "$(cat $DK/rdma_test)" 256
+	sleep 2
+	check "rmmod" rmmod $MOD
+	sleep 2
+	check "reload (a new incarnation)" modprobe $MOD $LOAD
+	retry 30 connect 2>/dev/null
+	p=$(krdma_peer direction=out state=live)
+	check "connected to node1 again" [ -n "$p" ]
+	sleep 8
+	check "rmmod" rmmod $MOD
+	tap_done
+fi
+
+echo 512 >$DK/test_grant_pages
+check "node2 connected" retry 200 krdma_peer direction=in state=live
+p=$(krdma_peer direction=in state=live)
+inc=$(cat $C/peers/$p/incarnation)
+regs0=$(cat $C/peers/$p/registrations)
+reconnected() { [ "$(cat $C/peers/$p/reconnects)" -ge 1 ] && [ "$(cat $C/peers/$p/state)" = live ]; }
+check "node2 came back after the link flap" retry 120 reconnected
+rekeyed() { [ "$(cat $C/peers/$p/registrations)" -gt "$((regs0 + 4))" ]; }
+check "the grants of node2 registered again under new keys ($regs0 -> $(cat $C/peers/$p/registrations))" retry 30 rekeyed
+held() { [ "$(cat $C/peers/$p/grants)" = 2 ]; }
+check "2 grants held for node2" retry 60 held
+new_node2() {
+	q=$(krdma_peer direction=in state=live) && [ "$(cat $C/peers/$q/incarnation)" != "$inc" ]
+}
+check "node2 is back as a new incarnation" retry 120 new_node2
+voided() { dmesg | grep -q "peer $p (node2): 2 grants voided"; }
+check "the old incarnation's 2 grants were voided" retry 10 voided
+q=$(krdma_peer direction=in state=live)
+check "the old relationship is gone, the new one holds no grant" \
+	sh -c "[ ! -e $C/peers/$p ] && [ \$(cat $C/peers/$q/grants) = 0 ]"
+sleep 4
+check "rmmod" rmmod $MOD
+tap_done
