@@ -24,8 +24,8 @@
 static struct dentry *krdma_dir;
 
 /* The written bytes as a string in @buf; refused (logged) if they do not fit. */
-static int krdma_user_str(struct file *file, char *buf, size_t size,
-			  const char __user *ubuf, size_t count)
+int krdma_user_str(struct file *file, char *buf, size_t size,
+		   const char __user *ubuf, size_t count)
 {
 	if (count >= size) {
 		pr_warn("%pD: %zu bytes is too long\n", file, count);

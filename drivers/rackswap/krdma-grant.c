@@ -256,11 +256,14 @@ void krdma_grants_void(struct krdma_peer *peer)
 	if (n)
 		pr_info("peer %d (%s): %u grants voided\n", peer->id, peer->name,
 			n);
+	mutex_unlock(&peer->grant_lock);
+
+	mutex_lock(&peer->remote_lock);
 	spin_lock_irq(&peer->lock);
 	list_for_each_entry(r, &peer->remotes, list)
 		r->is_void = true;
 	spin_unlock_irq(&peer->lock);
-	mutex_unlock(&peer->grant_lock);
+	mutex_unlock(&peer->remote_lock);
 }
 
 /* KRDMA_OP_GRANTS: the keys of the live grants we hold for the caller. */
@@ -357,7 +360,7 @@ int krdma_remotes_refresh(struct krdma_peer *peer)
 	u32 first = 0, count, i;
 	int ret = 0;
 
-	mutex_lock(&peer->grant_lock);
+	mutex_lock(&peer->remote_lock);
 	if (list_empty(&peer->remotes))
 		goto out_unlock;
 	rs = kmalloc(KRDMA_MAX_PAYLOAD, GFP_NOIO);
@@ -394,7 +397,7 @@ int krdma_remotes_refresh(struct krdma_peer *peer)
 	}
 	spin_unlock_irq(&peer->lock);
 out_unlock:
-	mutex_unlock(&peer->grant_lock);
+	mutex_unlock(&peer->remote_lock);
 	return ret;
 }
 
@@ -418,7 +421,7 @@ int krdma_remote_open(struct krdma_peer *peer, u32 grant_id,
 	r->id = grant_id;
 	for (;;) {
 		/* the lock orders this fetch with ready_work's refresh */
-		mutex_lock(&peer->grant_lock);
+		mutex_lock(&peer->remote_lock);
 		ret = krdma_fetch_grants(peer, grant_id, rs, &count);
 		if (!ret && (!count || le32_to_cpu(rs->desc[0].id) != grant_id))
 			ret = -ENOENT;
@@ -429,7 +432,7 @@ int krdma_remote_open(struct krdma_peer *peer, u32 grant_id,
 			found = r;
 			r = NULL;
 		}
-		mutex_unlock(&peer->grant_lock);
+		mutex_unlock(&peer->remote_lock);
 		if (ret != -ENOTCONN || time_after(jiffies, deadline) ||
 		    READ_ONCE(peer->closing))
 			break;
@@ -447,9 +450,9 @@ void krdma_remote_close(struct krdma_remote *r)
 {
 	struct krdma_peer *peer = r->peer;
 
-	mutex_lock(&peer->grant_lock);
+	mutex_lock(&peer->remote_lock);
 	list_del(&r->list);
-	mutex_unlock(&peer->grant_lock);
+	mutex_unlock(&peer->remote_lock);
 	kobject_put(&peer->kobj);
 	kfree(r);
 }

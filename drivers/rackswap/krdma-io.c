@@ -122,13 +122,13 @@ static void krdma_io_requeue(struct krdma_peer *peer, struct krdma_io *io)
 	atomic64_inc(&peer->io_requeued);
 	io->requeues++;
 	spin_lock_irqsave(&peer->lock, flags);
-	if (peer->closing || peer->state == KRDMA_DEAD)
+	if (peer->closing || peer->state == KRDMA_DEAD) {
 		status = -ENOTCONN;
-	else if (io->remote->is_void)
+	} else if (io->remote->is_void) {
 		status = -ENXIO;
-	else if (time_after_eq(jiffies, io->deadline))
+	} else if (time_after_eq(jiffies, io->deadline)) {
 		status = -ETIMEDOUT;
-	else {
+	} else {
 		list_add_tail(&io->entry, &peer->requeue);
 		ready = peer->io_ready;
 	}

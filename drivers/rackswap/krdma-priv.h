@@ -22,6 +22,8 @@
 #include "krdma.h"
 #include "krdma-proto.h"
 
+struct file;
+
 /* Requests we may have outstanding to one peer, before negotiation. */
 #define KRDMA_MAX_CREDITS	32
 
@@ -82,7 +84,7 @@ struct krdma_grant {
 /* A region a peer granted us. Keys: written by ready_work, while no I/O. */
 struct krdma_remote {
 	struct krdma_peer	*peer;	/* holds a reference */
-	struct list_head	list;	/* on peer->remotes; grant_lock */
+	struct list_head	list;	/* on peer->remotes; remote_lock */
 	u32			id;
 	u64			len;
 	u64			addr;
@@ -186,9 +188,15 @@ struct krdma_peer {
 	/* data connections; set up and torn down like the control one */
 	struct krdma_dataq	dq[KRDMA_MAX_DATA_QPS];
 
-	/* grants and remotes */
-	struct mutex		grant_lock;	/* the lists, registrations */
+	/*
+	 * Grants and remotes. Two locks: the GRANTS handler takes grant_lock
+	 * while the refresh of our remotes, under remote_lock, waits for the
+	 * other side's handler; one lock would deadlock two nodes that grant
+	 * each other memory.
+	 */
+	struct mutex		grant_lock;	/* grants, registrations */
 	struct list_head	grants;
+	struct mutex		remote_lock;	/* remotes, their keys */
 	struct list_head	remotes;
 	u32			next_grant_id;
 	u8			next_key;	/* varies the key of each MR */
@@ -271,6 +279,7 @@ void krdma_io_fail_all(struct krdma_peer *peer, int status);
 void krdma_io_timer(struct work_struct *work);
 
 /* krdma-test.c */
+extern u32 krdma_test_grant_pages;
 void krdma_test_debugfs_init(struct dentry *dir);
 int krdma_test_init(void);
 void krdma_test_exit(void);
@@ -282,6 +291,8 @@ int krdma_peer_sysfs_add(struct krdma_peer *peer);
 extern const struct kobj_type krdma_peer_ktype;
 
 /* krdma-debugfs.c */
+int krdma_user_str(struct file *file, char *buf, size_t size,
+		   const char __user *ubuf, size_t count);
 void krdma_debugfs_init(void);
 void krdma_debugfs_exit(void);
 

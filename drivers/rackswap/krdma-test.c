@@ -245,6 +245,7 @@ static void test_pass(struct test_thread *th, bool write)
 	struct rdma_test *t = th->t;
 	u32 next = 0, inflight = 0, q;
 	u64 t0 = ktime_get_ns();
+	int ret;
 
 	while (next < t->pages || inflight) {
 		for (q = 0; q < t->qd && next < t->pages; q++) {
@@ -272,17 +273,19 @@ static void test_pass(struct test_thread *th, bool write)
 			tio->first = next;
 			tio->busy = true;
 			atomic64_inc(&t->ios);
-			if (krdma_io_submit(&tio->io)) {
+			ret = krdma_io_submit(&tio->io);
+			if (ret) {
 				tio->busy = false;
 				atomic64_inc(&t->errors);
-				atomic_cmpxchg(&t->first_error, 0, -EINVAL);
+				atomic_cmpxchg(&t->first_error, 0, ret);
+				memset(th->failed + next, write ? 2 : 1, n);
 			} else {
 				inflight++;
 			}
 			next += n;
 		}
 		if (!inflight)
-			break;
+			continue;	/* every submission failed: go on */
 		krdma_io_wait(&th->wq, &th->completed);
 		inflight -= atomic_xchg(&th->completed, 0);
 	}
@@ -395,7 +398,8 @@ static int rdma_test_fn(void *arg)
 		atomic_cmpxchg(&t->first_error, 0, ret);
 		goto out;
 	}
-	for (r = 0; r < t->rounds && !kthread_should_stop(); r++) {
+	/* rounds end early once the peer is closed for good */
+	for (r = 0; r < t->rounds && !READ_ONCE(t->peer->closing); r++) {
 		u64 x = seed + r;
 
 		for (i = 0; i < t->pages; i++) {
@@ -515,11 +519,9 @@ static ssize_t rdma_test_write(struct file *file, const char __user *ubuf,
 	char buf[96];
 	int id, n, ret;
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
+	ret = krdma_user_str(file, buf, sizeof(buf), ubuf, count);
+	if (ret)
+		return ret;
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;

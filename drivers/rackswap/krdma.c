@@ -238,6 +238,7 @@ static struct krdma_peer *krdma_peer_alloc(const struct sockaddr *addr,
 	INIT_DELAYED_WORK(&peer->io_timer, krdma_io_timer);
 	INIT_LIST_HEAD(&peer->requeue);
 	mutex_init(&peer->grant_lock);
+	mutex_init(&peer->remote_lock);
 	INIT_LIST_HEAD(&peer->grants);
 	INIT_LIST_HEAD(&peer->remotes);
 	peer->next_grant_id = 1;
@@ -416,8 +417,8 @@ static void krdma_conn_param(struct rdma_conn_param *param,
 	param->responder_resources = depth;
 	param->initiator_depth = depth;
 	if (ev) {
-		param->responder_resources = min(depth,
-						  ev->param.conn.initiator_depth);
+		param->responder_resources =
+			min(depth, ev->param.conn.initiator_depth);
 		param->initiator_depth = min(depth,
 					     ev->param.conn.responder_resources);
 	}
@@ -682,7 +683,8 @@ static void krdma_reconnect_work(struct work_struct *work)
 		return;
 	}
 	if (!start) {
-		if (READ_ONCE(peer->state) == KRDMA_CONNECTING)
+		/* the deadline of an attempt of ours */
+		if (peer->active && READ_ONCE(peer->state) == KRDMA_CONNECTING)
 			krdma_conn_lost(peer, -ETIMEDOUT);
 		return;
 	}
@@ -1471,7 +1473,7 @@ static void krdma_close_all(struct ib_device *dev)
 			WRITE_ONCE(p->dev_gone, true);
 			krdma_conn_lost(p, -ENODEV);
 			wait_event(p->slot_wait, krdma_conn_is_down(p) ||
-					READ_ONCE(p->dev) != dev);
+				   READ_ONCE(p->dev) != dev);
 		} else {
 			krdma_peer_close(p, -ESHUTDOWN);
 			wait_for_completion(&p->dead);

@@ -172,28 +172,57 @@ static ssize_t counter_show(char *buf, atomic64_t *counter)
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(counter));
 }
 
-/* A read-only file with the value of the peer's counter @field. */
-#define KRDMA_PEER_COUNTER(field)					\
-static ssize_t field##_show(struct kobject *kobj,			\
-			    struct kobj_attribute *attr, char *buf)	\
-{									\
-	return counter_show(buf, &to_peer(kobj)->field);		\
-}									\
-static struct kobj_attribute field##_attr = __ATTR_RO(field)
+/* A read-only file with the value of one atomic64_t counter of the peer. */
+struct krdma_counter_attr {
+	struct kobj_attribute	attr;
+	size_t			offset;	/* in struct krdma_peer */
+};
 
-KRDMA_PEER_COUNTER(rpcs_out);
-KRDMA_PEER_COUNTER(rpcs_in);
-KRDMA_PEER_COUNTER(rpc_errors);
-KRDMA_PEER_COUNTER(bytes_out);
-KRDMA_PEER_COUNTER(bytes_in);
-KRDMA_PEER_COUNTER(reconnects);
-KRDMA_PEER_COUNTER(grants_voided);
-KRDMA_PEER_COUNTER(registrations);
-KRDMA_PEER_COUNTER(rdma_reads);
-KRDMA_PEER_COUNTER(rdma_writes);
-KRDMA_PEER_COUNTER(rdma_bytes);
-KRDMA_PEER_COUNTER(io_requeued);
-KRDMA_PEER_COUNTER(io_failed);
+static ssize_t krdma_counter_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	struct krdma_counter_attr *ca = container_of(attr,
+						     struct krdma_counter_attr,
+						     attr);
+
+	return counter_show(buf, (void *)to_peer(kobj) + ca->offset);
+}
+
+#define KRDMA_COUNTER(_name, _member)					\
+	{								\
+		.attr = {						\
+			.attr = { .name = _name, .mode = 0444 },	\
+			.show = krdma_counter_show,			\
+		},							\
+		.offset = offsetof(struct krdma_peer, _member),		\
+	}
+
+static struct krdma_counter_attr rpcs_out_attr =
+	KRDMA_COUNTER("rpcs_out", rpcs_out);
+static struct krdma_counter_attr rpcs_in_attr =
+	KRDMA_COUNTER("rpcs_in", rpcs_in);
+static struct krdma_counter_attr rpc_errors_attr =
+	KRDMA_COUNTER("rpc_errors", rpc_errors);
+static struct krdma_counter_attr bytes_out_attr =
+	KRDMA_COUNTER("bytes_out", bytes_out);
+static struct krdma_counter_attr bytes_in_attr =
+	KRDMA_COUNTER("bytes_in", bytes_in);
+static struct krdma_counter_attr reconnects_attr =
+	KRDMA_COUNTER("reconnects", reconnects);
+static struct krdma_counter_attr grants_voided_attr =
+	KRDMA_COUNTER("grants_voided", grants_voided);
+static struct krdma_counter_attr registrations_attr =
+	KRDMA_COUNTER("registrations", registrations);
+static struct krdma_counter_attr rdma_reads_attr =
+	KRDMA_COUNTER("rdma_reads", rdma_reads);
+static struct krdma_counter_attr rdma_writes_attr =
+	KRDMA_COUNTER("rdma_writes", rdma_writes);
+static struct krdma_counter_attr rdma_bytes_attr =
+	KRDMA_COUNTER("rdma_bytes", rdma_bytes);
+static struct krdma_counter_attr io_requeued_attr =
+	KRDMA_COUNTER("io_requeued", io_requeued);
+static struct krdma_counter_attr io_failed_attr =
+	KRDMA_COUNTER("io_failed", io_failed);
 
 /* Entries of @list, counted under @lock. */
 static ssize_t list_count_show(char *buf, struct mutex *lock,
@@ -222,7 +251,7 @@ static ssize_t remotes_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	struct krdma_peer *peer = to_peer(kobj);
 
-	return list_count_show(buf, &peer->grant_lock, &peer->remotes);
+	return list_count_show(buf, &peer->remote_lock, &peer->remotes);
 }
 
 static ssize_t data_qps_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -260,22 +289,22 @@ static struct attribute *peer_attrs[] = {
 	&state_attr.attr,
 	&credits_attr.attr,
 	&rtt_us_attr.attr,
-	&rpcs_out_attr.attr,
-	&rpcs_in_attr.attr,
-	&rpc_errors_attr.attr,
-	&bytes_out_attr.attr,
-	&bytes_in_attr.attr,
-	&reconnects_attr.attr,
+	&rpcs_out_attr.attr.attr,
+	&rpcs_in_attr.attr.attr,
+	&rpc_errors_attr.attr.attr,
+	&bytes_out_attr.attr.attr,
+	&bytes_in_attr.attr.attr,
+	&reconnects_attr.attr.attr,
 	&data_qps_attr.attr,
 	&grants_attr.attr,
 	&remotes_attr.attr,
-	&grants_voided_attr.attr,
-	&registrations_attr.attr,
-	&rdma_reads_attr.attr,
-	&rdma_writes_attr.attr,
-	&rdma_bytes_attr.attr,
-	&io_requeued_attr.attr,
-	&io_failed_attr.attr,
+	&grants_voided_attr.attr.attr,
+	&registrations_attr.attr.attr,
+	&rdma_reads_attr.attr.attr,
+	&rdma_writes_attr.attr.attr,
+	&rdma_bytes_attr.attr.attr,
+	&io_requeued_attr.attr.attr,
+	&io_failed_attr.attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(peer);

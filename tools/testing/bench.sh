@@ -27,6 +27,18 @@ kver=$(stock_kver)
 	for s in 64 2032; do
 		echo "| ib_send_lat (user space, one way), $s B | $(b ib_send_lat_${s}_typical_us) (typical) | $(b ib_send_lat_${s}_p99_us) | | |"
 	done
+	echo
+	echo "In-kernel one-sided RDMA, 4 KiB pages (rdma_test: random contents written, read back, every word verified):"
+	echo
+	echo "| what | READ p50 / p99 / p99.9 us | WRITE p50 / p99 / p99.9 us | I/Os per s | MB/s read / write | verified |"
+	echo "|---|---|---|---|---|---|"
+	for t in "qd1|QD1, 1 thread, sleeping" "qd1spin|QD1, 1 thread, poll_spin_us=50" \
+		"qd32|QD32, 1 thread" "qd32x2|QD16 x 2 threads"; do
+		k=rdma_${t%%|*}
+		echo "| ${t#*|} | $(b ${k}_read_p50_us) / $(b ${k}_read_p99_us) / $(b ${k}_read_p999_us) | $(b ${k}_write_p50_us) / $(b ${k}_write_p99_us) / $(b ${k}_write_p999_us) | $(b ${k}_ios_per_s) | $(b ${k}_read_mbps) / $(b ${k}_write_mbps) | $(b ${k}_ok) of $(b ${k}_ios) ok, $(b ${k}_mismatches) mismatches |"
+	done
+	echo "| ib_read_lat (user space), 4 KiB | $(b ib_read_lat_4096_typical_us) (typical) / $(b ib_read_lat_4096_p99_us) / $(b ib_read_lat_4096_p999_us) | | | | |"
+	echo "| ib_write_bw (user space, QD128), 4 KiB | | | $(b ib_write_bw_4096_ops_per_s) | / $(b ib_write_bw_4096_mbps) | |"
 } >"$out/krdma.md"
 tr -d '\r' <"$r" | sed -n 's/^BENCH \([^ ]*\) \(.*\)$/  "\1": "\2",/p' |
 	sed '$ s/,$//' | { echo "{"; cat; echo "}"; } >"$out/krdma.json"

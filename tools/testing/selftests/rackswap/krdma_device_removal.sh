@@ -3,10 +3,10 @@
 # rig: nodes=1 tier=check debug=yes timeout=300
 #
 # A connection made by the peers= parameter, then an RDMA device removed
-# under live connections ("rdma link delete" while
-# RPCs are in flight): the connections close through the ib_client remove
-# callback, the calls fail instead of hanging, no peer is left; once the
-# device is back, connecting works again, and the module unloads.
+# under live connections ("rdma link delete" while RPCs are in flight): the
+# connections are torn down through the ib_client remove callback, the
+# calls fail instead of hanging, the peers wait to reconnect; once the
+# device is back they reconnect, and the module unloads.
 . ./lib.sh
 C=/sys/kernel/rackswap/krdma
 DK=/sys/kernel/debug/krdma
@@ -14,7 +14,7 @@ tap_plan
 
 check "rxe0 on dummy0" rxe_loopback_up
 # the peers= parameter connects at load, in the background
-check "load with loopback=1 peers=\"$LOOP_ADDR 7472\"" modprobe $MOD loopback=1 "peers=$LOOP_ADDR 7472"
+check "load with loopback=1 peers=\"$LOOP_ADDR 7472\"" modprobe $MOD loopback=1 "peers=$LOOP_ADDR 7472" reconnect_delay_ms=500
 check "peers= connected at load" retry 20 krdma_peer direction=out state=live
 out=$(krdma_peer direction=out state=live)
 
@@ -28,7 +28,10 @@ ms=$(echo "$t0 $(uptime_s)" | awk '{ printf "%d", ($2 - $1) * 1000 }')
 log "rdma link delete under load: calls ended after $ms ms: $(cat /tmp/rm.res)"
 calls_failed() { grep -q 'errors=[1-9]' /tmp/rm.res && ! grep -q 'mismatches=[1-9]' /tmp/rm.res; }
 check "in-flight calls failed (no hang, no bad payload)" calls_failed
-check "no peer left, removal logged" sh -c "[ -z \"\$(ls $C/peers)\" ] && dmesg | grep -q 'rxe0 removed: closing its connections'"
-check "device back, connect again" sh -c "rdma link add rxe0 type rxe netdev dummy0 && sleep 1 && echo '$LOOP_ADDR 7472' > $C/connect"
+check "removal logged" sh -c "dmesg | grep -q 'rxe0 removed: closing its connections'"
+check "the outgoing peer waits to reconnect" retry 10 krdma_peer direction=out state=reconnecting
+check "device back" rdma link add rxe0 type rxe netdev dummy0
+check "the peer reconnected" retry 30 krdma_peer direction=out state=live
+check "it counts one reconnection" [ "$(cat $C/peers/$out/reconnects)" = 1 ]
 check "rmmod with live peers" rmmod $MOD
 tap_done

@@ -3,9 +3,11 @@
 # rig: nodes=2 tier=check debug=yes timeout=300
 #
 # A peer dies (its QEMU is killed: a real crash, no goodbye on the wire)
-# while RPCs to it are in flight: on the survivor every call fails within
-# the deadlines (heartbeats: 1 s x 3, RPC deadline 5 s), the peer is
-# closed, nothing hangs, and the module unloads.
+# while RPCs and RDMA I/Os to it are in flight: on the survivor every call
+# fails within the deadlines (heartbeats: 1 s x 3, RPC deadline 5 s); the
+# I/Os are requeued and fail at their deadline (6 s), and no page whose
+# read failed is touched afterwards; after 2 reconnection attempts the peer
+# is closed, nothing hangs, and the module unloads.
 . ./lib.sh
 [ "$NODES" -ge 2 ] || skip_all "needs two nodes"
 C=/sys/kernel/rackswap/krdma
@@ -15,6 +17,7 @@ if [ "$NODE" = 1 ]; then
 	tap_plan
 	check "rxe on the links" rxe_links_up
 	check "load $MOD" modprobe $MOD heartbeat_ms=1000
+	echo 512 >$DK/test_grant_pages
 	check "node2 connected" retry 200 krdma_peer state=live
 	# node2 kills this VM now; stay busy until then
 	sleep 250
@@ -24,13 +27,18 @@ fi
 
 tap_plan
 check "rxe on the links" rxe_links_up
-check "load $MOD with 1 s heartbeats, 5 s RPC deadline" \
-	modprobe $MOD heartbeat_ms=1000 heartbeat_missed=3 rpc_timeout_ms=5000
+check "load $MOD with 1 s heartbeats, 5 s RPC deadline, 2 reconnection attempts" \
+	modprobe $MOD heartbeat_ms=1000 heartbeat_missed=3 rpc_timeout_ms=5000 \
+	reconnect_tries=2 reconnect_delay_ms=500 connect_timeout_ms=2000
 retry 150 sh -c "echo '$(link_addr 1 2) 7472' > $C/connect" 2>/dev/null
 p=$(krdma_peer state=live)
 check "connected to node1 (peer $p)" [ -n "$p" ]
+ready() { [ "$(cat $C/peers/$p/data_qps)" = 1 ]; }
+check "its data QP is up" retry 30 ready
 (echo "$p 8 100000 512" >$DK/rpc_test 2>/dev/null; cat $DK/rpc_test >/tmp/kill.res) &
 bg=$!
+(printf '%s 2 256 1000 16 1 6000' "$p" >$DK/rdma_test 2>/dev/null; cat $DK/rdma_test >/tmp/kill.rdma) &
+bg2=$!
 sleep 3
 t0=$(uptime_s)
 echo "RIG-KILL 1"
@@ -42,8 +50,16 @@ failed_fast() {
 		[ "$ms" -lt 15000 ]
 }
 check "in-flight calls failed within the deadlines ($ms ms)" failed_fast
+wait $bg2
+log "RDMA I/Os: $(cat /tmp/kill.rdma)"
+log "requeued $(cat $C/peers/$p/io_requeued 2>/dev/null), failed $(cat $C/peers/$p/io_failed 2>/dev/null)"
+io_failed_at_deadline() {
+	grep -q 'errors=[1-9].* mismatches=0 touched=0 first_error=-110' /tmp/kill.rdma
+}
+check "in-flight I/Os failed at their deadline (ETIMEDOUT), no page touched after" io_failed_at_deadline
 gone() { [ -z "$(ls $C/peers)" ]; }
-check "the dead peer was closed" retry 30 gone
+check "the dead peer was closed after its reconnection attempts" retry 30 gone
+check "the attempts were logged" sh -c "dmesg | grep -q 'no connection after 2 attempts'"
 check "its loss was logged" sh -c "dmesg | grep -qE 'peer lost|connection lost'"
 t0=$(uptime_s)
 check "rmmod" rmmod $MOD

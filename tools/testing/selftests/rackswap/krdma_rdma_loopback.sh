@@ -72,6 +72,7 @@ check "the refusals were logged" sh -c "dmesg | grep -q 'remote access error\|Re
 # rdma link delete / add under load: requeued, reconnected, intact
 check "data QPs back after the forgery" retry 30 ready $out
 rc0=$(cat $C/peers/$out/reconnects)
+reg0=$(cat $C/peers/$in/registrations)
 (printf '%s 2 512 40 16 1 30000' "$out" >$DK/rdma_test 2>/dev/null; cat $DK/rdma_test >/tmp/flap.res) &
 bg=$!
 sleep 2
@@ -87,5 +88,8 @@ check "rdma link delete/add under load: 81920 I/Os, every word verified" \
 reconnected() { [ "$(cat $C/peers/$out/reconnects)" -gt "$rc0" ]; }
 check "the peer reconnected" retry 30 reconnected
 check "I/Os met the loss and were requeued" [ "$(cat $C/peers/$out/io_requeued)" -gt 0 ]
+# the 2 grants of the run were registered again in the new connection
+check "keys re-issued: registrations $reg0 -> $(cat $C/peers/$in/registrations)" \
+	[ "$(cat $C/peers/$in/registrations)" -ge $((reg0 + 4)) ]
 check "rmmod" rmmod $MOD
 tap_done
