@@ -52,7 +52,6 @@ failed_fast() {
 check "in-flight calls failed within the deadlines ($ms ms)" failed_fast
 wait $bg2
 log "RDMA I/Os: $(cat /tmp/kill.rdma)"
-log "requeued $(cat $C/peers/$p/io_requeued 2>/dev/null), failed $(cat $C/peers/$p/io_failed 2>/dev/null)"
 io_failed_at_deadline() {
 	grep -q 'errors=[1-9].* mismatches=0 touched=0 first_error=-110' /tmp/kill.rdma
 }
