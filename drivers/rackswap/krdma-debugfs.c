@@ -283,16 +283,24 @@ static ssize_t rpc_test_write(struct file *file, const char __user *ubuf,
 	return ret ? ret : count;
 }
 
-static ssize_t rpc_test_read(struct file *file, char __user *ubuf,
-			     size_t count, loff_t *ppos)
+/* Reads the string @result, which @lock protects. */
+ssize_t krdma_read_result(struct mutex *lock, const char *result,
+			  char __user *ubuf, size_t count, loff_t *ppos)
 {
 	ssize_t ret;
 
-	mutex_lock(&rpc_test_lock);
-	ret = simple_read_from_buffer(ubuf, count, ppos, rpc_test_result,
-				      strlen(rpc_test_result));
-	mutex_unlock(&rpc_test_lock);
+	mutex_lock(lock);
+	ret = simple_read_from_buffer(ubuf, count, ppos, result,
+				      strlen(result));
+	mutex_unlock(lock);
 	return ret;
+}
+
+static ssize_t rpc_test_read(struct file *file, char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	return krdma_read_result(&rpc_test_lock, rpc_test_result, ubuf, count,
+				 ppos);
 }
 
 static const struct file_operations rpc_test_fops = {

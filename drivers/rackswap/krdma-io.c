@@ -61,8 +61,9 @@ int krdma_dq_create(struct krdma_dataq *dq, struct rdma_cm_id *id)
 	}
 	dq->cq = cq;
 	dq->qp = id->qp;
-	dq->max_sge = min_t(u32, attr.cap.max_send_sge,
-			    min_t(u32, dev->attrs.max_sge_rd, KRDMA_IO_MAX_SGE));
+	dq->max_sge = clamp_t(u32, min_t(u32, attr.cap.max_send_sge,
+					 dev->attrs.max_sge_rd),
+			      1, KRDMA_IO_MAX_SGE);
 	spin_lock_irq(&dq->lock);
 	dq->sq_free = krdma_queue_depth;
 	spin_unlock_irq(&dq->lock);

@@ -293,6 +293,8 @@ extern const struct kobj_type krdma_peer_ktype;
 /* krdma-debugfs.c */
 int krdma_user_str(struct file *file, char *buf, size_t size,
 		   const char __user *ubuf, size_t count);
+ssize_t krdma_read_result(struct mutex *lock, const char *result,
+			  char __user *ubuf, size_t count, loff_t *ppos);
 void krdma_debugfs_init(void);
 void krdma_debugfs_exit(void);
 

@@ -558,13 +558,8 @@ out_free:
 static ssize_t rdma_test_read(struct file *file, char __user *ubuf,
 			      size_t count, loff_t *ppos)
 {
-	ssize_t ret;
-
-	mutex_lock(&rdma_test_lock);
-	ret = simple_read_from_buffer(ubuf, count, ppos, rdma_test_result,
-				      strlen(rdma_test_result));
-	mutex_unlock(&rdma_test_lock);
-	return ret;
+	return krdma_read_result(&rdma_test_lock, rdma_test_result, ubuf, count,
+				 ppos);
 }
 
 static const struct file_operations rdma_test_fops = {
@@ -750,13 +745,8 @@ static ssize_t test_forge_write(struct file *file, const char __user *ubuf,
 static ssize_t test_forge_read(struct file *file, char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
-	ssize_t ret;
-
-	mutex_lock(&rdma_test_lock);
-	ret = simple_read_from_buffer(ubuf, count, ppos, test_forge_result,
-				      strlen(test_forge_result));
-	mutex_unlock(&rdma_test_lock);
-	return ret;
+	return krdma_read_result(&rdma_test_lock, test_forge_result, ubuf, count,
+				 ppos);
 }
 
 static const struct file_operations test_forge_fops = {

@@ -1103,6 +1103,30 @@ static void krdma_log_reject(struct krdma_peer *peer, struct rdma_cm_id *id,
 	krdma_conn_lost(peer, -ECONNREFUSED);
 }
 
+/* The error a CM event means for a connection (0: none). */
+static int krdma_cm_event_errno(const struct rdma_cm_event *ev)
+{
+	switch (ev->event) {
+	case RDMA_CM_EVENT_ADDR_ERROR:
+	case RDMA_CM_EVENT_ROUTE_ERROR:
+		return ev->status < 0 ? ev->status : -EHOSTUNREACH;
+	case RDMA_CM_EVENT_CONNECT_ERROR:
+	case RDMA_CM_EVENT_UNREACHABLE:
+		return -EHOSTUNREACH;
+	case RDMA_CM_EVENT_REJECTED:
+		return -ECONNREFUSED;
+	case RDMA_CM_EVENT_DISCONNECTED:
+	case RDMA_CM_EVENT_ADDR_CHANGE:
+	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
+		return -ENOTCONN;
+	case RDMA_CM_EVENT_DEVICE_REMOVAL:
+		/* the ib_client remove callback waits for the teardown */
+		return -ENODEV;
+	default:
+		return 0;
+	}
+}
+
 static struct krdma_dataq *krdma_dq_of(struct krdma_peer *peer,
 				       struct rdma_cm_id *id)
 {
@@ -1147,20 +1171,8 @@ static void krdma_data_cm_event(struct krdma_peer *peer, struct rdma_cm_id *id,
 		spin_unlock_irq(&dq->lock);
 		wake_up_all(&peer->slot_wait);
 		break;
-	case RDMA_CM_EVENT_ADDR_ERROR:
-	case RDMA_CM_EVENT_ROUTE_ERROR:
-	case RDMA_CM_EVENT_CONNECT_ERROR:
-	case RDMA_CM_EVENT_UNREACHABLE:
-	case RDMA_CM_EVENT_REJECTED:
-	case RDMA_CM_EVENT_DISCONNECTED:
-	case RDMA_CM_EVENT_ADDR_CHANGE:
-	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
-		ret = -ENOTCONN;
-		break;
-	case RDMA_CM_EVENT_DEVICE_REMOVAL:
-		ret = -ENODEV;
-		break;
 	default:
+		ret = krdma_cm_event_errno(ev);
 		break;
 	}
 	if (ret) {
@@ -1209,24 +1221,8 @@ static int krdma_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 	case RDMA_CM_EVENT_REJECTED:
 		krdma_log_reject(peer, id, ev);
 		break;
-	case RDMA_CM_EVENT_ADDR_ERROR:
-	case RDMA_CM_EVENT_ROUTE_ERROR:
-		ret = ev->status < 0 ? ev->status : -EHOSTUNREACH;
-		break;
-	case RDMA_CM_EVENT_CONNECT_ERROR:
-	case RDMA_CM_EVENT_UNREACHABLE:
-		ret = -EHOSTUNREACH;
-		break;
-	case RDMA_CM_EVENT_DISCONNECTED:
-	case RDMA_CM_EVENT_ADDR_CHANGE:
-	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
-		ret = -ENOTCONN;
-		break;
-	case RDMA_CM_EVENT_DEVICE_REMOVAL:
-		/* the ib_client remove callback waits for the teardown */
-		ret = -ENODEV;
-		break;
 	default:
+		ret = krdma_cm_event_errno(ev);
 		break;
 	}
 	if (ret)

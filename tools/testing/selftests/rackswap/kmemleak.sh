@@ -3,7 +3,9 @@
 # rig: nodes=1 tier=none debug=smoke timeout=600
 #
 # kmemleak (debug kernel) finds nothing of ours: load the module, bring up
-# rxe, unload, then scan. A report fails the test when its backtrace names
+# rxe, unload; load again, connect to ourselves, run RDMA I/O on a grant
+# given back and on one kept (voided at unload) and a forged-key refusal
+# with its reconnection, unload; then scan. A report fails the test when its backtrace names
 # rackswap, or holds a module address that no longer resolves (rackswap is
 # the only module the tests unload); other reports are logged.
 . ./lib.sh
@@ -13,6 +15,14 @@ tap_plan
 
 check "rxe0 on dummy0" rxe_loopback_up
 check "load and unload $MOD" sh -c "modprobe $MOD && rmmod $MOD"
+check "load in loopback mode, connect" sh -c "modprobe $MOD loopback=1 reconnect_delay_ms=100 &&
+	echo 64 >/sys/kernel/debug/krdma/test_grant_pages &&
+	echo '$LOOP_ADDR 7472' >/sys/kernel/rackswap/krdma/connect"
+out=$(krdma_peer direction=out)
+check "RDMA I/O, a grant kept, a forged key" sh -c "printf '%s 2 64 1 8' $out >/sys/kernel/debug/krdma/rdma_test &&
+	printf '%s 1 32 1 4 4 10000 0' $out >/sys/kernel/debug/krdma/rdma_test &&
+	echo $out >/sys/kernel/debug/krdma/test_forge"
+check "unload" rmmod $MOD
 # objects are reported once they are 5 s old and were seen by two scans
 sleep 6
 echo scan >$KL
