@@ -78,7 +78,16 @@ static int krdma_grant_map(struct krdma_grant *g)
 		return -ENOMEM;
 	g->dev = dev;
 	g->nents = n;
-	g->mr = ib_alloc_mr(peer->pd, IB_MR_TYPE_MEM_REG, g->len >> PAGE_SHIFT);
+	/*
+	 * One spare entry where the device allows it: rxe (6.1) reads the
+	 * map pointer after the last one when an access ends at the last
+	 * page of a full map (a multiple of 256 pages), out of bounds.
+	 */
+	g->mr = ib_alloc_mr(peer->pd, IB_MR_TYPE_MEM_REG,
+			    (g->len >> PAGE_SHIFT) + 1);
+	if (IS_ERR(g->mr))
+		g->mr = ib_alloc_mr(peer->pd, IB_MR_TYPE_MEM_REG,
+				    g->len >> PAGE_SHIFT);
 	if (IS_ERR(g->mr)) {
 		ret = PTR_ERR(g->mr);
 		g->mr = NULL;

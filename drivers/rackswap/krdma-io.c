@@ -370,9 +370,11 @@ int krdma_io_submit(struct krdma_io *io)
 	spin_unlock_irqrestore(&peer->lock, flags);
 	if (ret)
 		return ret;
-	if (queued)
+	if (queued) {
+		atomic64_inc(&peer->io_requeued);
 		queue_delayed_work(krdma.wq, &peer->io_timer,
 				   msecs_to_jiffies(50));
+	}
 	else
 		krdma_io_post(peer, io);
 	return 0;

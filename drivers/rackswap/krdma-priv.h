@@ -165,7 +165,7 @@ struct krdma_peer {
 	atomic64_t		rdma_reads;	/* I/Os completed */
 	atomic64_t		rdma_writes;
 	atomic64_t		rdma_bytes;
-	atomic64_t		io_requeued;	/* met a connection loss */
+	atomic64_t		io_requeued;	/* waited for a connection */
 	atomic64_t		io_failed;	/* completed with an error */
 
 	/* set up before the connection, torn down by teardown_work */

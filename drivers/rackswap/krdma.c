@@ -889,11 +889,15 @@ static bool krdma_match_session(const struct krdma_peer *p, const void *arg)
 	       !READ_ONCE(p->closing) && READ_ONCE(p->state) != KRDMA_DEAD;
 }
 
+/*
+ * Relationships a restarted node had opened to us. Those we opened find
+ * the new incarnation themselves when they reconnect.
+ */
 static bool krdma_match_stale(const struct krdma_peer *p, const void *arg)
 {
 	const struct krdma_cm_hello *h = arg;
 
-	return !memcmp(&p->uuid, h->uuid, sizeof(h->uuid)) &&
+	return !p->active && !memcmp(&p->uuid, h->uuid, sizeof(h->uuid)) &&
 	       p->incarnation != le64_to_cpu(h->incarnation) &&
 	       READ_ONCE(p->was_live) && !READ_ONCE(p->closing);
 }

@@ -35,6 +35,8 @@ p=$(krdma_peer state=live)
 check "connected to node1 (peer $p)" [ -n "$p" ]
 ready() { [ "$(cat $C/peers/$p/data_qps)" = 1 ]; }
 check "its data QP is up" retry 30 ready
+# node1 may not allow test grants yet
+check "node1 grants test pages" retry 30 sh -c "printf '%s 1 1 1 1' $p >$DK/rdma_test"
 (echo "$p 8 100000 512" >$DK/rpc_test 2>/dev/null; cat $DK/rpc_test >/tmp/kill.res) &
 bg=$!
 (printf '%s 2 256 1000 16 1 6000' "$p" >$DK/rdma_test 2>/dev/null; cat $DK/rdma_test >/tmp/kill.rdma) &

@@ -8,7 +8,9 @@
 # connection drops, the I/Os are requeued, node2 reconnects, node1 registers
 # its grants again under new keys, every word verified. Module reload on
 # node2 (a new incarnation) while node1 holds grants for it: node1 voids
-# them and the new node2 starts afresh.
+# them and the new node2 starts afresh. Module reload on node1 while node2
+# holds grants for it: node2's peer reconnects, finds the new incarnation
+# and voids them.
 . ./lib.sh
 [ "$NODES" -ge 2 ] || skip_all "needs two nodes"
 C=/sys/kernel/rackswap/krdma
@@ -27,6 +29,8 @@ if [ "$NODE" = 2 ]; then
 	check "connected to node1 (peer $p)" [ -n "$p" ]
 	ready() { [ "$(cat $C/peers/$p/data_qps)" = 1 ]; }
 	check "its data QP is up" retry 30 ready
+	# node1 may not allow test grants yet
+	check "node1 grants test pages" retry 30 sh -c "printf '%s 1 1 1 1' $p >$DK/rdma_test"
 
 	printf '%s 4 256 2 16' "$p" >$DK/rdma_test
 	res=$(cat $DK/rdma_test)
@@ -45,7 +49,7 @@ if [ "$NODE" = 2 ]; then
 	log "reconnects $(cat $C/peers/$p/reconnects), requeued $(cat $C/peers/$p/io_requeued)"
 	check "link flap under load: 24576 I/Os, every word verified" rdma_ok "$(cat /tmp/flap.res)" 24576
 	check "node2 reconnected" [ "$(cat $C/peers/$p/reconnects)" -ge 1 ]
-	check "I/Os met the loss and were requeued" [ "$(cat $C/peers/$p/io_requeued)" -gt 0 ]
+	check "I/Os waited for the reconnection (requeued)" [ "$(cat $C/peers/$p/io_requeued)" -gt 0 ]
 
 	# keep 2 grants on node1, then come back as a new incarnation
 	printf '%s 2 64 1 8 1 10000 0' "$p" >$DK/rdma_test
@@ -54,10 +58,20 @@ if [ "$NODE" = 2 ]; then
 	check "rmmod" rmmod $MOD
 	sleep 2
 	check "reload (a new incarnation)" modprobe $MOD $LOAD
+	echo 512 >$DK/test_grant_pages
 	retry 30 connect 2>/dev/null
 	p=$(krdma_peer direction=out state=live)
 	check "connected to node1 again" [ -n "$p" ]
-	sleep 8
+	inc1=$(cat $C/peers/$p/incarnation)
+	# node1 takes 2 grants from us, then restarts
+	restarted() {
+		[ "$(cat $C/peers/$p/incarnation)" != "$inc1" ] &&
+			[ "$(cat $C/peers/$p/state)" = live ]
+	}
+	check "node1 restarted: the same peer reconnected to its new incarnation" retry 200 restarted
+	voided() { [ "$(cat $C/peers/$p/grants_voided)" = 2 ] && [ "$(cat $C/peers/$p/grants)" = 0 ]; }
+	check "the 2 grants node1's old incarnation held are void" retry 10 voided
+	sleep 4
 	check "rmmod" rmmod $MOD
 	tap_done
 fi
@@ -82,6 +96,14 @@ check "the old incarnation's 2 grants were voided" retry 10 voided
 q=$(krdma_peer direction=in state=live)
 check "the old relationship is gone, the new one holds no grant" \
 	sh -c "[ ! -e $C/peers/$p ] && [ \$(cat $C/peers/$q/grants) = 0 ]"
-sleep 4
+# take 2 grants from node2 and keep them, then restart
+qready() { [ "$(cat $C/peers/$q/data_qps)" = 1 ]; }
+retry 30 qready
+printf '%s 2 16 1 4 1 10000 0' "$q" >$DK/rdma_test
+check "2 grants of node2's kept" rdma_ok "$(cat $DK/rdma_test)" 64
+check "rmmod" rmmod $MOD
+check "reload (a new incarnation)" modprobe $MOD $LOAD
+check "node2 reconnected to the new incarnation" retry 60 krdma_peer direction=in state=live
+sleep 8
 check "rmmod" rmmod $MOD
 tap_done
