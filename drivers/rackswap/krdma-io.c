@@ -370,13 +370,12 @@ int krdma_io_submit(struct krdma_io *io)
 	spin_unlock_irqrestore(&peer->lock, flags);
 	if (ret)
 		return ret;
-	if (queued) {
-		atomic64_inc(&peer->io_requeued);
-		queue_delayed_work(krdma.wq, &peer->io_timer,
-				   msecs_to_jiffies(50));
-	}
-	else
+	if (!queued) {
 		krdma_io_post(peer, io);
+		return 0;
+	}
+	atomic64_inc(&peer->io_requeued);
+	queue_delayed_work(krdma.wq, &peer->io_timer, msecs_to_jiffies(50));
 	return 0;
 }
 

@@ -12,11 +12,14 @@
 [ "$NODES" -ge 2 ] || skip_all "needs two nodes"
 C=/sys/kernel/rackswap/krdma
 DK=/sys/kernel/debug/krdma
+# a port of its own: node2 may start this test while node1 still runs the
+# previous one
+PORT=7474
 
 if [ "$NODE" = 1 ]; then
 	tap_plan
 	check "rxe on the links" rxe_links_up
-	check "load $MOD" modprobe $MOD heartbeat_ms=1000
+	check "load $MOD" modprobe $MOD port=$PORT heartbeat_ms=1000
 	echo 512 >$DK/test_grant_pages
 	check "node2 connected" retry 200 krdma_peer state=live
 	# node2 kills this VM now; stay busy until then
@@ -28,9 +31,9 @@ fi
 tap_plan
 check "rxe on the links" rxe_links_up
 check "load $MOD with 1 s heartbeats, 5 s RPC deadline, 2 reconnection attempts" \
-	modprobe $MOD heartbeat_ms=1000 heartbeat_missed=3 rpc_timeout_ms=5000 \
+	modprobe $MOD port=$PORT heartbeat_ms=1000 heartbeat_missed=3 rpc_timeout_ms=5000 \
 	reconnect_tries=2 reconnect_delay_ms=500 connect_timeout_ms=2000
-retry 150 sh -c "echo '$(link_addr 1 2) 7472' > $C/connect" 2>/dev/null
+retry 150 sh -c "echo '$(link_addr 1 2) $PORT' > $C/connect" 2>/dev/null
 p=$(krdma_peer state=live)
 check "connected to node1 (peer $p)" [ -n "$p" ]
 ready() { [ "$(cat $C/peers/$p/data_qps)" = 1 ]; }

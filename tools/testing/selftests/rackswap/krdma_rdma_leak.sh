@@ -7,7 +7,11 @@
 # (voided at unload), a forged-key refusal and its reconnection, unload; no
 # RDMA resource (QP, CQ, PD, MR, CM id), slab object or free memory goes
 # missing cycle after cycle. (The debug kernel runs the same path under
-# kmemleak in kmemleak.sh.)
+# kmemleak in kmemleak.sh.) RDMA resources and slab objects are compared
+# exactly; MemFree drifts by 35-250 KiB per cycle here even without I/O
+# (load, connect, unload: 36-68 KiB; measured over 20-cycle runs, with no
+# page allocation of ours left unfreed on inspection), so it fails only
+# beyond 512 KiB per cycle (128 pages).
 . ./lib.sh
 CYCLES=${CYCLES:-$(rig_arg rackswap.cycles)}
 CYCLES=${CYCLES:-8}
@@ -41,7 +45,7 @@ while [ $i -lt $((2 * CYCLES)) ] && rdma_cycle; do
 	[ $i = "$CYCLES" ] && res_snapshot /tmp/res.b
 done
 res_snapshot /tmp/res.c
-if [ $i = $((2 * CYCLES)) ] && res_compare /tmp/res.a /tmp/res.b /tmp/res.c "$CYCLES"; then
+if [ $i = $((2 * CYCLES)) ] && res_compare /tmp/res.a /tmp/res.b /tmp/res.c "$CYCLES" 512; then
 	ok "2 x $CYCLES RDMA cycles (grants, I/O, forged key, reconnection), nothing leaked"
 else
 	not_ok "2 x $CYCLES RDMA cycles (grants, I/O, forged key, reconnection), nothing leaked ($i done)"

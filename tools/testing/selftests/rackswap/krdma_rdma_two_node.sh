@@ -15,7 +15,10 @@
 [ "$NODES" -ge 2 ] || skip_all "needs two nodes"
 C=/sys/kernel/rackswap/krdma
 DK=/sys/kernel/debug/krdma
-LOAD="heartbeat_ms=500 reconnect_delay_ms=500"
+# a port of its own: node2 may start this test while node1 still runs the
+# previous one, whose module listens on the default port
+PORT=7473
+LOAD="port=$PORT heartbeat_ms=500 reconnect_delay_ms=500"
 tap_plan
 
 rdma_ok() { echo "$1" | grep -q "ios=$2 ok=$2 errors=0 mismatches=0 touched=0"; }
@@ -23,7 +26,7 @@ check "rxe on the links" rxe_links_up
 check "load $MOD" modprobe $MOD $LOAD
 
 if [ "$NODE" = 2 ]; then
-	connect() { echo "$(link_addr 1 2) 7472" >$C/connect; }
+	connect() { echo "$(link_addr 1 2) $PORT" >$C/connect; }
 	retry 150 connect 2>/dev/null
 	p=$(krdma_peer direction=out state=live)
 	check "connected to node1 (peer $p)" [ -n "$p" ]

@@ -137,11 +137,12 @@ res_snapshot() {
 	} >"$1"
 }
 
-# res_compare A B C CYCLES: A, B and C were taken before, between and after
-# two runs of CYCLES cycles. Fails when an RDMA resource count changed, or
-# when something grew in both runs: a slab cache by CYCLES objects or more
-# (one per cycle is a leak), or MemFree dropped by more than 64 KiB per
-# cycle. Growth in one run only is noise (page cache, the test's own files).
+# res_compare A B C CYCLES [KB]: A, B and C were taken before, between and
+# after two runs of CYCLES cycles. Fails when an RDMA resource count
+# changed, or when something grew in both runs: a slab cache by CYCLES
+# objects or more (one per cycle is a leak), or MemFree dropped by more
+# than KB (default 64) KiB per cycle. Growth in one run only is noise (page
+# cache, the test's own files).
 res_compare() {
 	local bad=0
 	grep '^rdma' "$1" >/tmp/rdma.a
@@ -157,7 +158,7 @@ res_compare() {
 		log "debug kernel: slab and MemFree counts not compared (kmemleak does it)"
 		return $bad
 	fi
-	awk -v n="$4" '
+	awk -v n="$4" -v kb="${5:-64}" '
 		{ k = $1 == "slab" ? $1 " " $2 : $1 }
 		FILENAME == ARGV[1] { a[k] = $NF; next }
 		FILENAME == ARGV[2] { b[k] = $NF; next }
@@ -168,7 +169,7 @@ res_compare() {
 			}
 			if ($1 == "memfree") {
 				printf "# MemFree %d -> %d -> %d kB\n", a[k], b[k], $2
-				if (a[k] - b[k] > 64 * n && b[k] - $2 > 64 * n) {
+				if (a[k] - b[k] > kb * n && b[k] - $2 > kb * n) {
 					print "#   MemFree dropped in both runs"
 					bad = 1
 				}
