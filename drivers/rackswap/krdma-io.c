@@ -23,7 +23,25 @@
 #include "krdma-priv.h"
 
 static unsigned int poll_spin_us;
-module_param(poll_spin_us, uint, 0644);
+
+/* Writable at run time: a bad value is refused with EINVAL and logged. */
+static int krdma_set_spin(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 10, &v) || v > 1000) {
+		pr_warn("poll_spin_us: \"%.16s\" is not 0-1000\n", val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(poll_spin_us, v);
+	return 0;
+}
+
+static const struct kernel_param_ops krdma_spin_ops = {
+	.set	= krdma_set_spin,
+	.get	= param_get_uint,
+};
+module_param_cb(poll_spin_us, &krdma_spin_ops, &poll_spin_us, 0644);
 MODULE_PARM_DESC(poll_spin_us, "A waiter for an RDMA completion spins this long (us) before it sleeps (0-1000; 0, the default: it sleeps at once)");
 
 static void krdma_io_wr_done(struct ib_cq *cq, struct ib_wc *wc);
@@ -469,7 +487,7 @@ void krdma_io_fail_all(struct krdma_peer *peer, int status)
  */
 void krdma_io_wait(wait_queue_head_t *wq, atomic_t *count)
 {
-	unsigned int spin = min(READ_ONCE(poll_spin_us), 1000U);
+	unsigned int spin = READ_ONCE(poll_spin_us);
 	u64 end;
 
 	if (spin) {

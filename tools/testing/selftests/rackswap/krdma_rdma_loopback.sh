@@ -27,6 +27,15 @@ check "rxe0 on dummy0" rxe_loopback_up
 check "load with loopback=1" modprobe $MOD loopback=1 heartbeat_ms=500 \
 	reconnect_delay_ms=500 connect_timeout_ms=3000
 echo 512 >$DK/test_grant_pages
+# the run-time knob: bad values refused (EINVAL, logged), value unchanged
+spin_bad() {
+	for v in 1001 -1 abc 99999999999; do
+		printf '%s' "$v" | dd of=$P/poll_spin_us 2>/dev/null && return 1
+	done
+	[ "$(cat $P/poll_spin_us)" = 0 ] && dmesg | grep -q 'poll_spin_us: "1001" is not 0-1000'
+}
+check "poll_spin_us refuses 1001, -1, abc, 99999999999" spin_bad
+check "poll_spin_us takes 20" sh -c "echo 20 >$P/poll_spin_us && [ \$(cat $P/poll_spin_us) = 20 ] && echo 0 >$P/poll_spin_us"
 check "connect to ourselves" sh -c "echo '$LOOP_ADDR 7472' > $C/connect"
 out=$(krdma_peer direction=out)
 in=$(krdma_peer direction=in)
