@@ -229,12 +229,18 @@ int krdma_grants_register(struct krdma_peer *peer)
 	return ret;
 }
 
-/* The connection is drained: its MRs go. teardown_work. */
+/*
+ * The connection is drained: its MRs go, and a grant created from now on
+ * waits for the next connection (its PD is about to go). teardown_work.
+ */
 void krdma_grants_unregister(struct krdma_peer *peer)
 {
 	struct krdma_grant *g;
 
 	mutex_lock(&peer->grant_lock);
+	spin_lock_irq(&peer->lock);
+	peer->grants_ready = false;
+	spin_unlock_irq(&peer->lock);
 	list_for_each_entry(g, &peer->grants, list)
 		krdma_grant_unmap(g);
 	mutex_unlock(&peer->grant_lock);

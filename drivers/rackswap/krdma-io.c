@@ -275,6 +275,7 @@ static void krdma_dq_kick(struct krdma_dataq *dq)
 	unsigned long flags;
 	LIST_HEAD(batch);
 	LIST_HEAD(unmapped);
+	LIST_HEAD(unposted_done);	/* posted in part: none in flight now */
 	bool past_bad = false;
 	int ret = 0;
 
@@ -298,17 +299,12 @@ static void krdma_dq_kick(struct krdma_dataq *dq)
 	}
 	if (first)
 		ret = ib_post_send(dq->qp, first, &bad);
-	spin_unlock_irqrestore(&dq->lock, flags);
-
-	list_for_each_entry_safe(io, tmp, &unmapped, entry) {
-		list_del_init(&io->entry);
-		krdma_io_fail(dq->peer, io, -ENOMEM);
-	}
-	if (ret)
-		pr_warn_ratelimited("peer %d: posting RDMA failed: %pe\n",
-				    dq->peer->id, ERR_PTR(ret));
 	if (ret && !bad)
 		bad = first;	/* nothing said: assume nothing posted */
+	/*
+	 * Under dq->lock: a completion takes it before it counts, so no I/O
+	 * of the batch can finish (and be reused) while it is unlinked here.
+	 */
 	list_for_each_entry_safe(io, tmp, &batch, entry) {
 		int i, unposted = 0;
 
@@ -323,12 +319,23 @@ static void krdma_dq_kick(struct krdma_dataq *dq)
 		}
 		if (!unposted)
 			continue;
-		spin_lock_irqsave(&dq->lock, flags);
 		dq->sq_free += unposted;
-		spin_unlock_irqrestore(&dq->lock, flags);
 		cmpxchg(&io->wc_status, IB_WC_SUCCESS, IB_WC_WR_FLUSH_ERR);
 		if (atomic_sub_and_test(unposted, &io->pending))
-			krdma_io_finish(io);
+			list_add_tail(&io->entry, &unposted_done);
+	}
+	spin_unlock_irqrestore(&dq->lock, flags);
+
+	list_for_each_entry_safe(io, tmp, &unmapped, entry) {
+		list_del_init(&io->entry);
+		krdma_io_fail(dq->peer, io, -ENOMEM);
+	}
+	if (ret)
+		pr_warn_ratelimited("peer %d: posting RDMA failed: %pe\n",
+				    dq->peer->id, ERR_PTR(ret));
+	list_for_each_entry_safe(io, tmp, &unposted_done, entry) {
+		list_del_init(&io->entry);
+		krdma_io_finish(io);
 	}
 	if (ret)
 		krdma_conn_lost(dq->peer, ret);
@@ -342,6 +349,11 @@ static void krdma_io_post(struct krdma_peer *peer, struct krdma_io *io)
 	unsigned long flags;
 	bool usable;
 
+	/* its grant went with an old incarnation: its keys reach nothing */
+	if (READ_ONCE(io->remote->is_void)) {
+		krdma_io_fail(peer, io, -ENXIO);
+		return;
+	}
 	spin_lock_irqsave(&dq->lock, flags);
 	usable = dq->usable;
 	if (usable)

@@ -140,6 +140,7 @@ struct krdma_peer {
 	spinlock_t		lock;	/* protects the fields below to stats */
 	enum krdma_state	state;
 	bool			closing;	/* for good: no reconnection */
+	bool			starting;	/* a connect is issuing its id */
 	bool			was_live;	/* a connection went live once */
 	bool			new_identity;	/* the remote restarted */
 	bool			hello_sent;

@@ -502,13 +502,17 @@ static void krdma_conn_teardown(struct krdma_peer *peer)
 	krdma_cm_quiesce(peer->cm_id);
 	for (i = 0; i < KRDMA_MAX_DATA_QPS; i++)
 		krdma_cm_quiesce(peer->dq[i].cm_id);
-	/* it waits on nothing that outlives DOWN */
-	cancel_work_sync(&peer->ready_work);
+	/*
+	 * Nothing is posted after DOWN: drained, every work request is done,
+	 * a registration ready_work waits for too.
+	 */
 	if (peer->qp)
 		ib_drain_qp(peer->qp);
 	for (i = 0; i < KRDMA_MAX_DATA_QPS; i++)
 		if (peer->dq[i].qp)
 			ib_drain_qp(peer->dq[i].qp);
+	/* it waits on nothing that outlives DOWN and the drain */
+	cancel_work_sync(&peer->ready_work);
 	krdma_cancel_handlers(peer);
 	krdma_grants_unregister(peer);
 	for (i = 0; i < KRDMA_MAX_DATA_QPS; i++)
@@ -553,6 +557,15 @@ static unsigned long krdma_passive_wait_ms(void)
 	       (reconnect_delay_ms * 3 / 2 + krdma_connect_timeout_ms);
 }
 
+/* The connecting thread has issued its rdma_resolve_addr(). */
+static void krdma_started(struct krdma_peer *peer)
+{
+	spin_lock_irq(&peer->lock);
+	peer->starting = false;
+	spin_unlock_irq(&peer->lock);
+	wake_up_all(&peer->slot_wait);
+}
+
 static void krdma_teardown_work(struct work_struct *work)
 {
 	struct krdma_peer *peer = container_of(work, struct krdma_peer,
@@ -560,6 +573,8 @@ static void krdma_teardown_work(struct work_struct *work)
 	unsigned long delay;
 	bool finish, gave_up;
 
+	/* the id a connect is about to use stays until it used it */
+	wait_event(peer->slot_wait, !READ_ONCE(peer->starting));
 	cancel_delayed_work_sync(&peer->reconnect_work);
 	krdma_conn_teardown(peer);
 
@@ -697,6 +712,7 @@ static void krdma_reconnect_work(struct work_struct *work)
 		peer->state = KRDMA_CONNECTING;
 		peer->conn_error = 0;
 		peer->cm_id = id;
+		peer->starting = true;
 	} else if (peer->state == KRDMA_RECONNECTING) {
 		/* counts as a failed attempt */
 		peer->state = KRDMA_DOWN;
@@ -713,6 +729,7 @@ static void krdma_reconnect_work(struct work_struct *work)
 			   msecs_to_jiffies(krdma_connect_timeout_ms));
 	ret = rdma_resolve_addr(id, NULL, (struct sockaddr *)&peer->addr,
 				krdma_connect_timeout_ms);
+	krdma_started(peer);
 	if (ret)
 		krdma_conn_lost(peer, ret);
 }
@@ -757,6 +774,10 @@ void krdma_set_live_if_ready(struct krdma_peer *peer)
 		peer->was_live = true;
 		peer->hb_missed = 0;
 		live = true;
+		/* while LIVE: the teardown, after DOWN, cancels them */
+		queue_work(krdma.wq, &peer->ready_work);
+		queue_delayed_work(krdma.wq, &peer->hb_work,
+				   msecs_to_jiffies(heartbeat_ms));
 	}
 	spin_unlock_irqrestore(&peer->lock, flags);
 	if (!live)
@@ -769,9 +790,6 @@ void krdma_set_live_if_ready(struct krdma_peer *peer)
 		peer->credits);
 	complete_all(&peer->established);
 	wake_up_all(&peer->slot_wait);
-	queue_work(krdma.wq, &peer->ready_work);
-	queue_delayed_work(krdma.wq, &peer->hb_work,
-			   msecs_to_jiffies(heartbeat_ms));
 }
 
 /* All data connections of this connection are up. */
@@ -1271,16 +1289,20 @@ static int krdma_connect_addr(struct sockaddr_storage *ss)
 		return PTR_ERR(id);
 	}
 	peer->cm_id = id;
+	/* listed, it can be closed at once: the id stays until we used it */
+	peer->starting = true;
+	kobject_get(&peer->kobj);	/* ours, while we wait */
 	ret = krdma_peer_publish(peer);
 	if (ret) {
 		rdma_destroy_id(id);
 		peer->cm_id = NULL;
 		kobject_put(&peer->kobj);
+		kobject_put(&peer->kobj);
 		return ret;
 	}
-	kobject_get(&peer->kobj);	/* ours, while we wait */
 	ret = rdma_resolve_addr(id, NULL, (struct sockaddr *)ss,
 				krdma_connect_timeout_ms);
+	krdma_started(peer);
 	if (ret)
 		krdma_peer_close(peer, ret);
 	wait_for_completion_timeout(&peer->established,
