@@ -175,7 +175,8 @@ out:
 	return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* sort() order of u32 values, for the latency percentiles */
+int krdma_cmp_u32(const void *a, const void *b)
 {
 	u32 x = *(const u32 *)a, y = *(const u32 *)b;
 
@@ -237,7 +238,7 @@ static int rpc_test_run(int id, u32 threads, u32 calls, u32 size)
 			t->made[i] * sizeof(u32));
 		n += t->made[i];
 	}
-	sort(t->lat_us, n, sizeof(u32), cmp_u32, NULL);
+	sort(t->lat_us, n, sizeof(u32), krdma_cmp_u32, NULL);
 	snprintf(rpc_test_result, sizeof(rpc_test_result),
 		 "peer=%d threads=%u calls=%llu size=%u ok=%lld errors=%lld mismatches=%lld p50_us=%u p99_us=%u max_us=%u calls_per_s=%llu first_error=%d\n",
 		 id, started, n, size,

@@ -77,7 +77,6 @@ static int krdma_grant_map(struct krdma_grant *g)
 	if (!n)
 		return -ENOMEM;
 	g->dev = dev;
-	g->nents = n;
 	/*
 	 * One spare entry where the device allows it: rxe (6.1) reads the
 	 * map pointer after the last one when an access ends at the last

@@ -139,7 +139,6 @@ static void krdma_io_requeue(struct krdma_peer *peer, struct krdma_io *io)
 	int status = 0;
 
 	atomic64_inc(&peer->io_requeued);
-	io->requeues++;
 	spin_lock_irqsave(&peer->lock, flags);
 	if (peer->closing || peer->state == KRDMA_DEAD) {
 		status = -ENOTCONN;
@@ -206,7 +205,6 @@ static void krdma_io_wr_done(struct ib_cq *cq, struct ib_wc *wc)
 			krdma_conn_lost(peer, -EIO);
 		}
 	}
-	atomic64_inc(&dq->ops);
 	spin_lock_irqsave(&dq->lock, flags);
 	dq->sq_free++;
 	spin_unlock_irqrestore(&dq->lock, flags);
@@ -386,7 +384,6 @@ int krdma_io_submit(struct krdma_io *io)
 	INIT_LIST_HEAD(&io->entry);
 	io->cqe.done = krdma_io_wr_done;
 	io->wc_status = IB_WC_SUCCESS;
-	io->requeues = 0;
 
 	spin_lock_irqsave(&peer->lock, flags);
 	if (r->is_void) {

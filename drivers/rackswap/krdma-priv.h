@@ -59,7 +59,6 @@ struct krdma_dataq {
 	bool			usable;	/* established, keys current: post */
 	int			sq_free; /* work requests we may still post */
 	struct list_head	wait;	/* I/Os waiting for room, unmapped */
-	atomic64_t		ops;	/* work requests completed */
 };
 
 /* A region of ours granted to a peer. Protected by peer->grant_lock. */
@@ -74,7 +73,6 @@ struct krdma_grant {
 	void			*priv;
 	/* registration of the current connection, or none */
 	struct ib_device	*dev;	/* sgt mapped for it */
-	int			nents;	/* mapped entries */
 	struct ib_mr		*mr;
 	struct ib_cqe		cqe;
 	struct completion	reg_done;
@@ -294,6 +292,7 @@ extern const struct kobj_type krdma_peer_ktype;
 /* krdma-debugfs.c */
 int krdma_user_str(struct file *file, char *buf, size_t size,
 		   const char __user *ubuf, size_t count);
+int krdma_cmp_u32(const void *a, const void *b);
 ssize_t krdma_read_result(struct mutex *lock, const char *result,
 			  char __user *ubuf, size_t count, loff_t *ppos);
 void krdma_debugfs_init(void);

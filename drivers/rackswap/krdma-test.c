@@ -427,13 +427,6 @@ static u32 test_pct(u32 *v, u32 n, u32 permille)
 	return n ? v[min_t(u64, (u64)n * permille / 1000, n - 1)] : 0;
 }
 
-static int test_cmp_u32(const void *a, const void *b)
-{
-	u32 x = *(const u32 *)a, y = *(const u32 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static u64 test_mbps(struct rdma_test *t, int dir)
 {
 	u64 ns = atomic64_read(&t->ns[dir]);
@@ -482,8 +475,8 @@ static int rdma_test_run(struct rdma_test *t)
 
 	nr = min_t(u32, atomic_read(&t->nlat[0]), TEST_MAX_LAT);
 	nw = min_t(u32, atomic_read(&t->nlat[1]), TEST_MAX_LAT);
-	sort(t->lat[0], nr, sizeof(u32), test_cmp_u32, NULL);
-	sort(t->lat[1], nw, sizeof(u32), test_cmp_u32, NULL);
+	sort(t->lat[0], nr, sizeof(u32), krdma_cmp_u32, NULL);
+	sort(t->lat[1], nw, sizeof(u32), krdma_cmp_u32, NULL);
 	snprintf(rdma_test_result, sizeof(rdma_test_result),
 		 "peer=%d threads=%u pages=%u rounds=%u qd=%u seg=%u ios=%lld ok=%lld errors=%lld mismatches=%lld touched=%lld first_error=%d write_p50_us=%u write_p99_us=%u write_p999_us=%u read_p50_us=%u read_p99_us=%u read_p999_us=%u write_mbps=%llu read_mbps=%llu ios_per_s=%llu elapsed_ms=%llu\n",
 		 t->peer->id, t->threads, t->pages, t->rounds, t->qd, t->seg,

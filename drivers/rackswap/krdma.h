@@ -108,7 +108,6 @@ struct krdma_io {
 	atomic_t		pending;	/* work requests in flight */
 	int			nr_wr;
 	int			wc_status;	/* first failed completion */
-	u32			requeues;
 	struct ib_sge		sge[KRDMA_IO_MAX_SGE];
 	struct ib_rdma_wr	wr[KRDMA_IO_MAX_SGE];
 };
