@@ -476,6 +476,11 @@ u64 krdma_remote_len(const struct krdma_remote *remote)
 	return remote->len;
 }
 
+bool krdma_remote_is_void(const struct krdma_remote *remote)
+{
+	return READ_ONCE(remote->is_void) || krdma_peer_is_dead(remote->peer);
+}
+
 int krdma_grant_init(void)
 {
 	return krdma_register_handler(KRDMA_OP_GRANTS, krdma_grants_handler);

@@ -166,6 +166,7 @@ struct krdma_peer {
 	atomic64_t		rdma_bytes;
 	atomic64_t		io_requeued;	/* waited for a connection */
 	atomic64_t		io_failed;	/* completed with an error */
+	struct krdma_peer_usage	usage;		/* the storage layer's */
 
 	/* set up before the connection, torn down by teardown_work */
 	struct rdma_cm_id	*cm_id;

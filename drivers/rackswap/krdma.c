@@ -467,17 +467,28 @@ static void krdma_cm_quiesce(struct rdma_cm_id *id)
  * state for good when a send fails on a down link: no connection could be
  * made on that device afterwards.
  */
+/*
+ * Whether @id's port is up. rxe puts its QP1 in the error state for good
+ * when a CM message is sent on a down port: no connection can be made on
+ * that device again. So nothing is sent while the port is down.
+ */
+static bool krdma_port_up(struct rdma_cm_id *id)
+{
+	struct ib_port_attr attr;
+
+	return !ib_query_port(id->device, id->port_num, &attr) &&
+	       attr.state == IB_PORT_ACTIVE;
+}
+
 static void krdma_wait_port_active(struct krdma_peer *peer)
 {
 	struct rdma_cm_id *id = peer->cm_id;
-	struct ib_port_attr attr;
 	int waited = 0;
 
 	if (!id || !id->device)
 		return;
 	while (waited < KRDMA_PORT_WAIT_MS && !READ_ONCE(peer->dev_gone)) {
-		if (ib_query_port(id->device, id->port_num, &attr) ||
-		    attr.state == IB_PORT_ACTIVE)
+		if (krdma_port_up(id))
 			break;
 		if (!waited)
 			pr_info("peer %d (%s): port %s/%u is down: teardown waits for it\n",
@@ -550,9 +561,23 @@ static void krdma_peer_finish(struct krdma_peer *peer)
 	kobject_put(&peer->kobj);	/* the list's reference */
 }
 
-/* How long an accepting side waits for a lost peer to come back, ms. */
-static unsigned long krdma_passive_wait_ms(void)
+/* Set by the storage layer: its grace period; read locklessly. */
+static unsigned int krdma_grant_hold_ms;
+
+void krdma_set_grant_hold_ms(unsigned int ms)
 {
+	WRITE_ONCE(krdma_grant_hold_ms, ms);
+}
+
+/*
+ * How long an accepting side waits for a lost peer to come back, ms: the
+ * grace period when the peer holds grants of ours (the storage layer's
+ * slabs), else as long as the remote keeps trying.
+ */
+static unsigned long krdma_passive_wait_ms(struct krdma_peer *peer)
+{
+	if (atomic64_read(&peer->usage.granted_slabs))
+		return READ_ONCE(krdma_grant_hold_ms);
 	return (unsigned long)reconnect_tries *
 	       (reconnect_delay_ms * 3 / 2 + krdma_connect_timeout_ms);
 }
@@ -602,11 +627,14 @@ static void krdma_teardown_work(struct work_struct *work)
 	if (peer->active) {
 		delay = reconnect_delay_ms +
 			get_random_u32() % (reconnect_delay_ms / 2 + 1);
+		/* our port was down: wait as long as a timed-out attempt */
+		if (peer->conn_error == -ENETDOWN)
+			delay += krdma_connect_timeout_ms;
 		pr_info("peer %d (%s): reconnecting in %lu ms (attempt %u of %u; last: %pe)\n",
 			peer->id, peer->name, delay, peer->tries,
 			reconnect_tries, ERR_PTR(peer->conn_error));
 	} else {
-		delay = krdma_passive_wait_ms();
+		delay = krdma_passive_wait_ms(peer);
 		pr_info("peer %d (%s): waiting up to %lu ms for it to reconnect\n",
 			peer->id, peer->name, delay);
 	}
@@ -908,16 +936,23 @@ static bool krdma_match_session(const struct krdma_peer *p, const void *arg)
 }
 
 /*
- * Relationships a restarted node had opened to us. Those we opened find
- * the new incarnation themselves when they reconnect.
+ * Relationships a restarted node had opened to us, and those a node gave
+ * up (a new session from the same incarnation while the old one waits for
+ * a reconnection: a connecting side reconnects under its session, so it
+ * closed that one for good). Those we opened find a new incarnation
+ * themselves when they reconnect.
  */
 static bool krdma_match_stale(const struct krdma_peer *p, const void *arg)
 {
 	const struct krdma_cm_hello *h = arg;
 
-	return !p->active && !memcmp(&p->uuid, h->uuid, sizeof(h->uuid)) &&
-	       p->incarnation != le64_to_cpu(h->incarnation) &&
-	       READ_ONCE(p->was_live) && !READ_ONCE(p->closing);
+	if (p->active || memcmp(&p->uuid, h->uuid, sizeof(h->uuid)) ||
+	    !READ_ONCE(p->was_live) || READ_ONCE(p->closing))
+		return false;
+	if (p->incarnation != le64_to_cpu(h->incarnation))
+		return true;
+	return p->session != le64_to_cpu(h->session) &&
+	       READ_ONCE(p->state) != KRDMA_LIVE;
 }
 
 /* A new incarnation of a node voids the relationships with the old one. */
@@ -926,7 +961,7 @@ static void krdma_close_stale(const struct krdma_cm_hello *h)
 	struct krdma_peer *p;
 
 	while ((p = krdma_peer_find(krdma_match_stale, h))) {
-		pr_info("peer %d (%s): the node restarted: closing the old relationship\n",
+		pr_info("peer %d (%s): the node restarted or gave it up: closing the old relationship\n",
 			p->id, p->name);
 		krdma_peer_close(p, -ESTALE);
 		krdma_peer_put(p);
@@ -1173,7 +1208,9 @@ static void krdma_data_cm_event(struct krdma_peer *peer, struct rdma_cm_id *id,
 		return;
 	switch (ev->event) {
 	case RDMA_CM_EVENT_ADDR_RESOLVED:
-		ret = rdma_resolve_route(id, krdma_connect_timeout_ms);
+		ret = krdma_port_up(id) ?
+		      rdma_resolve_route(id, krdma_connect_timeout_ms) :
+		      -ENETDOWN;
 		break;
 	case RDMA_CM_EVENT_ROUTE_RESOLVED:
 		if (id->device != READ_ONCE(peer->dev)) {
@@ -1223,7 +1260,9 @@ static int krdma_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 
 	switch (ev->event) {
 	case RDMA_CM_EVENT_ADDR_RESOLVED:
-		ret = rdma_resolve_route(id, krdma_connect_timeout_ms);
+		ret = krdma_port_up(id) ?
+		      rdma_resolve_route(id, krdma_connect_timeout_ms) :
+		      -ENETDOWN;
 		break;
 	case RDMA_CM_EVENT_ROUTE_RESOLVED:
 		ret = krdma_create_queues(peer);
@@ -1683,4 +1722,43 @@ struct krdma_peer *krdma_peer_get(int id)
 void krdma_peer_put(struct krdma_peer *peer)
 {
 	kobject_put(&peer->kobj);
+}
+
+int krdma_peer_id(const struct krdma_peer *peer)
+{
+	return peer->id;
+}
+
+/* The remote's node name: stable once the peer was live. */
+const char *krdma_peer_name(const struct krdma_peer *peer)
+{
+	return peer->name;
+}
+
+int krdma_peers_ready(struct krdma_peer **peers, int max)
+{
+	struct krdma_peer *p;
+	int n = 0;
+
+	mutex_lock(&krdma.lock);
+	list_for_each_entry(p, &krdma.peers, list) {
+		if (n == max)
+			break;
+		if (!READ_ONCE(p->io_ready))
+			continue;
+		kobject_get(&p->kobj);
+		peers[n++] = p;
+	}
+	mutex_unlock(&krdma.lock);
+	return n;
+}
+
+bool krdma_peer_is_dead(const struct krdma_peer *peer)
+{
+	return READ_ONCE(peer->state) == KRDMA_DEAD;
+}
+
+struct krdma_peer_usage *krdma_peer_usage(struct krdma_peer *peer)
+{
+	return &peer->usage;
 }

@@ -126,6 +126,41 @@ void krdma_io_wait(wait_queue_head_t *wq, atomic_t *count);
 
 struct krdma_peer *krdma_peer_get(int id);
 void krdma_peer_put(struct krdma_peer *peer);
+int krdma_peer_id(const struct krdma_peer *peer);
+const char *krdma_peer_name(const struct krdma_peer *peer);
+
+/*
+ * Up to @max peers whose one-sided I/O flows now (live, keys current),
+ * each with a reference the caller drops with krdma_peer_put(). Returns
+ * how many.
+ */
+int krdma_peers_ready(struct krdma_peer **peers, int max);
+
+/* The peer is closed for good: its remotes and grants are void. */
+bool krdma_peer_is_dead(const struct krdma_peer *peer);
+
+/* The remote's grant is gone (void, or its peer closed for good). */
+bool krdma_remote_is_void(const struct krdma_remote *remote);
+
+/*
+ * Storage accounting the layer above keeps per peer; krdma shows it in
+ * the peer's sysfs directory. Atomic: no lock.
+ */
+struct krdma_peer_usage {
+	atomic64_t	granted_slabs;	/* slabs of ours the peer holds */
+	atomic64_t	granted_bytes;
+	atomic64_t	stored_slabs;	/* slabs of the peer's we hold */
+	atomic64_t	stored_bytes;
+};
+
+struct krdma_peer_usage *krdma_peer_usage(struct krdma_peer *peer);
+
+/*
+ * How long an accepting side waits for a lost peer that holds grants of
+ * ours (granted_slabs > 0) to come back before it closes the peer and its
+ * grants become void: the donor's grace period, set by the layer above.
+ */
+void krdma_set_grant_hold_ms(unsigned int ms);
 
 int krdma_init(void);
 void krdma_exit(void);

@@ -11,6 +11,7 @@
 
 #include "rackswap.h"
 #include "krdma.h"
+#include "dvs.h"
 
 static int __init rackswap_init(void)
 {
@@ -28,10 +29,15 @@ static int __init rackswap_init(void)
 	ret = krdma_init();
 	if (ret)
 		goto err_sysfs;
+	ret = dvs_init();
+	if (ret)
+		goto err_krdma;
 
 	pr_info("version %s loaded\n", RACKSWAP_VERSION);
 	return 0;
 
+err_krdma:
+	krdma_exit();
 err_sysfs:
 	rackswap_sysfs_exit();
 err_debugfs:
@@ -41,6 +47,7 @@ err_debugfs:
 
 static void __exit rackswap_exit(void)
 {
+	dvs_exit();
 	krdma_exit();
 	rackswap_sysfs_exit();
 	rackswap_debugfs_exit();

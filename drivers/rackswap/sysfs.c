@@ -223,6 +223,14 @@ static struct krdma_counter_attr io_requeued_attr =
 	KRDMA_COUNTER("io_requeued", io_requeued);
 static struct krdma_counter_attr io_failed_attr =
 	KRDMA_COUNTER("io_failed", io_failed);
+static struct krdma_counter_attr granted_slabs_attr =
+	KRDMA_COUNTER("granted_slabs", usage.granted_slabs);
+static struct krdma_counter_attr granted_bytes_attr =
+	KRDMA_COUNTER("granted_bytes", usage.granted_bytes);
+static struct krdma_counter_attr stored_slabs_attr =
+	KRDMA_COUNTER("stored_slabs", usage.stored_slabs);
+static struct krdma_counter_attr stored_bytes_attr =
+	KRDMA_COUNTER("stored_bytes", usage.stored_bytes);
 
 /* Entries of @list, counted under @lock. */
 static ssize_t list_count_show(char *buf, struct mutex *lock,
@@ -305,6 +313,10 @@ static struct attribute *peer_attrs[] = {
 	&rdma_bytes_attr.attr.attr,
 	&io_requeued_attr.attr.attr,
 	&io_failed_attr.attr.attr,
+	&granted_slabs_attr.attr.attr,
+	&granted_bytes_attr.attr.attr,
+	&stored_slabs_attr.attr.attr,
+	&stored_bytes_attr.attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(peer);

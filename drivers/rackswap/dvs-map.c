@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dvs: slot, slab and chunk arithmetic, page maps and placement (see
+ * dvs-map.h). Built into the module and into the host unit tests: it may
+ * use only <linux/bits.h>, <linux/types.h> and <linux/errno.h>.
+ */
+#include <linux/bits.h>
+#include <linux/errno.h>
+#include <linux/types.h>
+
+#include "dvs-map.h"
+
+#define DVS_PAGE_MASK	((1ULL << DVS_PAGE_SHIFT) - 1)
+
+int dvs_slab_size_valid(u64 slab_size)
+{
+	if (slab_size & (slab_size - 1))
+		return -EINVAL;
+	if (slab_size < 1ULL << DVS_SLAB_MIN_SHIFT ||
+	    slab_size > 1ULL << DVS_SLAB_MAX_SHIFT)
+		return -EINVAL;
+	return 0;
+}
+
+static unsigned int dvs_log2(u64 v)
+{
+	unsigned int s = 0;
+
+	while (v >>= 1)
+		s++;
+	return s;
+}
+
+int dvs_geom_init(struct dvs_geom *g, u64 size, u64 slab_size)
+{
+	u64 slots;
+
+	if (dvs_slab_size_valid(slab_size) || !size || size & DVS_PAGE_MASK)
+		return -EINVAL;
+	g->slab_shift = dvs_log2(slab_size);
+	/* no rounding up that could wrap around */
+	slots = (size >> g->slab_shift) + !!(size & (slab_size - 1));
+	if (slots > 1U << 24)		/* 8 PiB of 512 MiB slabs */
+		return -E2BIG;
+	g->size = size;
+	g->nr_slots = slots;
+	g->slab_pages = slab_size >> DVS_PAGE_SHIFT;
+	g->nr_chunks = slab_size >> DVS_CHUNK_SHIFT;
+	return 0;
+}
+
+int dvs_locate(const struct dvs_geom *g, u64 offset, u64 len, u32 *slot,
+	       u64 *slab_off)
+{
+	u64 mask = (1ULL << g->slab_shift) - 1;
+
+	if (!len || (offset | len) & DVS_PAGE_MASK)
+		return -EINVAL;
+	if (offset >= g->size || len > g->size - offset)
+		return -EINVAL;
+	if ((offset & mask) + len > mask + 1)
+		return -EINVAL;
+	*slot = offset >> g->slab_shift;
+	*slab_off = offset & mask;
+	return 0;
+}
+
+int dvs_chunk_split(u64 slab_off, u64 len, u32 *chunk, u64 *first_len)
+{
+	u64 in_chunk = slab_off & (DVS_CHUNK_SIZE - 1);
+
+	if (!len || len > DVS_CHUNK_SIZE)
+		return -EINVAL;
+	*chunk = slab_off >> DVS_CHUNK_SHIFT;
+	if (in_chunk + len <= DVS_CHUNK_SIZE) {
+		*first_len = len;
+		return 1;
+	}
+	*first_len = DVS_CHUNK_SIZE - in_chunk;
+	return 2;
+}
+
+/* The bits of [*b, e) in the word of *b; moves *b on to the next word. */
+static unsigned long dvs_next_mask(u32 *b, u32 e, u32 *w)
+{
+	u32 off = *b % DVS_MAP_BITS, l = DVS_MAP_BITS - off;
+
+	if (l > e - *b)
+		l = e - *b;
+	*w = *b / DVS_MAP_BITS;
+	*b += l;
+	return (l == DVS_MAP_BITS ? ~0UL : (1UL << l) - 1) << off;
+}
+
+static u32 dvs_popcount(unsigned long v)
+{
+	u32 c = 0;
+
+	for (; v; v &= v - 1)
+		c++;
+	return c;
+}
+
+u32 dvs_map_set(unsigned long *map, u32 first, u32 n)
+{
+	u32 b = first, w, changed = 0;
+	unsigned long m;
+
+	while (b < first + n) {
+		m = dvs_next_mask(&b, first + n, &w);
+		changed += dvs_popcount(~map[w] & m);
+		map[w] |= m;
+	}
+	return changed;
+}
+
+u32 dvs_map_clear(unsigned long *map, u32 first, u32 n)
+{
+	u32 b = first, w, changed = 0;
+	unsigned long m;
+
+	while (b < first + n) {
+		m = dvs_next_mask(&b, first + n, &w);
+		changed += dvs_popcount(map[w] & m);
+		map[w] &= ~m;
+	}
+	return changed;
+}
+
+bool dvs_map_any(const unsigned long *map, u32 first, u32 n)
+{
+	u32 b = first, w;
+	unsigned long m;
+
+	while (b < first + n) {
+		m = dvs_next_mask(&b, first + n, &w);
+		if (map[w] & m)
+			return true;
+	}
+	return false;
+}
+
+u32 dvs_discard_pages(u64 slab_off, u64 len, u32 *first)
+{
+	u64 start = (slab_off + DVS_PAGE_MASK) >> DVS_PAGE_SHIFT;
+	u64 end = (slab_off + len) >> DVS_PAGE_SHIFT;
+
+	*first = start;
+	return end > start ? end - start : 0;
+}
+
+int dvs_place(const struct dvs_cand *c, int n, u64 need, u32 rnd)
+{
+	int i, k, eligible = 0, a = -1, b = -1, pa, pb;
+
+	for (i = 0; i < n; i++)
+		if (!c[i].refused && c[i].free >= need)
+			eligible++;
+	if (!eligible)
+		return -ENOSPC;
+	pa = rnd % eligible;
+	pb = pa;
+	if (eligible > 1)
+		pb = (pa + 1 + (int)((rnd >> 16) % (eligible - 1))) % eligible;
+	for (i = 0, k = 0; i < n; i++) {
+		if (c[i].refused || c[i].free < need)
+			continue;
+		if (k == pa)
+			a = i;
+		if (k == pb)
+			b = i;
+		k++;
+	}
+	return c[b].free > c[a].free ? b : a;
+}
+
+unsigned int dvs_pool_target(unsigned int cur, unsigned int min,
+			     unsigned int max, bool missed, bool idle)
+{
+	if (missed)
+		cur = cur > max / 2 ? max : (cur ? cur * 2 : 1);
+	else if (idle && cur > min)
+		cur--;
+	if (cur < min)
+		cur = min;
+	if (cur > max)
+		cur = max;
+	return cur;
+}

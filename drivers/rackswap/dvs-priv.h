@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dvs internals, shared by dvs-space.c (spaces, pool, binding), the
+ * backends (dvs-rdma.c, dvs-dram.c), dvs-donor.c, dvs-sysfs.c and
+ * dvs-test.c.
+ */
+#ifndef _RACKSWAP_DVS_PRIV_H
+#define _RACKSWAP_DVS_PRIV_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "dvs.h"
+#include "dvs-map.h"
+
+/* A slab of a space: pooled (slot < 0) or bound to a slot. */
+struct dvs_slab {
+	struct dvs_space	*space;
+	/* the fields below to @lost: space->lock */
+	struct list_head	pool_entry;	/* on space->pool while pooled */
+	int			slot;
+	u32			used;		/* pages set in @map */
+	unsigned long		empty_since;	/* jiffies: used fell to 0 */
+	bool			lost;		/* its storage is gone */
+	atomic_t		inflight;	/* I/Os submitted, not done */
+	void			*bpriv;		/* the backend's */
+	unsigned long		map[];		/* pages in use */
+};
+
+/* What a backend does; each op in process context unless said. */
+struct dvs_backend_ops {
+	const char	*name;
+	/* new zeroed storage of one slab into slab->bpriv; may sleep */
+	int		(*alloc)(struct dvs_space *space, struct dvs_slab *slab);
+	void		(*free)(struct dvs_slab *slab);
+	/* starts @io on slab io->slab at io->slab_off; never sleeps */
+	int		(*submit)(struct dvs_io *io);
+	/* the storage is gone for good (any context) */
+	bool		(*is_lost)(struct dvs_slab *slab);
+};
+
+extern const struct dvs_backend_ops dvs_rdma_ops;
+extern const struct dvs_backend_ops dvs_dram_ops;
+
+struct dvs_space {
+	const struct dvs_backend_ops *ops;
+	struct dvs_geom		geom;		/* const */
+	struct list_head	list;		/* on dvs_spaces; dvs_lock */
+
+	spinlock_t		lock;	/* protects the fields below */
+	struct dvs_slab		**slots;
+	struct list_head	pool;
+	unsigned int		pooled;
+	unsigned int		bound;
+	unsigned int		pool_target;
+	bool			missed;		/* a bind found the pool empty */
+	bool			binds;		/* binds since the last tick */
+	bool			dying;
+
+	wait_queue_head_t	pool_wait;	/* the refill added a slab */
+	struct work_struct	refill_work;	/* dvs_wq */
+	struct delayed_work	tick_work;	/* release, loss, decay */
+	int			refill_err;	/* of the last attempt */
+};
+
+/* Module-wide counters: atomic, no lock. */
+struct dvs_stats {
+	atomic64_t	slabs_bound;	/* now bound to slots */
+	atomic64_t	slabs_pooled;	/* now in pools */
+	atomic64_t	slabs_released;	/* given back after they emptied */
+	atomic64_t	slabs_lost;	/* found lost */
+	atomic64_t	pool_hits;	/* first writes served from the pool */
+	atomic64_t	pool_misses;	/* ... that found it empty */
+	atomic64_t	allocs;		/* slabs allocated by backends */
+	atomic64_t	alloc_failures;
+	atomic64_t	alloc_ns_total;
+	atomic64_t	alloc_ns_max;
+};
+
+extern struct dvs_stats dvs_stats;
+extern struct workqueue_struct *dvs_wq;	/* WQ_MEM_RECLAIM */
+
+/* parameters (dvs-space.c / dvs-donor.c) */
+extern u64 dvs_slab_size;
+extern unsigned int dvs_release_delay_s;
+extern unsigned int dvs_pool_min;
+extern unsigned int dvs_pool_max;
+extern unsigned int dvs_grace_period_s;
+
+/* dvs-space.c */
+void dvs_io_part_done(struct dvs_io *io, int status);
+void dvs_slab_mark_lost(struct dvs_slab *slab);
+u64 dvs_slab_size_of(const struct dvs_space *space);
+
+/* dvs-donor.c */
+int dvs_donor_init(void);
+void dvs_donor_exit(void);
+u64 dvs_donor_limit(void);
+int dvs_donor_set_limit(const char *val);
+u64 dvs_donor_granted(void);
+u64 dvs_donor_granted_slabs(void);
+ssize_t dvs_donor_holders(char *buf, size_t size);
+int dvs_set_grace(const char *val);
+
+/* dvs-sysfs.c */
+int dvs_sysfs_init(void);
+void dvs_sysfs_exit(void);
+
+/* dvs-test.c */
+void dvs_test_init(void);
+void dvs_test_exit(void);
+
+#endif /* _RACKSWAP_DVS_PRIV_H */

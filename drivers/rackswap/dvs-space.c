@@ -1,0 +1,540 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dvs: spaces. A space is an array of slab slots, bound on first write to
+ * a slab taken from the space's pool; the pool is filled when the space is
+ * made and refilled in the background (dvs_wq, WQ_MEM_RECLAIM) toward an
+ * adaptive target, so the write path never waits on an RPC. Each slab
+ * keeps a map of the pages in use; a slab that stayed empty for
+ * release_delay_s goes back to its backend. A slab whose storage is gone
+ * is marked lost: its I/O fails with -EIO.
+ */
+#include <linux/jiffies.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "rackswap.h"
+#include "dvs-priv.h"
+
+u64 dvs_slab_size = 64ULL << 20;
+unsigned int dvs_release_delay_s = 10;
+unsigned int dvs_pool_min = 2;
+unsigned int dvs_pool_max = 16;
+
+struct dvs_stats dvs_stats;
+struct workqueue_struct *dvs_wq;
+
+static int slab_size_set(const char *val, const struct kernel_param *kp)
+{
+	char *end;
+	u64 v = memparse(val, &end);
+
+	if (end == val || (*end && *end != '\n') || dvs_slab_size_valid(v)) {
+		pr_warn("slab_size: '%s' is not a power of two from 2M to 512M\n",
+			val);
+		return -EINVAL;
+	}
+	dvs_slab_size = v;
+	return 0;
+}
+
+static int slab_size_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%llu\n", dvs_slab_size);
+}
+
+static const struct kernel_param_ops slab_size_ops = {
+	.set = slab_size_set,
+	.get = slab_size_get,
+};
+
+module_param_cb(slab_size, &slab_size_ops, NULL, 0444);
+MODULE_PARM_DESC(slab_size,
+		 "Size of a slab, bytes (K/M/G; a power of two, 2M-512M; default 64M)");
+static int release_delay_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 10, &v) || v > 86400) {
+		pr_warn("release_delay_s: '%s' is not 0-86400\n", val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(dvs_release_delay_s, v);
+	return 0;
+}
+
+static const struct kernel_param_ops release_delay_ops = {
+	.set = release_delay_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(release_delay_s, &release_delay_ops, &dvs_release_delay_s,
+		0644);
+MODULE_PARM_DESC(release_delay_s,
+		 "How long a slab stays empty before it goes back to its backend, s (0-86400; default 10)");
+module_param_named(pool_min, dvs_pool_min, uint, 0444);
+MODULE_PARM_DESC(pool_min,
+		 "Slabs a space keeps ready at least (0-64; default 2)");
+module_param_named(pool_max, dvs_pool_max, uint, 0444);
+MODULE_PARM_DESC(pool_max,
+		 "Slabs a space keeps ready at most (pool_min-64; default 16)");
+
+/* All spaces, for unload checks. */
+static DEFINE_MUTEX(dvs_lock);
+static LIST_HEAD(dvs_spaces);
+
+#define DVS_TICK	HZ	/* release, loss and pool decay checks */
+
+u64 dvs_slab_size_of(const struct dvs_space *space)
+{
+	return 1ULL << space->geom.slab_shift;
+}
+
+static struct dvs_slab *dvs_slab_new(struct dvs_space *space)
+{
+	struct dvs_slab *slab;
+
+	slab = kvzalloc(struct_size(slab, map,
+				    dvs_map_longs(space->geom.slab_pages)),
+			GFP_KERNEL);
+	if (!slab)
+		return NULL;
+	slab->space = space;
+	slab->slot = -1;
+	INIT_LIST_HEAD(&slab->pool_entry);
+	atomic_set(&slab->inflight, 0);
+	return slab;
+}
+
+static void dvs_slab_put_back(struct dvs_slab *slab)
+{
+	slab->space->ops->free(slab);
+	kvfree(slab);
+}
+
+/* Unbound slots the pool should still cover. space->lock held. */
+static unsigned int dvs_pool_want(struct dvs_space *space)
+{
+	unsigned int unbound = space->geom.nr_slots - space->bound;
+
+	return min(space->pool_target, unbound);
+}
+
+static void dvs_stat_max(atomic64_t *max, s64 v)
+{
+	s64 old = atomic64_read(max);
+
+	while (v > old && !atomic64_try_cmpxchg(max, &old, v))
+		;
+}
+
+static void dvs_refill_work(struct work_struct *work)
+{
+	struct dvs_space *space = container_of(work, struct dvs_space,
+					       refill_work);
+	unsigned int noio = memalloc_noio_save();
+	struct dvs_slab *slab;
+	bool more;
+	u64 t0, ns;
+	int ret;
+
+	for (;;) {
+		spin_lock_irq(&space->lock);
+		more = !space->dying && space->pooled < dvs_pool_want(space);
+		spin_unlock_irq(&space->lock);
+		if (!more)
+			break;
+		slab = dvs_slab_new(space);
+		if (!slab) {
+			ret = -ENOMEM;
+			goto failed;
+		}
+		t0 = ktime_get_ns();
+		ret = space->ops->alloc(space, slab);
+		if (ret) {
+			kvfree(slab);
+			goto failed;
+		}
+		ns = ktime_get_ns() - t0;
+		atomic64_inc(&dvs_stats.allocs);
+		atomic64_add(ns, &dvs_stats.alloc_ns_total);
+		dvs_stat_max(&dvs_stats.alloc_ns_max, ns);
+		spin_lock_irq(&space->lock);
+		list_add_tail(&slab->pool_entry, &space->pool);
+		space->pooled++;
+		space->refill_err = 0;
+		spin_unlock_irq(&space->lock);
+		atomic64_inc(&dvs_stats.slabs_pooled);
+		wake_up_all(&space->pool_wait);
+	}
+	memalloc_noio_restore(noio);
+	return;
+
+failed:
+	/* the tick retries: capacity may come later */
+	atomic64_inc(&dvs_stats.alloc_failures);
+	spin_lock_irq(&space->lock);
+	if (space->refill_err != ret)
+		pr_warn("no slab for a space of %llu bytes: %pe\n",
+			space->geom.size, ERR_PTR(ret));
+	space->refill_err = ret;
+	spin_unlock_irq(&space->lock);
+	wake_up_all(&space->pool_wait);
+	memalloc_noio_restore(noio);
+}
+
+void dvs_slab_mark_lost(struct dvs_slab *slab)
+{
+	struct dvs_space *space = slab->space;
+	unsigned long flags;
+	bool first;
+
+	spin_lock_irqsave(&space->lock, flags);
+	first = !slab->lost;
+	slab->lost = true;
+	spin_unlock_irqrestore(&space->lock, flags);
+	if (first) {
+		atomic64_inc(&dvs_stats.slabs_lost);
+		pr_warn("slab of slot %d lost: its storage is gone\n",
+			slab->slot);
+	}
+}
+
+/*
+ * Once a second: slabs that stayed empty go back, lost ones are found,
+ * the pool target adapts and a failed refill is retried.
+ */
+static void dvs_tick_work(struct work_struct *work)
+{
+	struct dvs_space *space = container_of(to_delayed_work(work),
+					       struct dvs_space, tick_work);
+	unsigned long delay = (unsigned long)READ_ONCE(dvs_release_delay_s) * HZ;
+	struct dvs_slab *slab, *tmp, *gone[8];
+	int n = 0, i, lost = 0;
+	bool refill, kick;
+	u32 slot;
+
+	for (slot = 0; slot < space->geom.nr_slots; slot++) {
+		slab = READ_ONCE(space->slots[slot]);
+		if (slab && !slab->lost && space->ops->is_lost(slab))
+			dvs_slab_mark_lost(slab);
+	}
+	spin_lock_irq(&space->lock);
+	for (slot = 0; slot < space->geom.nr_slots && n < ARRAY_SIZE(gone);
+	     slot++) {
+		slab = space->slots[slot];
+		if (!slab || slab->used || atomic_read(&slab->inflight) ||
+		    time_before(jiffies, slab->empty_since + delay))
+			continue;
+		space->slots[slot] = NULL;
+		space->bound--;
+		atomic64_dec(&dvs_stats.slabs_bound);
+		gone[n++] = slab;
+	}
+	/* a lost pooled slab is dropped; the refill replaces it */
+	list_for_each_entry_safe(slab, tmp, &space->pool, pool_entry) {
+		if (n == ARRAY_SIZE(gone) || !space->ops->is_lost(slab))
+			continue;
+		list_del_init(&slab->pool_entry);
+		space->pooled--;
+		atomic64_dec(&dvs_stats.slabs_pooled);
+		gone[n++] = slab;
+		lost++;
+	}
+	space->pool_target = dvs_pool_target(space->pool_target, dvs_pool_min,
+					     dvs_pool_max, space->missed,
+					     !space->binds);
+	space->missed = false;
+	space->binds = false;
+	refill = space->pooled < dvs_pool_want(space);
+	kick = !space->dying;
+	spin_unlock_irq(&space->lock);
+
+	for (i = 0; i < n; i++) {
+		if (i < n - lost)
+			atomic64_inc(&dvs_stats.slabs_released);
+		dvs_slab_put_back(gone[i]);
+	}
+	if (lost) {
+		atomic64_add(lost, &dvs_stats.slabs_lost);
+		pr_warn("%d pooled slabs lost: dropped\n", lost);
+	}
+	if (refill && kick)
+		queue_work(dvs_wq, &space->refill_work);
+	if (kick)
+		queue_delayed_work(dvs_wq, &space->tick_work, DVS_TICK);
+}
+
+struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend)
+{
+	struct dvs_space *space;
+	int ret;
+
+	space = kzalloc(sizeof(*space), GFP_KERNEL);
+	if (!space)
+		return ERR_PTR(-ENOMEM);
+	ret = dvs_geom_init(&space->geom, size, dvs_slab_size);
+	if (ret) {
+		pr_warn("space of %llu bytes: not a multiple of 4K, or too big\n",
+			size);
+		goto err;
+	}
+	space->slots = kvcalloc(space->geom.nr_slots, sizeof(*space->slots),
+				GFP_KERNEL);
+	if (!space->slots) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	space->ops = backend == DVS_BACKEND_DRAM ? &dvs_dram_ops :
+						   &dvs_rdma_ops;
+	spin_lock_init(&space->lock);
+	INIT_LIST_HEAD(&space->pool);
+	space->pool_target = dvs_pool_min;
+	init_waitqueue_head(&space->pool_wait);
+	INIT_WORK(&space->refill_work, dvs_refill_work);
+	INIT_DELAYED_WORK(&space->tick_work, dvs_tick_work);
+	mutex_lock(&dvs_lock);
+	list_add_tail(&space->list, &dvs_spaces);
+	mutex_unlock(&dvs_lock);
+	queue_work(dvs_wq, &space->refill_work);
+	queue_delayed_work(dvs_wq, &space->tick_work, DVS_TICK);
+	return space;
+
+err:
+	kfree(space);
+	return ERR_PTR(ret);
+}
+
+void dvs_space_destroy(struct dvs_space *space)
+{
+	struct dvs_slab *slab, *tmp;
+	u32 slot;
+
+	spin_lock_irq(&space->lock);
+	space->dying = true;
+	spin_unlock_irq(&space->lock);
+	cancel_work_sync(&space->refill_work);
+	cancel_delayed_work_sync(&space->tick_work);
+	/* the tick may have queued a refill before it saw dying */
+	cancel_work_sync(&space->refill_work);
+
+	mutex_lock(&dvs_lock);
+	list_del(&space->list);
+	mutex_unlock(&dvs_lock);
+	for (slot = 0; slot < space->geom.nr_slots; slot++) {
+		if (!space->slots[slot])
+			continue;
+		atomic64_dec(&dvs_stats.slabs_bound);
+		dvs_slab_put_back(space->slots[slot]);
+	}
+	list_for_each_entry_safe(slab, tmp, &space->pool, pool_entry) {
+		atomic64_dec(&dvs_stats.slabs_pooled);
+		dvs_slab_put_back(slab);
+	}
+	kvfree(space->slots);
+	kfree(space);
+}
+
+static bool dvs_pool_full(struct dvs_space *space)
+{
+	bool full;
+
+	spin_lock_irq(&space->lock);
+	full = space->pooled >= dvs_pool_want(space);
+	spin_unlock_irq(&space->lock);
+	return full;
+}
+
+int dvs_space_fill_wait(struct dvs_space *space, unsigned int timeout_ms)
+{
+	queue_work(dvs_wq, &space->refill_work);
+	if (!wait_event_timeout(space->pool_wait, dvs_pool_full(space),
+				msecs_to_jiffies(timeout_ms)))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/*
+ * The slab of @io's slot: bound now from the pool for a write. Marks the
+ * pages a write covers in use and counts the I/O in flight. Returns the
+ * slab, NULL (a read of never-written pages), or an ERR_PTR.
+ */
+static struct dvs_slab *dvs_io_slab(struct dvs_space *space,
+				    struct dvs_io *io, u32 slot)
+{
+	u32 first = io->slab_off >> DVS_PAGE_SHIFT;
+	u32 pages = io->len >> DVS_PAGE_SHIFT;
+	struct dvs_slab *slab;
+	unsigned long flags;
+	bool kick = false;
+
+	spin_lock_irqsave(&space->lock, flags);
+	slab = space->slots[slot];
+	if (!slab && io->write) {
+		slab = list_first_entry_or_null(&space->pool, struct dvs_slab,
+						pool_entry);
+		if (!slab) {
+			space->missed = true;
+			spin_unlock_irqrestore(&space->lock, flags);
+			atomic64_inc(&dvs_stats.pool_misses);
+			queue_work(dvs_wq, &space->refill_work);
+			return ERR_PTR(-ENOSPC);
+		}
+		list_del_init(&slab->pool_entry);
+		space->pooled--;
+		space->bound++;
+		space->binds = true;
+		slab->slot = slot;
+		space->slots[slot] = slab;
+		kick = space->pooled * 2 < dvs_pool_want(space) + 1;
+		atomic64_inc(&dvs_stats.pool_hits);
+		atomic64_inc(&dvs_stats.slabs_bound);
+		atomic64_dec(&dvs_stats.slabs_pooled);
+	}
+	if (!slab)
+		goto out;
+	if (slab->lost) {
+		slab = ERR_PTR(-EIO);
+		goto out;
+	}
+	if (io->write) {
+		slab->used += dvs_map_set(slab->map, first, pages);
+	} else if (!dvs_map_any(slab->map, first, pages)) {
+		slab = NULL;
+		goto out;
+	}
+	atomic_inc(&slab->inflight);
+out:
+	spin_unlock_irqrestore(&space->lock, flags);
+	if (kick)
+		queue_work(dvs_wq, &space->refill_work);
+	return slab;
+}
+
+int dvs_io_submit(struct dvs_space *space, struct dvs_io *io)
+{
+	struct dvs_slab *slab;
+	u32 slot;
+	int ret;
+
+	if (!io->nents || io->nents > KRDMA_IO_MAX_SGE ||
+	    io->len > DVS_CHUNK_SIZE)
+		return -EINVAL;
+	ret = dvs_locate(&space->geom, io->offset, io->len, &slot,
+			 &io->slab_off);
+	if (ret)
+		return ret;
+	slab = dvs_io_slab(space, io, slot);
+	if (IS_ERR(slab))
+		return PTR_ERR(slab);
+	if (!slab) {
+		/* never written: zeros, no traffic */
+		sg_zero_buffer(io->sg, io->nents, io->len, 0);
+		io->done(io, 0);
+		return 0;
+	}
+	io->space = space;
+	io->slab = slab;
+	io->status = 0;
+	ret = space->ops->submit(io);
+	if (ret) {
+		atomic_dec(&slab->inflight);
+		if (ret == -ENXIO || ret == -ENOTCONN) {
+			dvs_slab_mark_lost(slab);
+			ret = -EIO;
+		}
+	}
+	return ret;
+}
+
+/* A backend's part of @io ended; the last one completes it. */
+void dvs_io_part_done(struct dvs_io *io, int status)
+{
+	struct dvs_slab *slab = io->slab;
+
+	if (status && !io->status)
+		io->status = status;
+	if (!atomic_dec_and_test(&io->parts))
+		return;
+	if (io->status == -ENXIO || io->status == -ENOTCONN) {
+		dvs_slab_mark_lost(slab);
+		io->status = -EIO;
+	}
+	atomic_dec(&slab->inflight);
+	io->done(io, io->status);
+}
+
+int dvs_discard(struct dvs_space *space, u64 offset, u64 len)
+{
+	u64 end = offset + len, slab_size = dvs_slab_size_of(space);
+	struct dvs_slab *slab;
+	unsigned long flags;
+	u32 slot, first, n;
+	u64 slab_off, piece;
+
+	if (!len || (offset | len) & (PAGE_SIZE - 1) || end < offset ||
+	    end > space->geom.size)
+		return -EINVAL;
+	spin_lock_irqsave(&space->lock, flags);
+	while (offset < end) {
+		slot = offset >> space->geom.slab_shift;
+		slab_off = offset & (slab_size - 1);
+		piece = min(end - offset, slab_size - slab_off);
+		slab = space->slots[slot];
+		n = dvs_discard_pages(slab_off, piece, &first);
+		if (slab && slab->used) {
+			slab->used -= dvs_map_clear(slab->map, first, n);
+			if (!slab->used)
+				slab->empty_since = jiffies;
+		}
+		offset += piece;
+	}
+	spin_unlock_irqrestore(&space->lock, flags);
+	return 0;
+}
+
+static int dvs_check_params(void)
+{
+	if (dvs_pool_max > 64 || dvs_pool_min > dvs_pool_max) {
+		pr_err("pool_min %u / pool_max %u: need pool_min <= pool_max <= 64\n",
+		       dvs_pool_min, dvs_pool_max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int dvs_init(void)
+{
+	int ret;
+
+	ret = dvs_check_params();
+	if (ret)
+		return ret;
+	dvs_wq = alloc_workqueue("dvs", WQ_MEM_RECLAIM, 0);
+	if (!dvs_wq)
+		return -ENOMEM;
+	ret = dvs_donor_init();
+	if (ret)
+		goto err_wq;
+	ret = dvs_sysfs_init();
+	if (ret)
+		goto err_donor;
+	dvs_test_init();
+	return 0;
+
+err_donor:
+	dvs_donor_exit();
+err_wq:
+	destroy_workqueue(dvs_wq);
+	return ret;
+}
+
+void dvs_exit(void)
+{
+	dvs_test_exit();
+	dvs_sysfs_exit();
+	dvs_donor_exit();
+	WARN_ON(!list_empty(&dvs_spaces));
+	destroy_workqueue(dvs_wq);
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dvs: distributed slab storage. The interface the swap front ends use: a
+ * space is a linear range of bytes held in slabs that are bound to
+ * storage (a donor's memory, or local memory) on first write.
+ */
+#ifndef _RACKSWAP_DVS_H
+#define _RACKSWAP_DVS_H
+
+#include <linux/scatterlist.h>
+#include <linux/types.h>
+
+#include "krdma.h"
+
+struct dvs_space;
+struct dvs_slab;
+
+enum dvs_backend {
+	DVS_BACKEND_RDMA,	/* remote donors, through krdma */
+	DVS_BACKEND_DRAM,	/* local memory */
+};
+
+/*
+ * One read or write of a space, owned by the caller (nothing allocated per
+ * I/O). The range is page-aligned and lies in one slab (a front end sets
+ * its chunk_sectors to the slab size); it is at most 2 MiB and its
+ * scatterlist has at most KRDMA_IO_MAX_SGE entries. @done runs once, in
+ * any context, possibly before dvs_io_submit() returns; when it runs no
+ * RDMA op can touch @sg any more.
+ */
+struct dvs_io {
+	u64			offset;		/* in the space */
+	u32			len;
+	struct scatterlist	*sg;
+	unsigned int		nents;
+	bool			write;
+	unsigned long		deadline;	/* jiffies */
+	void			(*done)(struct dvs_io *io, int status);
+	void			*priv;		/* the caller's */
+
+	/* dvs's, while the I/O is submitted */
+	struct dvs_space	*space;
+	struct dvs_slab		*slab;
+	u64			slab_off;
+	atomic_t		parts;
+	int			status;
+	struct krdma_io		kio[2];		/* one per chunk it touches */
+	struct scatterlist	ksg[2][KRDMA_IO_MAX_SGE];
+};
+
+/*
+ * Makes a space of @size bytes (page-aligned) over @backend and starts
+ * filling its pool. Process context; -EINVAL for a size that is not a
+ * multiple of the page size, -E2BIG for more than 2^24 slabs.
+ */
+struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend);
+
+/* Returns every slab; no I/O may be in flight. Process context. */
+void dvs_space_destroy(struct dvs_space *space);
+
+/*
+ * Starts @io. Returns 0 (@done will run) or, without calling @done:
+ * -EINVAL (bad range), -ENOSPC (a write to an unbound slab and the pool is
+ * empty: the refill is kicked, try again later), -EIO (the slab is lost).
+ * Reads of never-written pages return zeros without touching the network.
+ * Never sleeps.
+ */
+int dvs_io_submit(struct dvs_space *space, struct dvs_io *io);
+
+/*
+ * Forgets the whole pages of [@offset, @offset + @len) (page-aligned, any
+ * number of slabs): they read as zeros again, and a slab left empty goes
+ * back to its donor after release_delay_s. Never sleeps.
+ */
+int dvs_discard(struct dvs_space *space, u64 offset, u64 len);
+
+/* Waits up to @timeout_ms for the pool to hold its target; 0 or -ETIMEDOUT. */
+int dvs_space_fill_wait(struct dvs_space *space, unsigned int timeout_ms);
+
+int dvs_init(void);
+void dvs_exit(void);
+
+#endif /* _RACKSWAP_DVS_H */
