@@ -140,6 +140,18 @@ bool dvs_map_any(const unsigned long *map, u32 first, u32 n)
 	return false;
 }
 
+u32 dvs_map_count(const unsigned long *map, u32 first, u32 n)
+{
+	u32 b = first, w, count = 0;
+	unsigned long m;
+
+	while (b < first + n) {
+		m = dvs_next_mask(&b, first + n, &w);
+		count += dvs_popcount(map[w] & m);
+	}
+	return count;
+}
+
 u32 dvs_discard_pages(u64 slab_off, u64 len, u32 *first)
 {
 	u64 start = (slab_off + DVS_PAGE_MASK) >> DVS_PAGE_SHIFT;

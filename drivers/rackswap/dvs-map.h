@@ -57,8 +57,9 @@ static inline size_t dvs_map_longs(u32 pages)
 /* Sets / clears pages [first, first + n): returns how many changed. */
 u32 dvs_map_set(unsigned long *map, u32 first, u32 n);
 u32 dvs_map_clear(unsigned long *map, u32 first, u32 n);
-/* Is any page of [first, first + n) set? */
+/* Is any page of [first, first + n) set? How many are? */
 bool dvs_map_any(const unsigned long *map, u32 first, u32 n);
+u32 dvs_map_count(const unsigned long *map, u32 first, u32 n);
 
 /*
  * The pages a discard of [offset, offset + len) of a slab covers in full

@@ -398,11 +398,17 @@ static struct dvs_slab *dvs_io_slab(struct dvs_space *space,
 		slab = ERR_PTR(-EIO);
 		goto out;
 	}
+	io->holes = false;
 	if (io->write) {
 		slab->used += dvs_map_set(slab->map, first, pages);
-	} else if (!dvs_map_any(slab->map, first, pages)) {
-		slab = NULL;
-		goto out;
+	} else {
+		u32 in_use = dvs_map_count(slab->map, first, pages);
+
+		if (!in_use) {
+			slab = NULL;
+			goto out;
+		}
+		io->holes = in_use < pages;
 	}
 	atomic_inc(&slab->inflight);
 out:
@@ -448,6 +454,25 @@ int dvs_io_submit(struct dvs_space *space, struct dvs_io *io)
 	return ret;
 }
 
+/*
+ * A read over pages never written or discarded: those read as zeros, not
+ * as what the storage still holds there.
+ */
+static void dvs_zero_holes(struct dvs_io *io)
+{
+	struct dvs_space *space = io->space;
+	u32 first = io->slab_off >> DVS_PAGE_SHIFT;
+	u32 i, pages = io->len >> DVS_PAGE_SHIFT;
+	unsigned long flags;
+
+	spin_lock_irqsave(&space->lock, flags);
+	for (i = 0; i < pages; i++)
+		if (!dvs_map_any(io->slab->map, first + i, 1))
+			sg_zero_buffer(io->sg, io->nents, PAGE_SIZE,
+				       (size_t)i << DVS_PAGE_SHIFT);
+	spin_unlock_irqrestore(&space->lock, flags);
+}
+
 /* A backend's part of @io ended; the last one completes it. */
 void dvs_io_part_done(struct dvs_io *io, int status)
 {
@@ -461,6 +486,8 @@ void dvs_io_part_done(struct dvs_io *io, int status)
 		dvs_slab_mark_lost(slab);
 		io->status = -EIO;
 	}
+	if (!io->status && io->holes)
+		dvs_zero_holes(io);
 	atomic_dec(&slab->inflight);
 	io->done(io, io->status);
 }

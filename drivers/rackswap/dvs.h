@@ -42,6 +42,7 @@ struct dvs_io {
 	struct dvs_space	*space;
 	struct dvs_slab		*slab;
 	u64			slab_off;
+	bool			holes;		/* a read over unused pages */
 	atomic_t		parts;
 	int			status;
 	struct krdma_io		kio[2];		/* one per chunk it touches */

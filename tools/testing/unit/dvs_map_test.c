@@ -576,8 +576,19 @@ static bool ref_any(u32 first, u32 n)
 	return false;
 }
 
+static u32 ref_count(u32 first, u32 n)
+{
+	u32 i, c = 0;
+
+	for (i = first; i < first + n; i++)
+		c += ref[i];
+	return c;
+}
+
 static void test_map_random(void)
 {
+	static const char * const op_name[] = { "set", "clear", "any",
+						"count" };
 	u32 op, first, n, r, got, want, pop = 0, i;
 	int bad_ret = 0, bad_map = 0, bad_pop = 0;
 
@@ -594,7 +605,7 @@ static void test_map_random(void)
 			n = prng() % 200;
 		if (n > MAP_PAGES - first)
 			n = MAP_PAGES - first;
-		switch (r % 3) {
+		switch (r % 4) {
 		case 0:
 			got = dvs_map_set(map, first, n);
 			want = ref_set(first, n);
@@ -605,14 +616,18 @@ static void test_map_random(void)
 			want = ref_clear(first, n);
 			pop -= want;
 			break;
-		default:
+		case 2:
 			got = dvs_map_any(map, first, n);
 			want = ref_any(first, n);
+			break;
+		default:
+			got = dvs_map_count(map, first, n);
+			want = ref_count(first, n);
 			break;
 		}
 		if (got != want && !bad_ret++)
 			note(__LINE__, "op %u: %s [%u, %u) = %u, want %u", op,
-			     r % 3 == 0 ? "set" : r % 3 == 1 ? "clear" : "any",
+			     op_name[r % 4],
 			     first, first + n, got, want);
 		if (map_pop() != pop && !bad_pop++)
 			note(__LINE__, "op %u: population %u, want %u", op,
@@ -632,7 +647,7 @@ static void test_map_random(void)
 	CHECK_EQ(map[MAP_PAGES / DVS_MAP_BITS], MAP_GUARD);
 	/* the sequence must have exercised a well-filled map */
 	CHECK(pop > 0 && pop < MAP_PAGES);
-	TEST_DONE("map: 5000 random set/clear/any match a per-page reference (population %u)",
+	TEST_DONE("map: 5000 random set/clear/any/count match a per-page reference (population %u)",
 		  pop);
 }
 

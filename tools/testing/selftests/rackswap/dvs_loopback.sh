@@ -5,7 +5,8 @@
 # dvs in one kernel (4 MiB slabs of two 2 MiB chunks). Bad values for the
 # donor's knobs are refused and change nothing. The dram backend: writes
 # in I/Os of 768 KiB (crossing chunks; split at slabs) read back word for
-# word, never-written space reads as zeros, discarded slabs go back. The
+# word, never-written space reads as zeros, so does a discarded page
+# inside a read, discarded slabs go back. The
 # rdma backend in the loopback mode (the node donates to itself through
 # rdma_cm and krdma grants): with donate=0 nothing is granted and a write
 # to an unbound slab fails at once with ENOSPC; raising the limit is
@@ -74,6 +75,11 @@ rel0=$(cat $D/slabs_released)
 check "discard 8M" ctl "discard 0 $((8 * M))"
 check "the discarded range reads as zeros" ok_res "$(cmd "read 0 $((8 * M)) 0")"
 check "the rest is intact" ok_res "$(cmd "read $((8 * M)) $((32 * M)) 7")"
+# one page discarded inside a written range: one 32K read gets zeros there
+ctl "discard $((8 * M + 8192)) 4096"
+r=$(cmd "read $((8 * M)) 32768 7 32768")
+check "a read over a discarded page: zeros there, the pattern around ($r)" \
+	[ "$r" = "bad 512 $((8 * M + 8192))" ]
 released() { [ "$(cat $D/slabs_released)" -ge $((rel0 + 2)) ]; }
 check "the 2 empty slabs went back" retry 20 released
 check "destroy" ctl "destroy"
@@ -113,6 +119,9 @@ check "the holders are listed with the slabs granted to them" [ "$(holders_bytes
 check "rmmod refuses while slabs are granted" sh -c "! rmmod $MOD 2>/dev/null"
 check "the module is still there" [ -d /sys/module/$MOD ]
 check "the data is intact" ok_res "$(cmd "read 0 $((40 * M)) 11 786432")"
+ctl "discard 8192 4096"
+r=$(cmd "read 0 32768 11 32768")
+check "over RDMA too: a discarded page reads zeros ($r)" [ "$r" = "bad 512 8192" ]
 rel0=$(cat $D/slabs_released)
 cmd "discard 0 $((40 * M))" >/dev/null
 released() { [ "$(cat $D/slabs_released)" -ge $((rel0 + 10)) ]; }
