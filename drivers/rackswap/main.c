@@ -12,6 +12,7 @@
 #include "rackswap.h"
 #include "krdma.h"
 #include "dvs.h"
+#include "blkdev.h"
 
 static int __init rackswap_init(void)
 {
@@ -32,10 +33,15 @@ static int __init rackswap_init(void)
 	ret = dvs_init();
 	if (ret)
 		goto err_krdma;
+	ret = rackswap_blkdev_init();
+	if (ret)
+		goto err_dvs;
 
 	pr_info("version %s loaded\n", RACKSWAP_VERSION);
 	return 0;
 
+err_dvs:
+	dvs_exit();
 err_krdma:
 	krdma_exit();
 err_sysfs:
@@ -47,6 +53,7 @@ err_debugfs:
 
 static void __exit rackswap_exit(void)
 {
+	rackswap_blkdev_exit();
 	dvs_exit();
 	krdma_exit();
 	rackswap_sysfs_exit();

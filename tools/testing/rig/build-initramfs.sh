@@ -77,6 +77,9 @@ cp "$RIG_DIR/init" "$R/init"
 cp "$RIG_DIR/run-tests" "$RIG_DIR/bad-patterns" "$RIG_DIR/demo.sh" \
 	"$RIG_DIR/bench-krdma.sh" "$R/rig/"
 cp -r "$SELFTESTS" "$R/selftests/rackswap"
+# the swap workloads' verifier: static, the initramfs has no libc of its own
+cc -O2 -static -Wall -o "$R/usr/bin/memtouch" "$SELFTESTS/memtouch.c" ||
+	{ echo "cannot build memtouch" >&2; exit 1; }
 chmod +x "$R/init" "$R/rig/run-tests" "$R"/selftests/rackswap/*.sh
 
 (cd "$R" && find . | cpio -o -H newc --quiet | gzip -1 >"$out/initrd.cpio.gz.tmp")

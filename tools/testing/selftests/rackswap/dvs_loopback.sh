@@ -31,16 +31,6 @@ ctl() { echo "$1" >$S; }
 holders_bytes() { awk '{ n += $4 } END { print n + 0 }' $D/holders; }
 # ok_res RESULT: an "ok" result
 ok_res() { case "$1" in ok*) return 0 ;; esac; log "result: $1"; return 1; }
-# bad_write FILE VALUE...: each value refused, the file's value unchanged
-bad_write() {
-	local f=$1 v0 v
-	v0=$(cat "$f")
-	shift
-	for v in "$@"; do
-		printf '%s' "$v" | dd of="$f" 2>/dev/null && { log "$f took '$v'"; return 1; }
-	done
-	[ "$(cat "$f")" = "$v0" ]
-}
 
 check "rxe0 on dummy0" rxe_loopback_up
 res_snapshot /tmp/res.a

@@ -79,6 +79,17 @@ krdma_peer() {
 	return 1
 }
 
+# bad_write FILE VALUE...: each value refused, the file's value unchanged
+bad_write() {
+	local f=$1 v0 v
+	v0=$(cat "$f")
+	shift
+	for v in "$@"; do
+		printf '%s' "$v" | dd of="$f" 2>/dev/null && { log "$f took '$v'"; return 1; }
+	done
+	[ "$(cat "$f")" = "$v0" ]
+}
+
 # retry SECONDS COMMAND...: run COMMAND until it succeeds or time is up
 retry() {
 	local end=$(($(date +%s) + $1))

@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rackswap: the block devices /dev/rackswapN, a swap front end over dvs.
+ *
+ * A device is sized (disksize) before use; sizing makes its dvs space and
+ * starts filling the space's pool. Requests never cross a slab
+ * (chunk_sectors) and are at most 2 MiB with at most KRDMA_IO_MAX_SGE
+ * segments: one dvs I/O each, straight to or from the request's pages.
+ * Nothing in queue_rq or in completion allocates: the per-request state
+ * is the tag set's cmd_size. A write that finds its slab unbound and the
+ * pool empty is retried by blk-mq (BLK_STS_RESOURCE) for at most a second,
+ * then failed: swap keeps the page and tries again later.
+ */
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+
+#include "rackswap.h"
+#include "blkdev.h"
+#include "dvs-priv.h"
+
+#define RS_SECTOR_SHIFT		9
+#define RS_BLOCK_SIZE		4096
+#define RS_MAX_DEVICES		16
+#define RS_MAX_IO		DVS_CHUNK_SIZE	/* bytes per request */
+#define RS_RESOURCE_WAIT	HZ	/* retries of an empty pool */
+#define RS_IO_DEADLINE		(20 * HZ)	/* below the 30 s blk timeout */
+
+static unsigned int num_devices = 1;
+module_param(num_devices, uint, 0444);
+MODULE_PARM_DESC(num_devices, "Block devices /dev/rackswapN made at load (0-16; default 1)");
+
+static unsigned int hw_queues;
+module_param(hw_queues, uint, 0444);
+MODULE_PARM_DESC(hw_queues, "Hardware queues per device (0: one per CPU; default 0)");
+
+static unsigned int rs_queue_depth = 64;
+module_param_named(blk_queue_depth, rs_queue_depth, uint, 0444);
+MODULE_PARM_DESC(blk_queue_depth, "Requests in flight per hardware queue (1-1024; default 64)");
+
+struct rs_dev {
+	int			id;
+	struct gendisk		*disk;
+	struct blk_mq_tag_set	set;
+	struct mutex		lock;	/* space, backend: sizing and reset */
+	struct dvs_space	*space;	/* NULL until sized */
+	enum dvs_backend	backend;
+	/* stats: atomic, no lock */
+	atomic64_t		reads, writes, discards;
+	atomic64_t		read_bytes, write_bytes;
+	atomic64_t		failures, retries;
+	atomic_t		in_flight;
+};
+
+/* Per request, in the tag set's cmd_size. */
+struct rs_cmd {
+	struct dvs_io		io;
+	unsigned long		first_try;	/* jiffies; 0: not tried */
+	struct scatterlist	sg[KRDMA_IO_MAX_SGE];
+};
+
+static int rs_major;
+static struct rs_dev *rs_devs[RS_MAX_DEVICES];
+static DEFINE_MUTEX(rs_devs_lock);	/* rs_devs[] */
+
+static void rs_io_done(struct dvs_io *io, int status)
+{
+	struct request *rq = io->priv;
+	struct rs_dev *dev = rq->q->queuedata;
+
+	if (status)
+		atomic64_inc(&dev->failures);
+	atomic_dec(&dev->in_flight);
+	blk_mq_end_request(rq, errno_to_blk_status(status));
+}
+
+static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
+				const struct blk_mq_queue_data *bd)
+{
+	struct request *rq = bd->rq;
+	struct rs_dev *dev = rq->q->queuedata;
+	struct rs_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct dvs_space *space = READ_ONCE(dev->space);
+	u64 pos = (u64)blk_rq_pos(rq) << RS_SECTOR_SHIFT;
+	u32 len = blk_rq_bytes(rq);
+	int ret;
+
+	blk_mq_start_request(rq);
+	if (!space)
+		return BLK_STS_IOERR;
+	switch (req_op(rq)) {
+	case REQ_OP_FLUSH:
+		/* no volatile cache: a write is done when it is remote */
+		blk_mq_end_request(rq, BLK_STS_OK);
+		return BLK_STS_OK;
+	case REQ_OP_DISCARD:
+	case REQ_OP_WRITE_ZEROES:
+		atomic64_inc(&dev->discards);
+		ret = dvs_discard(space, pos, len);
+		blk_mq_end_request(rq, errno_to_blk_status(ret));
+		return BLK_STS_OK;
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+		break;
+	default:
+		return BLK_STS_NOTSUPP;
+	}
+
+	cmd->io.write = req_op(rq) == REQ_OP_WRITE;
+	cmd->io.offset = pos;
+	cmd->io.len = len;
+	cmd->io.sg = cmd->sg;
+	sg_init_table(cmd->sg, KRDMA_IO_MAX_SGE);
+	cmd->io.nents = blk_rq_map_sg(rq->q, rq, cmd->sg);
+	cmd->io.deadline = jiffies + RS_IO_DEADLINE;
+	cmd->io.done = rs_io_done;
+	cmd->io.priv = rq;
+	if (cmd->io.write) {
+		atomic64_inc(&dev->writes);
+		atomic64_add(len, &dev->write_bytes);
+	} else {
+		atomic64_inc(&dev->reads);
+		atomic64_add(len, &dev->read_bytes);
+	}
+	atomic_inc(&dev->in_flight);
+	ret = dvs_io_submit(space, &cmd->io);
+	if (!ret) {
+		cmd->first_try = 0;
+		return BLK_STS_OK;
+	}
+	atomic_dec(&dev->in_flight);
+	if (ret == -ENOSPC) {
+		/* the pool is empty: blk-mq tries again in a moment */
+		if (!cmd->first_try)
+			cmd->first_try = jiffies;
+		if (time_before(jiffies, cmd->first_try + RS_RESOURCE_WAIT)) {
+			atomic64_inc(&dev->retries);
+			return BLK_STS_RESOURCE;
+		}
+	}
+	cmd->first_try = 0;
+	atomic64_inc(&dev->failures);
+	return errno_to_blk_status(ret);
+}
+
+static int rs_init_request(struct blk_mq_tag_set *set, struct request *rq,
+			   unsigned int hctx_idx, unsigned int numa_node)
+{
+	struct rs_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	cmd->first_try = 0;
+	return 0;
+}
+
+static const struct blk_mq_ops rs_mq_ops = {
+	.queue_rq	= rs_queue_rq,
+	.init_request	= rs_init_request,
+};
+
+static const struct block_device_operations rs_fops = {
+	.owner		= THIS_MODULE,
+};
+
+static struct rs_dev *rs_dev_of(struct device *d)
+{
+	return dev_to_disk(d)->private_data;
+}
+
+/* disksize: bytes (K/M/G); 0 until set; -EBUSY once set or open. */
+static ssize_t disksize_show(struct device *d, struct device_attribute *attr,
+			     char *buf)
+{
+	struct rs_dev *dev = rs_dev_of(d);
+
+	return sysfs_emit(buf, "%llu\n",
+			  (u64)get_capacity(dev->disk) << RS_SECTOR_SHIFT);
+}
+
+static ssize_t disksize_store(struct device *d, struct device_attribute *attr,
+			      const char *buf, size_t count)
+{
+	struct rs_dev *dev = rs_dev_of(d);
+	struct dvs_space *space;
+	char *end;
+	u64 size;
+	int ret = 0;
+
+	size = memparse(buf, &end);
+	if (end == buf || (*end && *end != '\n') || !size ||
+	    size % RS_BLOCK_SIZE) {
+		pr_warn("%s: disksize '%s' is not a positive multiple of 4K\n",
+			dev->disk->disk_name, strim((char *)buf));
+		return -EINVAL;
+	}
+	mutex_lock(&dev->lock);
+	if (dev->space) {
+		pr_warn("%s: already sized: reset it first\n",
+			dev->disk->disk_name);
+		ret = -EBUSY;
+		goto out;
+	}
+	space = dvs_space_create(size, dev->backend);
+	if (IS_ERR(space)) {
+		ret = PTR_ERR(space);
+		goto out;
+	}
+	WRITE_ONCE(dev->space, space);
+	set_capacity_and_notify(dev->disk, size >> RS_SECTOR_SHIFT);
+	pr_info("%s: %llu bytes, %s backend\n", dev->disk->disk_name, size,
+		dev->backend == DVS_BACKEND_DRAM ? "dram" : "rdma");
+out:
+	mutex_unlock(&dev->lock);
+	return ret ? ret : count;
+}
+
+static ssize_t backend_show(struct device *d, struct device_attribute *attr,
+			    char *buf)
+{
+	struct rs_dev *dev = rs_dev_of(d);
+
+	return sysfs_emit(buf, "%s\n", dev->backend == DVS_BACKEND_DRAM ?
+			  "dram" : "rdma");
+}
+
+static ssize_t backend_store(struct device *d, struct device_attribute *attr,
+			     const char *buf, size_t count)
+{
+	struct rs_dev *dev = rs_dev_of(d);
+	enum dvs_backend b;
+	int ret = 0;
+
+	if (sysfs_streq(buf, "rdma")) {
+		b = DVS_BACKEND_RDMA;
+	} else if (sysfs_streq(buf, "dram")) {
+		b = DVS_BACKEND_DRAM;
+	} else {
+		pr_warn("%s: backend '%s' is not rdma or dram\n",
+			dev->disk->disk_name, strim((char *)buf));
+		return -EINVAL;
+	}
+	mutex_lock(&dev->lock);
+	if (dev->space)
+		ret = -EBUSY;
+	else
+		dev->backend = b;
+	mutex_unlock(&dev->lock);
+	return ret ? ret : count;
+}
+
+/* Frees the device's storage; refused while the device is open. */
+static ssize_t reset_store(struct device *d, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct rs_dev *dev = rs_dev_of(d);
+	struct dvs_space *space;
+	int ret = 0;
+
+	if (!sysfs_streq(buf, "1")) {
+		pr_warn("%s: reset takes 1\n", dev->disk->disk_name);
+		return -EINVAL;
+	}
+	mutex_lock(&dev->lock);
+	/* opening takes open_mutex: nobody opens it while we reset */
+	mutex_lock(&dev->disk->open_mutex);
+	if (disk_openers(dev->disk)) {
+		pr_warn("%s: in use: not reset\n", dev->disk->disk_name);
+		ret = -EBUSY;
+		goto out;
+	}
+	space = dev->space;
+	if (space) {
+		set_capacity_and_notify(dev->disk, 0);
+		/* not open: only a request from before the close may remain */
+		blk_mq_freeze_queue(dev->disk->queue);
+		WRITE_ONCE(dev->space, NULL);
+		blk_mq_unfreeze_queue(dev->disk->queue);
+		dvs_space_destroy(space);
+		pr_info("%s: reset\n", dev->disk->disk_name);
+	}
+out:
+	mutex_unlock(&dev->disk->open_mutex);
+	mutex_unlock(&dev->lock);
+	return ret ? ret : count;
+}
+
+/*
+ * One line: reads writes discards read_bytes write_bytes failures
+ * retries in_flight.
+ */
+static ssize_t io_stat_show(struct device *d, struct device_attribute *attr,
+			    char *buf)
+{
+	struct rs_dev *dev = rs_dev_of(d);
+
+	return sysfs_emit(buf, "%lld %lld %lld %lld %lld %lld %lld %d\n",
+			  atomic64_read(&dev->reads),
+			  atomic64_read(&dev->writes),
+			  atomic64_read(&dev->discards),
+			  atomic64_read(&dev->read_bytes),
+			  atomic64_read(&dev->write_bytes),
+			  atomic64_read(&dev->failures),
+			  atomic64_read(&dev->retries),
+			  atomic_read(&dev->in_flight));
+}
+
+static DEVICE_ATTR_RW(disksize);
+static DEVICE_ATTR_RW(backend);
+static DEVICE_ATTR_WO(reset);
+static DEVICE_ATTR_RO(io_stat);
+
+static struct attribute *rs_disk_attrs[] = {
+	&dev_attr_disksize.attr,
+	&dev_attr_backend.attr,
+	&dev_attr_reset.attr,
+	&dev_attr_io_stat.attr,
+	NULL,
+};
+
+static const struct attribute_group rs_disk_group = {
+	.attrs = rs_disk_attrs,
+};
+
+static const struct attribute_group *rs_disk_groups[] = {
+	&rs_disk_group,
+	NULL,
+};
+
+static void rs_set_limits(struct request_queue *q)
+{
+	blk_queue_logical_block_size(q, RS_BLOCK_SIZE);
+	blk_queue_physical_block_size(q, RS_BLOCK_SIZE);
+	blk_queue_io_min(q, RS_BLOCK_SIZE);
+	blk_queue_max_hw_sectors(q, RS_MAX_IO >> RS_SECTOR_SHIFT);
+	blk_queue_max_segments(q, KRDMA_IO_MAX_SGE);
+	blk_queue_chunk_sectors(q, dvs_slab_size >> RS_SECTOR_SHIFT);
+	q->limits.discard_granularity = RS_BLOCK_SIZE;
+	blk_queue_max_discard_sectors(q, UINT_MAX >> RS_SECTOR_SHIFT);
+	blk_queue_max_write_zeroes_sectors(q, UINT_MAX >> RS_SECTOR_SHIFT);
+	blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
+	blk_queue_flag_clear(QUEUE_FLAG_ADD_RANDOM, q);
+}
+
+static int rs_dev_add(int id)
+{
+	struct rs_dev *dev;
+	struct gendisk *disk;
+	int ret;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	dev->id = id;
+	mutex_init(&dev->lock);
+	dev->set.ops = &rs_mq_ops;
+	dev->set.nr_hw_queues = hw_queues ? hw_queues : num_online_cpus();
+	dev->set.queue_depth = rs_queue_depth;
+	dev->set.numa_node = NUMA_NO_NODE;
+	dev->set.cmd_size = sizeof(struct rs_cmd);
+	dev->set.flags = BLK_MQ_F_SHOULD_MERGE;
+	ret = blk_mq_alloc_tag_set(&dev->set);
+	if (ret)
+		goto err_free;
+	disk = blk_mq_alloc_disk(&dev->set, dev);
+	if (IS_ERR(disk)) {
+		ret = PTR_ERR(disk);
+		goto err_set;
+	}
+	dev->disk = disk;
+	disk->major = rs_major;
+	disk->first_minor = id;
+	disk->minors = 1;
+	disk->fops = &rs_fops;
+	disk->private_data = dev;
+	snprintf(disk->disk_name, DISK_NAME_LEN, "rackswap%d", id);
+	rs_set_limits(disk->queue);
+	set_capacity(disk, 0);
+	ret = device_add_disk(NULL, disk, rs_disk_groups);
+	if (ret)
+		goto err_disk;
+	rs_devs[id] = dev;
+	return 0;
+
+err_disk:
+	put_disk(disk);
+err_set:
+	blk_mq_free_tag_set(&dev->set);
+err_free:
+	kfree(dev);
+	return ret;
+}
+
+static void rs_dev_remove(struct rs_dev *dev)
+{
+	del_gendisk(dev->disk);
+	/* removed: nothing is open, no request in flight */
+	if (dev->space)
+		dvs_space_destroy(dev->space);
+	put_disk(dev->disk);
+	blk_mq_free_tag_set(&dev->set);
+	kfree(dev);
+}
+
+int rackswap_blkdev_init(void)
+{
+	unsigned int i;
+	int ret = 0;
+
+	if (num_devices > RS_MAX_DEVICES || !rs_queue_depth ||
+	    rs_queue_depth > 1024 || hw_queues > 256) {
+		pr_err("num_devices %u (0-16), blk_queue_depth %u (1-1024), hw_queues %u (0-256): out of range\n",
+		       num_devices, rs_queue_depth, hw_queues);
+		return -EINVAL;
+	}
+	rs_major = register_blkdev(0, "rackswap");
+	if (rs_major < 0)
+		return rs_major;
+	mutex_lock(&rs_devs_lock);
+	for (i = 0; i < num_devices; i++) {
+		ret = rs_dev_add(i);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&rs_devs_lock);
+	if (ret) {
+		rackswap_blkdev_exit();
+		return ret;
+	}
+	return 0;
+}
+
+void rackswap_blkdev_exit(void)
+{
+	int i;
+
+	mutex_lock(&rs_devs_lock);
+	for (i = 0; i < RS_MAX_DEVICES; i++) {
+		if (rs_devs[i])
+			rs_dev_remove(rs_devs[i]);
+		rs_devs[i] = NULL;
+	}
+	mutex_unlock(&rs_devs_lock);
+	unregister_blkdev(rs_major, "rackswap");
+}
