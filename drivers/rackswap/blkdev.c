@@ -86,6 +86,8 @@ static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct dvs_space *space = READ_ONCE(dev->space);
 	u64 pos = (u64)blk_rq_pos(rq) << RS_SECTOR_SHIFT;
 	u32 len = blk_rq_bytes(rq);
+	unsigned long first_try;
+	bool write;
 	int ret;
 
 	blk_mq_start_request(rq);
@@ -109,7 +111,8 @@ static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
 		return BLK_STS_NOTSUPP;
 	}
 
-	cmd->io.write = req_op(rq) == REQ_OP_WRITE;
+	write = req_op(rq) == REQ_OP_WRITE;
+	cmd->io.write = write;
 	cmd->io.offset = pos;
 	cmd->io.len = len;
 	cmd->io.sg = cmd->sg;
@@ -118,30 +121,27 @@ static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
 	cmd->io.deadline = jiffies + RS_IO_DEADLINE;
 	cmd->io.done = rs_io_done;
 	cmd->io.priv = rq;
-	if (cmd->io.write) {
-		atomic64_inc(&dev->writes);
-		atomic64_add(len, &dev->write_bytes);
-	} else {
-		atomic64_inc(&dev->reads);
-		atomic64_add(len, &dev->read_bytes);
-	}
+	first_try = cmd->first_try;
+	cmd->first_try = 0;
 	atomic_inc(&dev->in_flight);
+	/* once submitted the request may be completed already: no cmd */
 	ret = dvs_io_submit(space, &cmd->io);
 	if (!ret) {
-		cmd->first_try = 0;
+		atomic64_inc(write ? &dev->writes : &dev->reads);
+		atomic64_add(len, write ? &dev->write_bytes : &dev->read_bytes);
 		return BLK_STS_OK;
 	}
 	atomic_dec(&dev->in_flight);
 	if (ret == -ENOSPC) {
 		/* the pool is empty: blk-mq tries again in a moment */
-		if (!cmd->first_try)
-			cmd->first_try = jiffies;
-		if (time_before(jiffies, cmd->first_try + RS_RESOURCE_WAIT)) {
+		if (!first_try)
+			first_try = jiffies;
+		if (time_before(jiffies, first_try + RS_RESOURCE_WAIT)) {
+			cmd->first_try = first_try;
 			atomic64_inc(&dev->retries);
 			return BLK_STS_RESOURCE;
 		}
 	}
-	cmd->first_try = 0;
 	atomic64_inc(&dev->failures);
 	return errno_to_blk_status(ret);
 }
