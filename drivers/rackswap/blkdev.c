@@ -250,6 +250,32 @@ static ssize_t backend_store(struct device *d, struct device_attribute *attr,
 	return ret ? ret : count;
 }
 
+/* Copies of each slab: only 1 until replication exists. */
+static ssize_t replicas_show(struct device *d, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "1\n");
+}
+
+static ssize_t replicas_store(struct device *d, struct device_attribute *attr,
+			      const char *buf, size_t count)
+{
+	struct rs_dev *dev = rs_dev_of(d);
+	unsigned int v;
+
+	if (kstrtouint(buf, 10, &v) || v < 1 || v > 3) {
+		pr_warn("%s: replicas '%s' is not 1-3\n", dev->disk->disk_name,
+			strim((char *)buf));
+		return -EINVAL;
+	}
+	if (v != 1) {
+		pr_warn("%s: replicas %u: only 1 copy is supported so far\n",
+			dev->disk->disk_name, v);
+		return -EOPNOTSUPP;
+	}
+	return count;
+}
+
 /* Frees the device's storage; refused while the device is open. */
 static ssize_t reset_store(struct device *d, struct device_attribute *attr,
 			   const char *buf, size_t count)
@@ -308,12 +334,14 @@ static ssize_t io_stat_show(struct device *d, struct device_attribute *attr,
 
 static DEVICE_ATTR_RW(disksize);
 static DEVICE_ATTR_RW(backend);
+static DEVICE_ATTR_RW(replicas);
 static DEVICE_ATTR_WO(reset);
 static DEVICE_ATTR_RO(io_stat);
 
 static struct attribute *rs_disk_attrs[] = {
 	&dev_attr_disksize.attr,
 	&dev_attr_backend.attr,
+	&dev_attr_replicas.attr,
 	&dev_attr_reset.attr,
 	&dev_attr_io_stat.attr,
 	NULL,

@@ -29,6 +29,10 @@ check "/dev/rackswap0 exists, size 0" [ "$(cat $B/disksize)" = 0 ]
 check "disksize refuses abc, 0, 1000, -1 (EINVAL)" bad_write $B/disksize abc 0 1000 -1
 check "backend refuses foo" bad_write $B/backend foo
 check "reset refuses 2" sh -c "! echo 2 >$B/reset 2>/dev/null"
+check "replicas refuses 0, 4, x" bad_write $B/replicas 0 4 x
+check "replicas 2: not supported yet (EOPNOTSUPP, logged)" sh -c \
+	"! echo 2 >$B/replicas 2>/dev/null && dmesg | grep -q 'only 1 copy is supported'"
+check "replicas 1 is taken" sh -c "echo 1 >$B/replicas && [ \$(cat $B/replicas) = 1 ]"
 check "connect to ourselves" sh -c "echo '$LOOP_ADDR 7472' > $C/connect"
 out=$(krdma_peer direction=out)
 in=$(krdma_peer direction=in)
