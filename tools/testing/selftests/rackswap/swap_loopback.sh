@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# rig: nodes=1 tier=check debug=yes timeout=1200
+# rig: nodes=1 tier=check debug=no timeout=1200
 #
 # /dev/rackswap0 as swap, donor and swapper in one kernel (loopback mode,
 # 4 MiB slabs). Bad values for the device's files are refused and change
