@@ -128,6 +128,19 @@ rping_verdict() {
 	fi
 }
 
+# --- swap workloads -----------------------------------------------------------
+CG=/sys/fs/cgroup
+# vmstat KEY: a counter of /proc/vmstat (pswpin, pswpout...)
+vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+# swap_cgroup LIMIT: the cgroup v2 "swap" with memory.max=LIMIT
+swap_cgroup() {
+	mount -t cgroup2 none $CG 2>/dev/null
+	echo +memory >$CG/cgroup.subtree_control
+	mkdir -p $CG/swap && echo "$1" >$CG/swap/memory.max
+}
+# in_cgroup CMD...: run CMD in the cgroup "swap"
+in_cgroup() { sh -c "echo \$\$ >$CG/swap/cgroup.procs && exec $*"; }
+
 # --- leak snapshots (stock kernel; the debug kernel adds kmemleak) --------
 # res_snapshot FILE: RDMA resource counts, active objects per slab cache
 # (slab_nomerge on the command line keeps caches apart) and MemFree.

@@ -14,13 +14,9 @@
 C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
 B=/sys/block/rackswap0
-CG=/sys/fs/cgroup
 M=1048576
 tap_plan
 
-vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
-# in_cgroup CMD...: run CMD in the cgroup "swap" (memory.max 64M)
-in_cgroup() { sh -c "echo \$\$ >$CG/swap/cgroup.procs && exec $*"; }
 
 check "rxe0 on dummy0" rxe_loopback_up
 check "load with loopback=1 donate=512M slab_size=4M" modprobe $MOD \
@@ -46,10 +42,7 @@ check "swapon" swapon /dev/rackswap0
 check "reset refused while swapped on" sh -c "! echo 1 >$B/reset 2>/dev/null"
 check "rmmod refused while swapped on" sh -c "! rmmod $MOD 2>/dev/null"
 
-mount -t cgroup2 none $CG 2>/dev/null
-echo +memory >$CG/cgroup.subtree_control
-mkdir -p $CG/swap
-check "cgroup memory.max=64M" sh -c "echo 64M >$CG/swap/memory.max"
+check "cgroup memory.max=64M" swap_cgroup 64M
 out0=$(vmstat pswpout)
 in0=$(vmstat pswpin)
 r=$(in_cgroup memtouch seq 256 2)
