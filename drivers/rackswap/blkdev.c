@@ -10,6 +10,11 @@
  * is the tag set's cmd_size. A write that finds its slab unbound and the
  * pool empty is retried by blk-mq (BLK_STS_RESOURCE) for at most a second,
  * then failed: swap keeps the page and tries again later.
+ *
+ * Devices are made at load (num_devices) and at run time (zram's model:
+ * reading /sys/class/rackswap-control/hot_add makes one and prints its
+ * number, writing a number to hot_remove removes that one). A device being
+ * removed is claimed first, so that nobody opens it meanwhile.
  */
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
@@ -20,7 +25,9 @@
 
 #include "rackswap.h"
 #include "blkdev.h"
+#include "compat.h"
 #include "dvs-priv.h"
+#include "trace.h"
 
 #define RS_SECTOR_SHIFT		9
 #define RS_BLOCK_SIZE		4096
@@ -28,6 +35,7 @@
 #define RS_MAX_IO		DVS_CHUNK_SIZE	/* bytes per request */
 #define RS_RESOURCE_WAIT	HZ	/* retries of an empty pool */
 #define RS_IO_DEADLINE		(20 * HZ)	/* below the 30 s blk timeout */
+#define RS_LAT_BUCKETS		16	/* read latency: < 16 us, then x2 */
 
 static unsigned int num_devices = 1;
 module_param(num_devices, uint, 0444);
@@ -41,6 +49,35 @@ static unsigned int rs_queue_depth = 64;
 module_param_named(blk_queue_depth, rs_queue_depth, uint, 0444);
 MODULE_PARM_DESC(blk_queue_depth, "Requests in flight per hardware queue (1-1024; default 64)");
 
+/* Size given to the devices made at load; 0: set later through disksize. */
+static u64 rs_disksize;
+
+static int rs_disksize_set(const char *val, const struct kernel_param *kp)
+{
+	char *end;
+	u64 v;
+
+	v = memparse(val, &end);
+	if (end == val || (*end && *end != '\n') || v % RS_BLOCK_SIZE) {
+		pr_warn("disksize: '%.32s' is not a multiple of 4K\n", val);
+		return -EINVAL;
+	}
+	rs_disksize = v;
+	return 0;
+}
+
+static int rs_disksize_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%llu\n", rs_disksize);
+}
+
+static const struct kernel_param_ops rs_disksize_ops = {
+	.set	= rs_disksize_set,
+	.get	= rs_disksize_get,
+};
+module_param_cb(disksize, &rs_disksize_ops, NULL, 0444);
+MODULE_PARM_DESC(disksize, "Size of each device made at load, K/M/G suffixes (default 0: set it in /sys/block/rackswapN/disksize)");
+
 struct rs_dev {
 	int			id;
 	struct gendisk		*disk;
@@ -48,17 +85,20 @@ struct rs_dev {
 	struct mutex		lock;	/* space, backend: sizing and reset */
 	struct dvs_space	*space;	/* NULL until sized */
 	enum dvs_backend	backend;
+	bool			claim;	/* being removed; disk->open_mutex */
 	/* stats: atomic, no lock */
 	atomic64_t		reads, writes, discards;
 	atomic64_t		read_bytes, write_bytes;
 	atomic64_t		failures, retries;
 	atomic_t		in_flight;
+	atomic64_t		read_lat[RS_LAT_BUCKETS];
 };
 
 /* Per request, in the tag set's cmd_size. */
 struct rs_cmd {
 	struct dvs_io		io;
 	unsigned long		first_try;	/* jiffies; 0: not tried */
+	u64			start_ns;	/* submitted */
 	struct scatterlist	sg[KRDMA_IO_MAX_SGE];
 };
 
@@ -66,13 +106,33 @@ static int rs_major;
 static struct rs_dev *rs_devs[RS_MAX_DEVICES];
 static DEFINE_MUTEX(rs_devs_lock);	/* rs_devs[] */
 
+/* The request's REQ_OP_* as the tracepoints number it */
+static unsigned int rs_op(struct request *rq)
+{
+	return (__force unsigned int)req_op(rq);
+}
+
+/* The read latency bucket of @us: < 16 us, < 32 us, ..., >= 256 ms. */
+static unsigned int rs_lat_bucket(u64 us)
+{
+	unsigned int b = us < 16 ? 0 : fls64(us) - 4;
+
+	return min_t(unsigned int, b, RS_LAT_BUCKETS - 1);
+}
+
 static void rs_io_done(struct dvs_io *io, int status)
 {
 	struct request *rq = io->priv;
 	struct rs_dev *dev = rq->q->queuedata;
+	struct rs_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	u64 us = div_u64(ktime_get_ns() - cmd->start_ns, NSEC_PER_USEC);
 
 	if (status)
 		atomic64_inc(&dev->failures);
+	else if (!io->write)
+		atomic64_inc(&dev->read_lat[rs_lat_bucket(us)]);
+	trace_rackswap_rq_complete(dev->id, rs_op(rq), io->offset, io->len,
+				   status, us);
 	atomic_dec(&dev->in_flight);
 	blk_mq_end_request(rq, errno_to_blk_status(status));
 }
@@ -100,8 +160,10 @@ static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
 		return BLK_STS_OK;
 	case REQ_OP_DISCARD:
 	case REQ_OP_WRITE_ZEROES:
+		trace_rackswap_rq_submit(dev->id, rs_op(rq), pos, len);
 		atomic64_inc(&dev->discards);
 		ret = dvs_discard(space, pos, len);
+		trace_rackswap_rq_complete(dev->id, rs_op(rq), pos, len, ret, 0);
 		blk_mq_end_request(rq, errno_to_blk_status(ret));
 		return BLK_STS_OK;
 	case REQ_OP_READ:
@@ -123,6 +185,8 @@ static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
 	cmd->io.priv = rq;
 	first_try = cmd->first_try;
 	cmd->first_try = 0;
+	cmd->start_ns = ktime_get_ns();
+	trace_rackswap_rq_submit(dev->id, rs_op(rq), pos, len);
 	atomic_inc(&dev->in_flight);
 	/* once submitted the request may be completed already: no cmd */
 	ret = dvs_io_submit(space, &cmd->io);
@@ -160,13 +224,38 @@ static const struct blk_mq_ops rs_mq_ops = {
 	.init_request	= rs_init_request,
 };
 
+/* A device claimed for removal is not opened. */
+static int rs_open(RACKSWAP_OPEN_ARGS)
+{
+	struct rs_dev *dev = RACKSWAP_OPEN_DISK->private_data;
+
+	/* the block layer holds disk->open_mutex */
+	return dev->claim ? -EBUSY : 0;
+}
+
 static const struct block_device_operations rs_fops = {
 	.owner		= THIS_MODULE,
+	.open		= rs_open,
 };
 
 static struct rs_dev *rs_dev_of(struct device *d)
 {
 	return dev_to_disk(d)->private_data;
+}
+
+/* Sizes @dev: its space over its backend. dev->lock held. */
+static int rs_dev_size(struct rs_dev *dev, u64 size)
+{
+	struct dvs_space *space;
+
+	space = dvs_space_create(size, dev->backend);
+	if (IS_ERR(space))
+		return PTR_ERR(space);
+	WRITE_ONCE(dev->space, space);
+	set_capacity_and_notify(dev->disk, size >> RS_SECTOR_SHIFT);
+	pr_info("%s: %llu bytes, %s backend\n", dev->disk->disk_name, size,
+		dev->backend == DVS_BACKEND_DRAM ? "dram" : "rdma");
+	return 0;
 }
 
 /* disksize: bytes (K/M/G); 0 until set; -EBUSY once set or open. */
@@ -183,7 +272,6 @@ static ssize_t disksize_store(struct device *d, struct device_attribute *attr,
 			      const char *buf, size_t count)
 {
 	struct rs_dev *dev = rs_dev_of(d);
-	struct dvs_space *space;
 	char *end;
 	u64 size;
 	int ret = 0;
@@ -202,15 +290,7 @@ static ssize_t disksize_store(struct device *d, struct device_attribute *attr,
 		ret = -EBUSY;
 		goto out;
 	}
-	space = dvs_space_create(size, dev->backend);
-	if (IS_ERR(space)) {
-		ret = PTR_ERR(space);
-		goto out;
-	}
-	WRITE_ONCE(dev->space, space);
-	set_capacity_and_notify(dev->disk, size >> RS_SECTOR_SHIFT);
-	pr_info("%s: %llu bytes, %s backend\n", dev->disk->disk_name, size,
-		dev->backend == DVS_BACKEND_DRAM ? "dram" : "rdma");
+	ret = rs_dev_size(dev, size);
 out:
 	mutex_unlock(&dev->lock);
 	return ret ? ret : count;
@@ -291,7 +371,7 @@ static ssize_t reset_store(struct device *d, struct device_attribute *attr,
 	mutex_lock(&dev->lock);
 	/* opening takes open_mutex: nobody opens it while we reset */
 	mutex_lock(&dev->disk->open_mutex);
-	if (disk_openers(dev->disk)) {
+	if (rackswap_disk_openers(dev->disk)) {
 		pr_warn("%s: in use: not reset\n", dev->disk->disk_name);
 		ret = -EBUSY;
 		goto out;
@@ -332,11 +412,29 @@ static ssize_t io_stat_show(struct device *d, struct device_attribute *attr,
 			  atomic_read(&dev->in_flight));
 }
 
+/*
+ * One line of RS_LAT_BUCKETS counts: reads completed in < 16 us, < 32 us,
+ * < 64 us, ..., < 262144 us, and the last one: 262144 us or more.
+ */
+static ssize_t read_latency_show(struct device *d,
+				 struct device_attribute *attr, char *buf)
+{
+	struct rs_dev *dev = rs_dev_of(d);
+	int i, n = 0;
+
+	for (i = 0; i < RS_LAT_BUCKETS; i++)
+		n += sysfs_emit_at(buf, n, "%lld%c",
+				   atomic64_read(&dev->read_lat[i]),
+				   i == RS_LAT_BUCKETS - 1 ? '\n' : ' ');
+	return n;
+}
+
 static DEVICE_ATTR_RW(disksize);
 static DEVICE_ATTR_RW(backend);
 static DEVICE_ATTR_RW(replicas);
 static DEVICE_ATTR_WO(reset);
 static DEVICE_ATTR_RO(io_stat);
+static DEVICE_ATTR_RO(read_latency);
 
 static struct attribute *rs_disk_attrs[] = {
 	&dev_attr_disksize.attr,
@@ -344,6 +442,7 @@ static struct attribute *rs_disk_attrs[] = {
 	&dev_attr_replicas.attr,
 	&dev_attr_reset.attr,
 	&dev_attr_io_stat.attr,
+	&dev_attr_read_latency.attr,
 	NULL,
 };
 
@@ -371,6 +470,7 @@ static void rs_set_limits(struct request_queue *q)
 	blk_queue_flag_clear(QUEUE_FLAG_ADD_RANDOM, q);
 }
 
+/* Makes device @id, sized to the disksize parameter. rs_devs_lock held. */
 static int rs_dev_add(int id)
 {
 	struct rs_dev *dev;
@@ -391,7 +491,7 @@ static int rs_dev_add(int id)
 	ret = blk_mq_alloc_tag_set(&dev->set);
 	if (ret)
 		goto err_free;
-	disk = blk_mq_alloc_disk(&dev->set, dev);
+	disk = rackswap_alloc_disk(&dev->set, dev);
 	if (IS_ERR(disk)) {
 		ret = PTR_ERR(disk);
 		goto err_set;
@@ -408,9 +508,18 @@ static int rs_dev_add(int id)
 	ret = device_add_disk(NULL, disk, rs_disk_groups);
 	if (ret)
 		goto err_disk;
+	if (rs_disksize) {
+		mutex_lock(&dev->lock);
+		ret = rs_dev_size(dev, rs_disksize);
+		mutex_unlock(&dev->lock);
+		if (ret)
+			goto err_del;
+	}
 	rs_devs[id] = dev;
 	return 0;
 
+err_del:
+	del_gendisk(disk);
 err_disk:
 	put_disk(disk);
 err_set:
@@ -420,6 +529,7 @@ err_free:
 	return ret;
 }
 
+/* Removes a device that is not open and claimed (or the module's going). */
 static void rs_dev_remove(struct rs_dev *dev)
 {
 	del_gendisk(dev->disk);
@@ -430,6 +540,87 @@ static void rs_dev_remove(struct rs_dev *dev)
 	blk_mq_free_tag_set(&dev->set);
 	kfree(dev);
 }
+
+/*
+ * Reading hot_add makes a device and prints its number (zram's model: a
+ * read that changes state, so root-only, mode 0400).
+ */
+static ssize_t hot_add_show(RACKSWAP_CLASS_CONST struct class *class,
+			    struct class_attribute *attr, char *buf)
+{
+	int id, ret = -ENOSPC;
+
+	mutex_lock(&rs_devs_lock);
+	for (id = 0; id < RS_MAX_DEVICES; id++)
+		if (!rs_devs[id])
+			break;
+	if (id < RS_MAX_DEVICES)
+		ret = rs_dev_add(id);
+	mutex_unlock(&rs_devs_lock);
+	if (ret) {
+		pr_warn("hot_add: no device made (%d)\n", ret);
+		return ret;
+	}
+	pr_info("rackswap%d added\n", id);
+	return sysfs_emit(buf, "%d\n", id);
+}
+
+static struct class_attribute class_attr_hot_add =
+	__ATTR(hot_add, 0400, hot_add_show, NULL);
+
+/* Removes device N unless it is open (-EBUSY) or does not exist (-ENODEV). */
+static ssize_t hot_remove_store(RACKSWAP_CLASS_CONST struct class *class,
+				struct class_attribute *attr,
+				const char *buf, size_t count)
+{
+	struct rs_dev *dev;
+	unsigned int id;
+	int ret = 0;
+
+	if (kstrtouint(buf, 10, &id) || id >= RS_MAX_DEVICES) {
+		pr_warn("hot_remove: '%s' is not a device number\n",
+			strim((char *)buf));
+		return -EINVAL;
+	}
+	mutex_lock(&rs_devs_lock);
+	dev = rs_devs[id];
+	if (!dev) {
+		pr_warn("hot_remove: no rackswap%u\n", id);
+		ret = -ENODEV;
+		goto out;
+	}
+	mutex_lock(&dev->disk->open_mutex);
+	if (rackswap_disk_openers(dev->disk))
+		ret = -EBUSY;
+	else
+		dev->claim = true;
+	mutex_unlock(&dev->disk->open_mutex);
+	if (ret) {
+		pr_warn("hot_remove: rackswap%u is in use\n", id);
+		goto out;
+	}
+	/* sysfs writes to the disk's files end before del_gendisk returns */
+	rs_devs[id] = NULL;
+	rs_dev_remove(dev);
+	pr_info("rackswap%u removed\n", id);
+out:
+	mutex_unlock(&rs_devs_lock);
+	return ret ? ret : count;
+}
+
+static CLASS_ATTR_WO(hot_remove);
+
+static struct attribute *rs_control_attrs[] = {
+	&class_attr_hot_add.attr,
+	&class_attr_hot_remove.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(rs_control);
+
+static struct class rs_control_class = {
+	.name		= "rackswap-control",
+	.class_groups	= rs_control_groups,
+};
 
 int rackswap_blkdev_init(void)
 {
@@ -445,6 +636,9 @@ int rackswap_blkdev_init(void)
 	rs_major = register_blkdev(0, "rackswap");
 	if (rs_major < 0)
 		return rs_major;
+	ret = class_register(&rs_control_class);
+	if (ret)
+		goto err_blkdev;
 	mutex_lock(&rs_devs_lock);
 	for (i = 0; i < num_devices; i++) {
 		ret = rs_dev_add(i);
@@ -457,12 +651,18 @@ int rackswap_blkdev_init(void)
 		return ret;
 	}
 	return 0;
+
+err_blkdev:
+	unregister_blkdev(rs_major, "rackswap");
+	return ret;
 }
 
 void rackswap_blkdev_exit(void)
 {
 	int i;
 
+	/* no hot_add or hot_remove runs after this */
+	class_unregister(&rs_control_class);
 	mutex_lock(&rs_devs_lock);
 	for (i = 0; i < RS_MAX_DEVICES; i++) {
 		if (rs_devs[i])

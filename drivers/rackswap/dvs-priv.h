@@ -47,6 +47,8 @@ extern const struct dvs_backend_ops dvs_dram_ops;
 
 struct dvs_space {
 	const struct dvs_backend_ops *ops;
+	enum dvs_backend	backend;	/* const */
+	unsigned int		id;		/* const; in tracepoints */
 	struct dvs_geom		geom;		/* const */
 	struct list_head	list;		/* on dvs_spaces; dvs_lock */
 

@@ -16,6 +16,7 @@
 
 #include "rackswap.h"
 #include "dvs-priv.h"
+#include "trace.h"
 
 u64 dvs_slab_size = 64ULL << 20;
 unsigned int dvs_release_delay_s = 10;
@@ -106,6 +107,9 @@ static struct dvs_slab *dvs_slab_new(struct dvs_space *space)
 	atomic_set(&slab->inflight, 0);
 	return slab;
 }
+
+/* numbers spaces for the tracepoints */
+static atomic_t dvs_space_ids = ATOMIC_INIT(0);
 
 static void dvs_slab_put_back(struct dvs_slab *slab)
 {
@@ -254,6 +258,9 @@ static void dvs_tick_work(struct work_struct *work)
 	for (i = 0; i < n; i++) {
 		if (i < n - lost)
 			atomic64_inc(&dvs_stats.slabs_released);
+		trace_rackswap_slab_release(space->id, gone[i]->slot,
+					    i < n - lost ? RACKSWAP_SLAB_EMPTY :
+							   RACKSWAP_SLAB_LOST);
 		dvs_slab_put_back(gone[i]);
 	}
 	if (lost) {
@@ -288,6 +295,8 @@ struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend)
 	}
 	space->ops = backend == DVS_BACKEND_DRAM ? &dvs_dram_ops :
 						   &dvs_rdma_ops;
+	space->backend = backend;
+	space->id = atomic_inc_return(&dvs_space_ids);
 	spin_lock_init(&space->lock);
 	INIT_LIST_HEAD(&space->pool);
 	space->pool_target = dvs_pool_min;
@@ -326,6 +335,8 @@ void dvs_space_destroy(struct dvs_space *space)
 		if (!space->slots[slot])
 			continue;
 		atomic64_dec(&dvs_stats.slabs_bound);
+		trace_rackswap_slab_release(space->id, slot,
+					    RACKSWAP_SLAB_DESTROY);
 		dvs_slab_put_back(space->slots[slot]);
 	}
 	list_for_each_entry_safe(slab, tmp, &space->pool, pool_entry) {
@@ -388,6 +399,7 @@ static struct dvs_slab *dvs_io_slab(struct dvs_space *space,
 		slab->slot = slot;
 		space->slots[slot] = slab;
 		kick = space->pooled * 2 < dvs_pool_want(space) + 1;
+		trace_rackswap_slab_bind(space->id, slot, space->backend);
 		atomic64_inc(&dvs_stats.pool_hits);
 		atomic64_inc(&dvs_stats.slabs_bound);
 		atomic64_dec(&dvs_stats.slabs_pooled);

@@ -62,10 +62,12 @@ kernel_env() {
 }
 
 # rig_field TEST FIELD: a field of a selftest's "# rig:" line (nodes, tier,
-# debug, timeout); the timeout defaults to the selftests' settings file.
+# debug, timeout), or of the rig's own script of that name (the demo); the
+# timeout defaults to the selftests' settings file.
 rig_field() {
-	local v
-	v=$(sed -n "s/^# rig:.* $2=\([^ ]*\).*/\1/p" "$SELFTESTS/$1.sh" 2>/dev/null)
+	local v f=$SELFTESTS/$1.sh
+	[ -f "$f" ] || f=$RIG_DIR/$1.sh
+	v=$(sed -n "s/^# rig:.* $2=\([^ ]*\).*/\1/p" "$f" 2>/dev/null)
 	[ -z "$v" ] && [ "$2" = timeout ] && v=$(sed -n 's/^timeout=//p' "$SELFTESTS/settings")
 	echo "$v"
 }

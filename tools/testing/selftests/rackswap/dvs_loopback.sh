@@ -75,11 +75,7 @@ check "the 2 empty slabs went back" retry 20 released
 check "destroy" ctl "destroy"
 
 # --- rdma backend, loopback ---------------------------------------------------
-check "connect to ourselves" sh -c "echo '$LOOP_ADDR 7472' > $C/connect"
-out=$(krdma_peer direction=out)
-in=$(krdma_peer direction=in)
-ready() { [ "$(cat $C/peers/$out/data_qps)" -ge 1 ] && [ "$(cat $C/peers/$in/data_qps)" -ge 1 ]; }
-check "data QPs up" retry 30 ready
+loop_connect
 check "rdma space of 64M, donate=0" ctl "create 64M rdma"
 check "its pool cannot fill" sh -c "! echo 'fill 3000' >$S 2>/dev/null"
 m0=$(cat $D/pool_misses)

@@ -79,6 +79,17 @@ krdma_peer() {
 	return 1
 }
 
+# loop_connect: this node connects to itself (loopback=1) and both sides'
+# data QPs come up; sets $out and $in, the two peers' ids
+loop_connect() {
+	local k=/sys/kernel/rackswap/krdma
+	check "connect to ourselves" sh -c "echo '$LOOP_ADDR 7472' > $k/connect"
+	out=$(krdma_peer direction=out)
+	in=$(krdma_peer direction=in)
+	check "data QPs up" retry 30 sh -c \
+		"[ \$(cat $k/peers/$out/data_qps) -ge 1 ] && [ \$(cat $k/peers/$in/data_qps) -ge 1 ]"
+}
+
 # bad_write FILE VALUE...: each value refused, the file's value unchanged
 bad_write() {
 	local f=$1 v0 v
@@ -140,6 +151,33 @@ swap_cgroup() {
 }
 # in_cgroup CMD...: run CMD in the cgroup "swap"
 in_cgroup() { sh -c "echo \$\$ >$CG/swap/cgroup.procs && exec $*"; }
+
+# seq_verify MIB PASSES: memtouch writes MIB MiB in the cgroup and verifies
+# every word PASSES times; checks 0 bad words and that a quarter of it or
+# more was paged out (pswpout) and some paged back in (pswpin)
+seq_verify() {
+	local out0 in0 r
+	out0=$(vmstat pswpout)
+	in0=$(vmstat pswpin)
+	r=$(in_cgroup memtouch seq "$1" "$2")
+	log "$r; pswpout +$(($(vmstat pswpout) - out0)), pswpin +$(($(vmstat pswpin) - in0))"
+	check "$1 MiB written and verified $2 time(s) in the cgroup: 0 bad words" \
+		sh -c "echo '$r' | grep -q ': 0 bad words'"
+	check "it paged out (pswpout grew by $(($1 / 4)) MiB or more)" \
+		[ "$(vmstat pswpout)" -ge $((out0 + $1 * 64)) ]
+	check "and in (pswpin grew)" [ "$(vmstat pswpin)" -gt "$in0" ]
+}
+
+# sort_job LINES: writes /tmp/sortjob, a real program for the swap tests:
+# sort of LINES generated 99-byte lines (it holds them all: about 120
+# bytes of memory each), printing the md5sum of its output
+sort_job() {
+	cat >/tmp/sortjob <<EOS
+awk 'BEGIN { srand(7); p = sprintf("%90s", "")
+	for (i = 0; i < $1; i++) printf "%08x%s\\n", int(rand() * 4294967296), p }' |
+	sort | md5sum
+EOS
+}
 
 # --- leak snapshots (stock kernel; the debug kernel adds kmemleak) --------
 # res_snapshot FILE: RDMA resource counts, active objects per slab cache

@@ -1,0 +1,148 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rig: nodes=1 tier=check debug=yes timeout=1200
+#
+# The block devices without swap, donor and client in one kernel
+# (loopback mode, 4 MiB slabs):
+# - bad values of every block parameter fail the load; the disksize
+#   parameter sizes the devices made at load; hw_queues=1 and
+#   blk_queue_depth=16 give one queue of 16 requests; hot_add makes /dev/rackswap1, hot_remove refuses bad numbers,
+#   a missing device (ENODEV) and an open one (EBUSY), then removes it;
+# - fio --verify=crc32c on the rdma device and on a dram device: random
+#   4k writes at QD1, 64k mixed read/write at QD8 (from offset 32K) and 1m
+#   writes at QD32 (4K-aligned): many of the last two span slab boundaries; the device's
+#   byte counters equal what fio moved, and the read latency histogram
+#   counts every read;
+# - the tracepoints: 4 MiB of direct writes and reads give one submit and
+#   one complete event (status 0) per request counted in io_stat, adding
+#   up to 4 MiB each way, and one bind for the slab; a discard of the slab
+#   gives it back (release event, reason empty).
+. ./lib.sh
+C=/sys/kernel/rackswap/krdma
+D=/sys/kernel/rackswap/dvs
+H=/sys/class/rackswap-control
+B0=/sys/block/rackswap0
+B1=/sys/block/rackswap1
+TR=/sys/kernel/tracing
+M=1048576
+tap_plan
+
+check "rxe0 on dummy0" rxe_loopback_up
+check "disksize=abc is refused at load" sh -c "! modprobe $MOD disksize=abc 2>/dev/null"
+check "disksize=1000 (not 4K) is refused at load" \
+	sh -c "! modprobe $MOD disksize=1000 2>/dev/null && dmesg | grep -q 'disksize: .1000. is not a multiple of 4K'"
+for a in num_devices=17 num_devices=x hw_queues=257 blk_queue_depth=0 \
+	blk_queue_depth=1025 disksize=-4096; do
+	check "$a is refused at load" sh -c "! modprobe $MOD $a 2>/dev/null && [ ! -e /sys/kernel/rackswap ]"
+done
+# one hardware queue of 16 requests: fio's QD32 waits for tags
+check "load with disksize=64M hw_queues=1 blk_queue_depth=16 loopback=1 donate=256M slab_size=4M" \
+	modprobe $MOD loopback=1 donate=256M slab_size=4M disksize=64M \
+	release_delay_s=1 hw_queues=1 blk_queue_depth=16
+check "rackswap0 is 64M at load" [ "$(cat $B0/disksize)" = $((64 * M)) ]
+check "one hardware queue of 16 requests" \
+	sh -c "[ \$(ls $B0/mq | wc -l) = 1 ] && [ \$(cat $B0/queue/nr_requests) = 16 ]"
+check "backend rdma" [ "$(cat $B0/backend)" = rdma ]
+
+# hot_add / hot_remove (write-only: nothing to read back; no device goes)
+bad_remove() {
+	local v n
+	n=$(ls -d /sys/block/rackswap* | wc -l)
+	for v in "$@"; do
+		printf '%s' "$v" | dd of=$H/hot_remove 2>/dev/null && { log "hot_remove took '$v'"; return 1; }
+	done
+	[ "$(ls -d /sys/block/rackswap* | wc -l)" = "$n" ]
+}
+id=$(cat $H/hot_add)
+check "hot_add prints 1" [ "$id" = 1 ]
+check "/dev/rackswap1 exists, sized by the parameter" \
+	sh -c "[ -b /dev/rackswap1 ] && [ \$(cat $B1/disksize) = $((64 * M)) ]"
+check "hot_remove refuses abc, -1, 16, 1x (EINVAL)" bad_remove abc -1 16 1x
+check "hot_remove 5: no such device (ENODEV)" sh -c "! echo 5 >$H/hot_remove 2>/dev/null && dmesg | grep -q 'no rackswap5'"
+exec 3</dev/rackswap1
+check "hot_remove 1 while open: EBUSY" sh -c "! echo 1 >$H/hot_remove 2>/dev/null && dmesg | grep -q 'rackswap1 is in use'"
+check "reset while open: refused" sh -c "! echo 1 >$B1/reset 2>/dev/null"
+exec 3<&-
+check "hot_remove 1" sh -c "echo 1 >$H/hot_remove"
+check "rackswap1 is gone" sh -c "[ ! -e $B1 ] && [ ! -e /dev/rackswap1 ]"
+check "hot_add again prints 1" [ "$(cat $H/hot_add)" = 1 ]
+check "reset rackswap1 (unused: frees its space)" sh -c "echo 1 >$B1/reset"
+check "backend dram" sh -c "echo dram >$B1/backend"
+check "disksize 64M" sh -c "echo 64M >$B1/disksize"
+
+loop_connect
+
+# field N of io_stat / the sum of read_latency
+io_f() { cut -d' ' -f"$2" /sys/block/$1/io_stat; }
+lat_sum() { awk '{ for (i = 1; i <= NF; i++) s += $i } END { print s }' /sys/block/$1/read_latency; }
+
+# fio_job DEV NAME ARGS...: one verified fio job; the device's bytes must
+# equal fio's (terse fields 6 and 47: KiB read and written, verify included)
+fio_job() {
+	local dev=$1 name=$2 r0 w0 t rd wr err
+	shift 2
+	r0=$(io_f "$dev" 4)
+	w0=$(io_f "$dev" 5)
+	t=$(fio --name="$name" --filename=/dev/"$dev" --ioengine=libaio \
+		--direct=1 --size=64M --verify=crc32c --minimal "$@" 2>/tmp/fio.err) ||
+		{ log "fio $name: $(tail -5 /tmp/fio.err)"; return 1; }
+	err=$(echo "$t" | cut -d';' -f5)
+	rd=$(echo "$t" | cut -d';' -f6)
+	wr=$(echo "$t" | cut -d';' -f47)
+	log "$dev $name: err $err, read ${rd}K, written ${wr}K; device read $((($(io_f "$dev" 4) - r0) / 1024))K written $((($(io_f "$dev" 5) - w0) / 1024))K"
+	[ "$err" = 0 ] && [ "$wr" -gt 0 ] &&
+		[ $(($(io_f "$dev" 4) - r0)) = $((rd * 1024)) ] &&
+		[ $(($(io_f "$dev" 5) - w0)) = $((wr * 1024)) ]
+}
+
+for dev in rackswap0 rackswap1; do
+	check "$dev: fio 4k randwrite QD1, verified" fio_job $dev r4k \
+		--rw=randwrite --bs=4k --iodepth=1 --io_size=8M
+	# from 32K on: every 64th block spans a slab boundary
+	check "$dev: fio 64k randrw QD8 (spans slabs), verified" fio_job $dev rw64k \
+		--rw=randrw --rwmixread=30 --bs=64k --offset=32k --iodepth=8 --io_size=16M
+	check "$dev: fio 1m randwrite QD32 4K-aligned (spans slabs), verified" fio_job $dev w1m \
+		--rw=randwrite --bs=1m --blockalign=4k --iodepth=32 --io_size=32M
+	log "$dev io_stat: $(cat /sys/block/$dev/io_stat); read_latency: $(cat /sys/block/$dev/read_latency)"
+	check "$dev: no request failed" [ "$(io_f $dev 6)" = 0 ]
+	check "$dev: read_latency counts every read" [ "$(lat_sum $dev)" = "$(io_f $dev 1)" ]
+done
+check "the rdma device's slabs are on the donor" [ "$(cat $D/granted_bytes)" -gt 0 ]
+
+# tracepoints
+[ -d $TR/events ] || mount -t tracefs nodev $TR
+check "tracefs has events/rackswap" [ -d $TR/events/rackswap/rackswap_rq_submit ]
+check "hot_remove 1" sh -c "echo 1 >$H/hot_remove"
+check "a fresh rackswap1 (rdma, 64M): hot_add" sh -c "[ \$(cat $H/hot_add) = 1 ] && [ \$(cat $B1/backend) = rdma ]"
+echo 1 >$TR/events/rackswap/enable
+echo >$TR/trace
+w0=$(io_f rackswap1 2)
+r0=$(io_f rackswap1 1)
+dd if=/dev/urandom of=/tmp/pat bs=1M count=4 2>/dev/null
+dd if=/tmp/pat of=/dev/rackswap1 bs=1M count=4 oflag=direct 2>/dev/null
+check "4 MiB back, same bytes" sh -c "dd if=/dev/rackswap1 bs=1M count=4 iflag=direct 2>/dev/null | cmp - /tmp/pat"
+w=$(($(io_f rackswap1 2) - w0))
+r=$(($(io_f rackswap1 1) - r0))
+# tr_count EVENT OP [STATUS]: events of rackswap1; tr_bytes: their lengths
+tr_lines() { grep "$1: rackswap1 $2 pos=" $TR/trace | grep "${3:-}"; }
+tr_count() { tr_lines "$@" | wc -l; }
+tr_bytes() { tr_lines "$@" | sed 's/.* len=\([0-9]*\).*/\1/' | awk '{ s += $1 } END { print s + 0 }'; }
+log "trace: $(tr_count rackswap_rq_submit write) write submits for $w writes, $(tr_count rackswap_rq_submit read) read submits for $r reads"
+check "one write submit traced per write request" [ "$(tr_count rackswap_rq_submit write)" = "$w" ]
+check "they add up to 4 MiB" [ "$(tr_bytes rackswap_rq_submit write)" = $((4 * M)) ]
+check "as many write completes, status 0, 4 MiB" sh -c "[ $(tr_count rackswap_rq_complete write 'status=0 ') = $w ] && [ $(tr_bytes rackswap_rq_complete write) = $((4 * M)) ]"
+check "one read submit and complete (status 0) per read, 4 MiB" sh -c "[ $(tr_count rackswap_rq_submit read) = $r ] && [ $(tr_count rackswap_rq_complete read 'status=0 ') = $r ] && [ $(tr_bytes rackswap_rq_complete read) = $((4 * M)) ]"
+check "one slab bound (4 MiB at 0: slot 0)" [ "$(grep rackswap_slab_bind $TR/trace | grep -c 'slot=0 backend=rdma')" = 1 ]
+check "discard of the 4 MiB" sh -c "blkdiscard -o 0 -l $((4 * M)) /dev/rackswap1"
+rel() { grep rackswap_slab_release $TR/trace | grep -q 'slot=0 reason=empty'; }
+check "the slab goes back (release traced, reason empty)" retry 20 rel
+check "discard traced" grep -q 'rackswap_rq_submit: rackswap1 discard pos=0 len=4194304' $TR/trace
+echo 0 >$TR/events/rackswap/enable
+
+check "hot_remove 1" sh -c "echo 1 >$H/hot_remove"
+check "reset rackswap0" sh -c "echo 1 >$B0/reset"
+check "nothing granted any more" [ "$(cat $D/granted_bytes)" = 0 ]
+check "disconnect" sh -c "echo '$LOOP_ADDR 7472' >$C/disconnect"
+check "rmmod" rmmod $MOD
+check "rackswap-control is gone" [ ! -e $H ]
+tap_done
