@@ -8,8 +8,10 @@
  * segments: one dvs I/O each, straight to or from the request's pages.
  * Nothing in queue_rq or in completion allocates: the per-request state
  * is the tag set's cmd_size. A write that finds its slab unbound and the
- * pool empty is retried by blk-mq (BLK_STS_RESOURCE) for at most a second,
- * then failed: swap keeps the page and tries again later.
+ * pool empty is retried by blk-mq (BLK_STS_RESOURCE) while the refill makes
+ * progress, up to the I/O deadline; once the refill fails (no donor has
+ * room) it is failed after a second: swap keeps the page and tries again
+ * later.
  *
  * Devices are made at load (num_devices) and at run time (zram's model:
  * reading /sys/class/rackswap-control/hot_add makes one and prints its
@@ -33,7 +35,7 @@
 #define RS_BLOCK_SIZE		4096
 #define RS_MAX_DEVICES		16
 #define RS_MAX_IO		DVS_CHUNK_SIZE	/* bytes per request */
-#define RS_RESOURCE_WAIT	HZ	/* retries of an empty pool */
+#define RS_RESOURCE_WAIT	HZ	/* retries when no donor has room */
 #define RS_IO_DEADLINE		(20 * HZ)	/* below the 30 s blk timeout */
 #define RS_LAT_BUCKETS		16	/* read latency: < 16 us, then x2 */
 
@@ -200,7 +202,9 @@ static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
 		/* the pool is empty: blk-mq tries again in a moment */
 		if (!first_try)
 			first_try = jiffies;
-		if (time_before(jiffies, first_try + RS_RESOURCE_WAIT)) {
+		if (time_before(jiffies, first_try + RS_RESOURCE_WAIT) ||
+		    (dvs_space_growing(space) &&
+		     time_before(jiffies, first_try + RS_IO_DEADLINE))) {
 			cmd->first_try = first_try;
 			atomic64_inc(&dev->retries);
 			return BLK_STS_RESOURCE;

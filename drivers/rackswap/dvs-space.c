@@ -357,6 +357,11 @@ static bool dvs_pool_full(struct dvs_space *space)
 	return full;
 }
 
+bool dvs_space_growing(struct dvs_space *space)
+{
+	return !READ_ONCE(space->refill_err);
+}
+
 int dvs_space_fill_wait(struct dvs_space *space, unsigned int timeout_ms)
 {
 	queue_work(dvs_wq, &space->refill_work);

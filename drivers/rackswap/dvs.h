@@ -75,6 +75,12 @@ int dvs_io_submit(struct dvs_space *space, struct dvs_io *io);
  */
 int dvs_discard(struct dvs_space *space, u64 offset, u64 len);
 
+/*
+ * Whether the pool's refill can still make progress: its last allocation
+ * succeeded (false once it failed, until one succeeds again). Never sleeps.
+ */
+bool dvs_space_growing(struct dvs_space *space);
+
 /* Waits up to @timeout_ms for the pool to hold its target; 0 or -ETIMEDOUT. */
 int dvs_space_fill_wait(struct dvs_space *space, unsigned int timeout_ms);
 

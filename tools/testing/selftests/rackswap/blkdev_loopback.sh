@@ -41,7 +41,7 @@ check "load with disksize=64M hw_queues=1 blk_queue_depth=16 loopback=1 donate=2
 	release_delay_s=1 hw_queues=1 blk_queue_depth=16
 check "rackswap0 is 64M at load" [ "$(cat $B0/disksize)" = $((64 * M)) ]
 check "one hardware queue of 16 requests" \
-	sh -c "[ \$(ls $B0/mq | wc -l) = 1 ] && [ \$(cat $B0/queue/nr_requests) = 16 ]"
+	sh -c "[ \$(ls $B0/mq | wc -l) = 1 ] && [ \$(cat $B0/mq/0/nr_tags) = 16 ]"
 check "backend rdma" [ "$(cat $B0/backend)" = rdma ]
 
 # hot_add / hot_remove (write-only: nothing to read back; no device goes)
