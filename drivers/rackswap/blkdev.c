@@ -54,17 +54,28 @@ MODULE_PARM_DESC(blk_queue_depth, "Requests in flight per hardware queue (1-1024
 /* Size given to the devices made at load; 0: set later through disksize. */
 static u64 rs_disksize;
 
-static int rs_disksize_set(const char *val, const struct kernel_param *kp)
+/*
+ * Parses a size with an optional K/M/G suffix and one trailing newline, as
+ * the disksize parameter and file take it: a multiple of 4K.
+ */
+static int rs_parse_size(const char *s, u64 *size)
 {
 	char *end;
 	u64 v;
 
-	v = memparse(val, &end);
-	if (end == val || (*end && *end != '\n') || v % RS_BLOCK_SIZE) {
+	v = memparse(s, &end);
+	if (end == s || (*end && *end != '\n') || v % RS_BLOCK_SIZE)
+		return -EINVAL;
+	*size = v;
+	return 0;
+}
+
+static int rs_disksize_set(const char *val, const struct kernel_param *kp)
+{
+	if (rs_parse_size(val, &rs_disksize)) {
 		pr_warn("disksize: '%.32s' is not a multiple of 4K\n", val);
 		return -EINVAL;
 	}
-	rs_disksize = v;
 	return 0;
 }
 
@@ -276,13 +287,10 @@ static ssize_t disksize_store(struct device *d, struct device_attribute *attr,
 			      const char *buf, size_t count)
 {
 	struct rs_dev *dev = rs_dev_of(d);
-	char *end;
 	u64 size;
 	int ret = 0;
 
-	size = memparse(buf, &end);
-	if (end == buf || (*end && *end != '\n') || !size ||
-	    size % RS_BLOCK_SIZE) {
+	if (rs_parse_size(buf, &size) || !size) {
 		pr_warn("%s: disksize '%s' is not a positive multiple of 4K\n",
 			dev->disk->disk_name, strim((char *)buf));
 		return -EINVAL;

@@ -35,6 +35,10 @@ NODE=$(rig_arg rig.node)
 NODE=${NODE:-1}
 NODES=$(rig_arg rig.nodes)
 NODES=${NODES:-1}
+# debug_kernel: true on the debug kernel (KASAN, lockdep, kmemleak), where
+# everything runs several times slower: the swap tests size down there
+debug_kernel() { [ -e /sys/kernel/debug/kmemleak ]; }
+
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 # link_addr A B: the address of node A on its link to node B
@@ -179,6 +183,39 @@ awk 'BEGIN { srand(7); p = sprintf("%90s", "")
 EOS
 }
 
+# rand_verify N MIB TOUCHES: N processes at once in the cgroup, each touching
+# TOUCHES random pages of its own MIB MiB (memtouch rand, every page written
+# and verified); checks that every one found 0 bad words
+rand_verify() {
+	local i pids=
+	rm -f /tmp/rand.*
+	for i in $(seq "$1"); do
+		in_cgroup memtouch rand "$2" "$3" >/tmp/rand.$i &
+		pids="$pids $!"
+	done
+	wait $pids
+	log "$(cat /tmp/rand.* | tr '\n' ';')"
+	check "$1 processes of $2 MiB, random pages: 0 bad words" \
+		[ "$(cat /tmp/rand.* | grep -c ': 0 bad words')" = "$1" ]
+}
+
+# sort_verify LINES LIMIT: sort of LINES generated lines (sort_job) in the
+# cgroup under memory.max=LIMIT gives the same checksum as without a limit,
+# and paged out (pswpout grew by 8 MiB or more)
+sort_verify() {
+	local ref got out0 t0
+	sort_job "$1"
+	ref=$(sh /tmp/sortjob)
+	echo "$2" >$CG/swap/memory.max
+	out0=$(vmstat pswpout)
+	t0=$(date +%s)
+	got=$(in_cgroup sh /tmp/sortjob)
+	log "sort of $1 lines: $got under $2 in $(($(date +%s) - t0)) s, unlimited $ref; pswpout +$(($(vmstat pswpout) - out0))"
+	check "sort under $2: same output as without a limit" \
+		sh -c "[ -n '$ref' ] && [ '$got' = '$ref' ]"
+	check "sort paged out" [ "$(vmstat pswpout)" -gt $((out0 + 2048)) ]
+}
+
 # --- leak snapshots (stock kernel; the debug kernel adds kmemleak) --------
 # res_snapshot FILE: RDMA resource counts, active objects per slab cache
 # (slab_nomerge on the command line keeps caches apart) and MemFree.
@@ -214,7 +251,7 @@ res_compare() {
 		sed 's/^/#   /' /tmp/rdma.diff
 		bad=1
 	fi
-	if [ -e /sys/kernel/debug/kmemleak ]; then
+	if debug_kernel; then
 		# the debug kernel: KASAN's quarantine and slow RCU hold freed
 		# objects for a while, so slab counts drift; kmemleak.sh checks
 		log "debug kernel: slab and MemFree counts not compared (kmemleak does it)"

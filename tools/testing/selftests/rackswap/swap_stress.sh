@@ -35,24 +35,12 @@ fio --name=mix --filename=/dev/rackswap1 --ioengine=libaio --direct=1 \
 	--rw=randrw --rwmixread=50 --bsrange=4k-1m --iodepth=32 \
 	--size=256M --io_size=128M --verify=crc32c --minimal >/tmp/fio.out 2>/tmp/fio.err &
 fio=$!
-for i in 1 2 3 4 5 6 7 8; do
-	in_cgroup memtouch rand 48 15000 >/tmp/rand.$i &
-done
-wait
-log "$(cat /tmp/rand.* | tr '\n' ';')"
-check "8 processes of 48 MiB, random pages: 0 bad words" \
-	[ "$(cat /tmp/rand.* | grep -c ': 0 bad words')" = 8 ]
+rand_verify 8 48 15000
 wait $fio 2>/dev/null
 log "fio: $(cut -d';' -f5,6,47 /tmp/fio.out) (err;KiB read;KiB written) $(tail -3 /tmp/fio.err | tr '\n' ' ')"
 check "fio alongside: verified, no error" sh -c "[ \$(cut -d';' -f5 /tmp/fio.out) = 0 ] && ! grep -q 'verify:' /tmp/fio.err"
 
-sort_job 800000
-ref=$(sh /tmp/sortjob)
-out0=$(vmstat pswpout)
-t0=$(date +%s)
-got=$(in_cgroup sh /tmp/sortjob)
-log "sort: $got under 64M in $(($(date +%s) - t0)) s, unlimited $ref; pswpout +$(($(vmstat pswpout) - out0))"
-check "sort under 64M: same output as without a limit" sh -c "[ -n '$ref' ] && [ '$got' = '$ref' ]"
+sort_verify 800000 64M
 
 granted=$(cat $D/granted_bytes)
 stored=$(($(cat $C/peers/$out/stored_bytes) + $(cat $C/peers/$in/stored_bytes)))
