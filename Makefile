@@ -47,7 +47,7 @@ demo:
 	$(T)/demo.sh
 
 bench:
-	$(T)/bench.sh
+	QUICK=$(QUICK) ROUNDS=$(ROUNDS) $(T)/bench.sh
 
 setup:
 	$(T)/rig/setup.sh

@@ -1,19 +1,30 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench: boots the rig once and measures; never part of a test tier.
-# Writes build/bench/krdma.md (a table) and build/bench/krdma.json.
+# make bench [QUICK=1]: boots the rig once and measures; never part of a
+# test tier. The krdma part (rig/bench-krdma.sh: RPC and one-sided RDMA, the
+# link floor) writes build/bench/krdma.md and krdma.json; the devices part
+# (rig/bench-swap.sh: brd, zram, NVMe-oF RDMA, RNBD, rackswap, block and swap
+# workloads, 3 rounds) writes build/bench/bench.md, bench.json and bench.png
+# (tools/testing/bench-report.py). QUICK=1: one round of smaller workloads.
 # Figures under QEMU TCG mean something only as ratios within one boot.
 set -uo pipefail
 . "$(dirname "$0")/rig/lib.sh"
 "$RIG_DIR/setup.sh" >/dev/null || exit 1
 out=$BUILD/bench
 mkdir -p "$out"
-"$RIG_DIR/vm.sh" -q -o "$out/vm" bench-krdma >"$out/vm.log" 2>&1
+kver=$(stock_kver)
+# RNBD/RTRS are not in Debian's kernel: built from its source for the rig
+"$RIG_DIR/build-rnbd.sh" stock >/dev/null ||
+	echo "bench: no RNBD modules: its column stays empty" >&2
+args="bench.quick=${QUICK:-0}"
+[ -z "${ROUNDS:-}" ] || args="$args bench.rounds=$ROUNDS"
+# 5G: three 512M RAM disks, a 512M zram and the donor's 576M may all fill
+"$RIG_DIR/vm.sh" -q -B -m 5G -a "$args" -o "$out/vm" bench-krdma bench-swap \
+	>"$out/vm.log" 2>&1
 rc=$?
 r=$out/vm/node1.results
 b() { tr -d '\r' <"$r" | sed -n "s/^BENCH $1 //p"; }
-kver=$(stock_kver)
 {
 	echo "# krdma RPC benchmark ($(date -u +%Y-%m-%d), kernel $kver, QEMU TCG, rxe on dummy0, loopback mode)"
 	echo
@@ -43,5 +54,6 @@ kver=$(stock_kver)
 tr -d '\r' <"$r" | sed -n 's/^BENCH \([^ ]*\) \(.*\)$/  "\1": "\2",/p' |
 	sed '$ s/,$//' | { echo "{"; cat; echo "}"; } >"$out/krdma.json"
 cat "$out/krdma.md"
+python3 "$(dirname "$0")/bench-report.py" "$r" "$out" "$kver" || rc=1
 [ $rc = 0 ] || { echo "bench: the VM run failed (rc=$rc): $out/vm.log" >&2; tail -n 20 "$out/vm.log" >&2; }
 exit $rc

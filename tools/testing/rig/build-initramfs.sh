@@ -57,11 +57,18 @@ echo "root:x:0:" >"$R/etc/group"
 echo "127.0.0.1 localhost" >"$R/etc/hosts"
 
 # Kernel modules (built-in ones are skipped: modprobe reports them "builtin").
+# The second list is the benchmark's other devices (make bench): a kernel
+# without one of them only loses that column.
 MODS="configfs crc32_generic dummy e1000 ib_core ib_uverbs ib_cm iw_cm rdma_cm
 rdma_ucm rdma_rxe"
-for m in $MODS; do
-	deps=$(modprobe -d "$KROOT" -S "$KVER" --show-depends "$m") ||
+BENCH_MODS="brd zram nvmet nvmet-rdma nvme-rdma nvme-fabrics"
+for m in $MODS $BENCH_MODS; do
+	if ! deps=$(modprobe -d "$KROOT" -S "$KVER" --show-depends "$m" 2>/dev/null); then
+		case " $BENCH_MODS " in
+		*" $m "*) echo "initramfs: no $m for $KVER (bench only)" >&2; continue ;;
+		esac
 		die "kernel $KVER has no module $m"
+	fi
 	echo "$deps" | awk '$1 == "insmod" { print $2 }' | while read -r k; do
 		rel=${k#"${KROOT%/}"}
 		mkdir -p "$R$(dirname "$rel")"
@@ -70,13 +77,17 @@ for m in $MODS; do
 done
 cp "$KROOT"/lib/modules/"$KVER"/modules.{order,builtin,builtin.modinfo} "$R/lib/modules/$KVER/"
 cp "$ko" "$R/lib/modules/$KVER/extra/"
+# RNBD/RTRS, when build-rnbd.sh made them for this kernel (make bench does)
+if [ -d "$BUILD/rnbd/$KVER" ]; then
+	cp "$BUILD/rnbd/$KVER"/*.ko "$R/lib/modules/$KVER/extra/"
+fi
 depmod -b "$R" "$KVER"
 
 # The guest side of the rig and the selftests.
 mkdir -p "$R/rig" "$R/selftests"
 cp "$RIG_DIR/init" "$R/init"
 cp "$RIG_DIR/run-tests" "$RIG_DIR/bad-patterns" "$RIG_DIR/demo.sh" \
-	"$RIG_DIR/bench-krdma.sh" "$R/rig/"
+	"$RIG_DIR/bench-krdma.sh" "$RIG_DIR/bench-swap.sh" "$R/rig/"
 cp -r "$SELFTESTS" "$R/selftests/rackswap"
 # the swap workloads' verifier: static, the initramfs has no libc of its own
 cc -O2 -static -Wall -o "$R/usr/bin/memtouch" "$SELFTESTS/memtouch.c" ||

@@ -9,6 +9,9 @@
 #   -o DIR           where console logs and results go (default build/runs/...)
 #   -i INITRD        an initramfs already built for that kernel
 #   -a ARGS          extra kernel command line
+#   -m MEM           memory per VM (default 2G for one VM, 1G each for more)
+#   -B               benchmark boot: none of the leak checks' slab options
+#                    below (they slow every allocation)
 #   -q               quiet: only the summary lines
 #
 # One VM: "-nic none"; its tests put rxe on a dummy netdev. N VMs: each pair
@@ -33,16 +36,18 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel=stock nodes=1 out="" initrd="" append="" quiet=0
-while getopts "k:n:o:i:a:q" o; do
+kernel=stock nodes=1 out="" initrd="" append="" quiet=0 mem="" bench=0
+while getopts "k:n:o:i:a:m:Bq" o; do
 	case $o in
 	k) kernel=$OPTARG ;;
 	n) nodes=$OPTARG ;;
 	o) out=$OPTARG ;;
 	i) initrd=$OPTARG ;;
 	a) append=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	B) bench=1 ;;
 	q) quiet=1 ;;
-	*) die "usage: vm.sh [-k stock|debug] [-n N] [-o DIR] [-i INITRD] [-a ARGS] [-q] TEST..." ;;
+	*) die "usage: vm.sh [-k stock|debug] [-n N] [-o DIR] [-i INITRD] [-a ARGS] [-m MEM] [-B] [-q] TEST..." ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -73,10 +78,13 @@ fi
 tmo=$((tmo + boot))
 
 if [ "$nodes" = 1 ]; then
-	smp=2 mem=2G
+	smp=2 dmem=2G
 else
-	smp=1 mem=1G
+	smp=1 dmem=1G
 fi
+mem=${mem:-$dmem}
+slabargs="slab_nomerge slub_debug=U kmemleak=on"
+[ $bench = 0 ] || slabargs=""
 
 pids=()
 for n in $(seq 1 "$nodes"); do
@@ -91,7 +99,7 @@ for n in $(seq 1 "$nodes"); do
 	timeout --kill-after=10 "$tmo" qemu-system-x86_64 -nodefaults -accel tcg -cpu max,la57=off \
 		-m "$mem" -smp "$smp" -display none -no-reboot -uuid "$uuid" \
 		-kernel "$KIMAGE" -initrd "$initrd" \
-		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic slab_nomerge slub_debug=U kmemleak=on rig.node=$n rig.nodes=$nodes rig.tests=${tests// /,} $kargs $append" \
+		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic $slabargs rig.node=$n rig.nodes=$nodes rig.tests=${tests// /,} $kargs $append" \
 		-serial "file:$out/node$n.console" -serial "file:$out/node$n.results" \
 		-pidfile "$out/node$n.pid" \
 		"${net[@]}" >"$out/node$n.qemu" 2>&1 &

@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench-report.py RESULTS OUTDIR KVER: turns the guest's lines of one
+# "make bench" boot (BENCH, FIO, SWAP: see rig/bench-swap.sh and
+# rig/bench-krdma.sh) into OUTDIR/bench.md (tables: medians, min-max over
+# the rounds, ratios to rackswap, the issue's targets), OUTDIR/bench.json
+# (every figure, each round's too) and, with gnuplot, OUTDIR/bench.png.
+# Figures under QEMU TCG mean something only as ratios within one boot.
+"""Tabulates one make bench boot."""
+
+import datetime
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+DEVS = ["brd", "zram", "nvmeof", "rnbd", "rackswap"]
+SWAP_WLS = ["seq", "rand", "sort"]
+
+
+def parse(path):
+    """The BENCH key/values, fio results and swap runs of a results file."""
+    bench, fio, swap = {}, {}, {}
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            if line.startswith("BENCH "):
+                parts = line.split(" ", 2)
+                bench[parts[1]] = parts[2] if len(parts) > 2 else ""
+            elif line.startswith("FIO "):
+                parts = line.split(" ", 4)
+                if len(parts) < 5:
+                    continue
+                try:
+                    job = json.loads(parts[4])["jobs"][0]
+                except (ValueError, KeyError, IndexError):
+                    continue
+                fio.setdefault((parts[1], parts[2]), []).append(job)
+            elif line.startswith("SWAP "):
+                p = line.split()
+                if len(p) != 9:
+                    continue
+                swap.setdefault((p[1], p[2]), []).append({
+                    "round": int(p[3]), "ms": int(p[4]),
+                    "pswpout": int(p[5]), "pswpin": int(p[6]),
+                    "sys_ms": int(p[7]), "verified": p[8] == "ok"})
+    return bench, fio, swap
+
+
+def pct(side, p):
+    """A clat percentile of one fio direction, in us."""
+    v = side.get("clat_ns", {}).get("percentile", {}).get(p)
+    return v / 1000.0 if v is not None else None
+
+
+def fio_metrics(job, wl):
+    """The figures that matter for one fio workload."""
+    r, w = job["read"], job["write"]
+    if job.get("error"):
+        return {"error": job["error"]}
+    if wl == "seqwrite_128k":
+        return {"MBps": w["bw"] / 1024.0}
+    if wl == "seqread_128k":
+        return {"MBps": r["bw"] / 1024.0}
+    if wl == "randread_4k_qd1":
+        return {"p50_us": pct(r, "50.000000"), "p99_us": pct(r, "99.000000"),
+                "p99.9_us": pct(r, "99.900000")}
+    if wl == "randrw_4k_qd32":
+        return {"IOPS": r["iops"] + w["iops"]}
+    return {}
+
+
+def summary(values):
+    """Median, min and max of the rounds' values (None ignored)."""
+    v = [x for x in values if x is not None]
+    if not v:
+        return None
+    return {"median": statistics.median(v), "min": min(v), "max": max(v),
+            "rounds": len(v)}
+
+
+def fmt(s, digits=0):
+    """median (min-max) of a summary, or a dash."""
+    if not s:
+        return "-"
+    f = "%%.%df" % digits
+    if s["rounds"] == 1 or s["min"] == s["max"]:
+        return f % s["median"]
+    return (f + " (" + f + "-" + f + ")") % (s["median"], s["min"], s["max"])
+
+
+def num(bench, key):
+    """A numeric BENCH value, or None."""
+    try:
+        return float(bench[key])
+    except (KeyError, ValueError):
+        return None
+
+
+def main():
+    results, out, kver = sys.argv[1], sys.argv[2], sys.argv[3]
+    bench, fio, swap = parse(results)
+    devs = [d for d in DEVS if "dev_" + d in bench]
+    data = {"date": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+            "kernel": kver, "rig": "QEMU TCG, 1 VM, rxe on dummy0 (MTU 9000)",
+            "params": {k: v for k, v in bench.items()
+                       if not k.startswith(("krdma_", "rdma_", "ib_"))},
+            "link": {k: v for k, v in bench.items()
+                     if k.startswith(("krdma_", "rdma_", "ib_"))},
+            "fio": {}, "swap": {}, "ratios_to_rackswap": {}, "targets": {}}
+
+    # fio: per device and workload, each metric's summary and every round
+    for d in devs:
+        for wl in ["seqwrite_128k", "seqread_128k", "randread_4k_qd1",
+                   "randrw_4k_qd32"]:
+            rounds = [fio_metrics(j, wl) for j in fio.get((d, wl), [])]
+            keys = sorted({k for m in rounds for k in m})
+            data["fio"].setdefault(d, {})[wl] = {
+                k: summary([m.get(k) for m in rounds]) for k in keys}
+            data["fio"][d][wl]["each_round"] = rounds
+    # the link's throughput: the best of krdma's one-sided runs in this boot
+    link_mbps = max([num(bench, "rdma_%s_%s_mbps" % (t, d)) or 0
+                     for t in ["qd32", "qd32x2"] for d in ["read", "write"]])
+    for d in devs:
+        for wl in SWAP_WLS:
+            runs = swap.get((d, wl), [])
+            s = {"seconds": summary([r["ms"] / 1000.0 for r in runs]),
+                 "pswpout": summary([r["pswpout"] for r in runs]),
+                 "pswpin": summary([r["pswpin"] for r in runs]),
+                 "sys_seconds": summary([r["sys_ms"] / 1000.0 for r in runs]),
+                 "MB_moved": summary([(r["pswpout"] + r["pswpin"]) * 4096 / 1e6
+                                      for r in runs]),
+                 "verified": "%d of %d" % (sum(r["verified"] for r in runs),
+                                           len(runs)),
+                 "each_round": runs}
+            if link_mbps and runs and d not in ("brd", "zram"):
+                s["link_share"] = summary([
+                    (r["pswpout"] + r["pswpin"]) * 4096 / 1e6 /
+                    (r["ms"] / 1000.0) / link_mbps for r in runs if r["ms"]])
+            data["swap"].setdefault(d, {})[wl] = s
+
+    def med(d, sect, wl, k):
+        try:
+            return data[sect][d][wl][k]["median"]
+        except (KeyError, TypeError):
+            return None
+
+    # ratios: another device's median over rackswap's (time: > 1 = we win)
+    for d in devs:
+        if d == "rackswap":
+            continue
+        r = {}
+        for wl in SWAP_WLS:
+            a, b = med(d, "swap", wl, "seconds"), med("rackswap", "swap", wl, "seconds")
+            r["swap_%s_time" % wl] = a / b if a and b else None
+        a = med(d, "fio", "randrw_4k_qd32", "IOPS")
+        b = med("rackswap", "fio", "randrw_4k_qd32", "IOPS")
+        r["randrw_qd32_iops"] = a / b if a and b else None
+        a = med(d, "fio", "randread_4k_qd1", "p50_us")
+        b = med("rackswap", "fio", "randread_4k_qd1", "p50_us")
+        r["randread_qd1_p50"] = a / b if a and b else None
+        data["ratios_to_rackswap"][d] = r
+
+    # the issue's targets
+    t = data["targets"]
+    ours = sum(med("rackswap", "swap", wl, "seconds") or 0 for wl in SWAP_WLS)
+    for peer in ["nvmeof", "rnbd"]:
+        theirs = sum(med(peer, "swap", wl, "seconds") or 0 for wl in SWAP_WLS)
+        if ours and theirs:
+            t["swap_time_vs_" + peer] = {"value": ours / theirs, "target": "<= 0.7",
+                                         "met": ours / theirs <= 0.7}
+    raw = num(bench, "rdma_qd1_read_p50_us")
+    p50 = med("rackswap", "fio", "randread_4k_qd1", "p50_us")
+    p999 = med("rackswap", "fio", "randread_4k_qd1", "p99.9_us")
+    if raw and p50:
+        t["randread_qd1_p50_vs_raw_read"] = {"value": p50 / raw, "target": "<= 1.3",
+                                             "met": p50 / raw <= 1.3}
+    if p50 and p999:
+        t["randread_qd1_p999_vs_p50"] = {"value": p999 / p50, "target": "<= 3",
+                                         "met": p999 / p50 <= 3}
+    a = med("rackswap", "fio", "randrw_4k_qd32", "IOPS")
+    b = med("nvmeof", "fio", "randrw_4k_qd32", "IOPS")
+    if a and b:
+        t["randrw_qd32_iops_vs_nvmeof"] = {"value": a / b, "target": ">= 1.5",
+                                           "met": a / b >= 1.5}
+    req, rpcs = num(bench, "rackswap_requests"), num(bench, "rackswap_donor_rpcs_served")
+    if req:
+        t["donor_rpcs_per_request"] = {"value": (rpcs or 0) / req, "target": "~0",
+                                       "met": (rpcs or 0) / req < 0.01}
+
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "bench.json"), "w") as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+
+    L = []
+    L.append("# make bench (%s, kernel %s, %s)" % (data["date"], kver, data["rig"]))
+    L.append("")
+    L.append("Rounds: %s%s; medians, (min-max) over the rounds. Only ratios "
+             "within this boot mean anything." %
+             (bench.get("rounds", "?"), " (QUICK)" if bench.get("quick") == "1" else ""))
+    L.append("")
+    L.append("| device | seq write 128K MB/s | seq read 128K MB/s | randread 4K QD1 "
+             "p50 / p99 / p99.9 us | randrw 4K QD32 IOPS |")
+    L.append("|---|---|---|---|---|")
+    for d in devs:
+        f = data["fio"][d]
+        L.append("| %s (%s) | %s | %s | %s / %s / %s | %s |" % (
+            d, bench["dev_" + d], fmt(f["seqwrite_128k"].get("MBps"), 1),
+            fmt(f["seqread_128k"].get("MBps"), 1),
+            fmt(f["randread_4k_qd1"].get("p50_us")),
+            fmt(f["randread_4k_qd1"].get("p99_us")),
+            fmt(f["randread_4k_qd1"].get("p99.9_us")),
+            fmt(f["randrw_4k_qd32"].get("IOPS"))))
+    L.append("")
+    L.append("Swap workloads under memory.max=%s: %s MiB written and verified; "
+             "%s processes x %s MiB, %s random touches each; sort of %s lines under "
+             "%s (checksum against an unlimited run)." % (
+                 bench.get("swap_limit"), bench.get("seq_mib"), bench.get("rand_procs"),
+                 bench.get("rand_mib"), bench.get("rand_touches"),
+                 bench.get("sort_lines"), bench.get("sort_limit")))
+    L.append("")
+    L.append("| device | workload | seconds | pswpout | pswpin | MB moved | "
+             "share of link | VM sys s | verified |")
+    L.append("|---|---|---|---|---|---|---|---|---|")
+    for d in devs:
+        for wl in SWAP_WLS:
+            s = data["swap"][d][wl]
+            L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                d, wl, fmt(s["seconds"], 1), fmt(s["pswpout"]), fmt(s["pswpin"]),
+                fmt(s["MB_moved"]), fmt(s.get("link_share"), 2),
+                fmt(s["sys_seconds"], 1), s["verified"]))
+    L.append("")
+    L.append("Ratios to rackswap (time: above 1 means rackswap is faster; IOPS: "
+             "below 1 means rackswap does more):")
+    L.append("")
+    L.append("| device | seq time | rand time | sort time | randrw QD32 IOPS | "
+             "randread QD1 p50 |")
+    L.append("|---|---|---|---|---|---|")
+    for d, r in data["ratios_to_rackswap"].items():
+        g = lambda k: "%.2f" % r[k] if r.get(k) else "-"
+        L.append("| %s | %s | %s | %s | %s | %s |" % (
+            d, g("swap_seq_time"), g("swap_rand_time"), g("swap_sort_time"),
+            g("randrw_qd32_iops"), g("randread_qd1_p50")))
+    L.append("")
+    L.append("Link floor in this boot: in-kernel 4 KiB RDMA READ p50 %s us at QD1, "
+             "%.0f MB/s at best at QD32 (krdma rdma_test: the \"share of link\" "
+             "column's base); ib_read_lat 4 KiB %s us. Donor: %s RPCs served "
+             "for %s device requests (slab allocation and heartbeats only)." % (
+                 bench.get("rdma_qd1_read_p50_us", "-"), link_mbps,
+                 bench.get("ib_read_lat_4096_typical_us", "-"),
+                 bench.get("rackswap_donor_rpcs_served", "-"),
+                 bench.get("rackswap_requests", "-")))
+    L.append("")
+    L.append("| target | value | wanted | met |")
+    L.append("|---|---|---|---|")
+    for k, v in t.items():
+        L.append("| %s | %.2f | %s | %s |" % (k, v["value"], v["target"],
+                                               "yes" if v["met"] else "no"))
+    md = "\n".join(L) + "\n"
+    with open(os.path.join(out, "bench.md"), "w") as f:
+        f.write(md)
+    print(md)
+
+    # the plot: randread QD1 percentiles and swap-workload times per device
+    dat = os.path.join(out, "bench.dat")
+    with open(dat, "w") as f:
+        f.write("dev p50 p99 p999 seq rand sort\n")
+        for d in devs:
+            f.write("%s %s %s %s %s %s %s\n" % tuple(
+                [d] + [med(d, "fio", "randread_4k_qd1", k) or 0
+                       for k in ["p50_us", "p99_us", "p99.9_us"]] +
+                [med(d, "swap", wl, "seconds") or 0 for wl in SWAP_WLS]))
+    gp = """set terminal pngcairo size 1200,500
+set output '%s'
+set multiplot layout 1,2 title 'make bench, %s (QEMU TCG, ratios only)'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set key top left autotitle columnheader
+set xtics nomirror
+set logscale y
+set title '4 KiB random read, QD1: latency (us, log)'
+plot '%s' using 2:xtic(1), '' using 3, '' using 4
+unset logscale y
+set title 'swap workloads: elapsed seconds (median)'
+plot '%s' using 5:xtic(1), '' using 6, '' using 7
+unset multiplot
+""" % (os.path.join(out, "bench.png"), data["date"], dat, dat)
+    try:
+        subprocess.run(["gnuplot"], input=gp.encode(), check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print("bench: no plot (gnuplot: %s)" % e, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rig: nodes=1 timeout=5400
+#
+# Guest side of "make bench" (devices part): in one boot, the same block
+# and swap workloads on
+#   brd       a local RAM disk (the limit)
+#   zram      compressed RAM
+#   nvmeof    NVMe over RDMA: nvmet exports a brd, nvme-rdma connects to it
+#   rnbd      RNBD over RTRS exporting a brd (modules built by build-rnbd.sh)
+#   rackswap  ours, rdma backend, the donor in this kernel (loopback mode)
+# the remote ones over the same rxe device on dummy0 (MTU 9000: RoCE 4096).
+# Each round runs every device in turn (the order rotates with the round):
+# fio 128 KiB sequential write then read (MB/s), 4 KiB random read at QD1
+# (latency percentiles), 4 KiB random 50/50 read/write at QD32 (IOPS); then,
+# as swap (mkswap, swapon) under a cgroup v2 memory.max: sequential write
+# and verify, random page touches over 4x the limit, sort of generated lines
+# against its unlimited checksum. Prints for the host:
+#   FIO <dev> <workload> <round> <fio's JSON on one line>
+#   SWAP <dev> <workload> <round> <ms> <pswpout> <pswpin> <sys ms> <ok|bad>
+#   BENCH <key> <value>
+# Kernel command line: bench.quick=1 (small workloads), bench.rounds=N.
+. /selftests/rackswap/lib.sh
+C=/sys/kernel/rackswap/krdma
+NVMET=/sys/kernel/config/nvmet
+
+quick=$(rig_arg bench.quick)
+rounds=$(rig_arg bench.rounds)
+if [ "$quick" = 1 ]; then
+	rounds=${rounds:-1} fio_s=6 seq_mib=128 rand_n=2 rand_mib=48 rand_t=8000
+	sort_lines=150000 sort_max=16M
+else
+	rounds=${rounds:-3} fio_s=20 seq_mib=256 rand_n=4 rand_mib=64 rand_t=30000
+	sort_lines=400000 sort_max=32M
+fi
+cg_max=64M
+dev_mib=512
+
+note() { echo "# bench: $*"; }
+now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+# system + irq + softirq time of all CPUs, in ms (USER_HZ 100)
+sys_ms() { awk '$1 == "cpu" { printf "%d", ($4 + $7 + $8) * 10 }' /proc/stat; }
+
+# --- the devices ---------------------------------------------------------
+devs=""
+add() { devs="$devs $1:$2"; echo "BENCH dev_$1 $2"; }
+
+rxe_loopback_up || { note "no rxe"; exit 1; }
+mount -t configfs none /sys/kernel/config 2>/dev/null
+
+if modprobe brd rd_nr=3 rd_size=$((dev_mib * 1024)); then
+	add brd /dev/ram0
+else
+	note "no brd: brd, nvmeof and rnbd left out"
+fi
+
+if modprobe zram num_devices=1 && echo ${dev_mib}M >/sys/block/zram0/disksize; then
+	add zram /dev/zram0
+else
+	note "no zram"
+fi
+
+nvmeof_up() {
+	local s=$NVMET/subsystems/bench p=$NVMET/ports/1 n
+	modprobe -a nvmet nvmet-rdma nvme-rdma || return 1
+	mkdir $s && echo 1 >$s/attr_allow_any_host && mkdir $s/namespaces/1 &&
+		echo /dev/ram1 >$s/namespaces/1/device_path &&
+		echo 1 >$s/namespaces/1/enable || return 1
+	mkdir $p && echo rdma >$p/addr_trtype && echo ipv4 >$p/addr_adrfam &&
+		echo $LOOP_ADDR >$p/addr_traddr && echo 4420 >$p/addr_trsvcid &&
+		ln -s $s $p/subsystems/bench || return 1
+	echo "nqn=bench,transport=rdma,traddr=$LOOP_ADDR,trsvcid=4420" \
+		>/dev/nvme-fabrics || return 1
+	retry 30 sh -c '[ -e /sys/block/nvme0n1 ] || [ -e /sys/block/nvme1n1 ]' ||
+		return 1
+	for n in /sys/block/nvme*n1; do
+		nvme_dev=/dev/${n##*/}
+	done
+}
+[ -e /dev/ram1 ] && if nvmeof_up; then add nvmeof "$nvme_dev"; else note "no nvmeof"; fi
+
+rnbd_up() {
+	modprobe -a rnbd-server rnbd-client || return 1
+	echo "sessname=bench path=ip:$LOOP_ADDR device_path=/dev/ram2" \
+		>/sys/class/rnbd-client/ctl/map_device || return 1
+	retry 30 [ -e /dev/rnbd0 ]
+}
+[ -e /dev/ram2 ] && if rnbd_up; then add rnbd /dev/rnbd0; else note "no rnbd"; fi
+
+rackswap_up() {
+	modprobe rackswap loopback=1 donate=$((dev_mib + 64))M slab_size=4M ||
+		return 1
+	echo "$LOOP_ADDR 7472" >$C/connect || return 1
+	retry 30 sh -c "[ \$(cat $C/peers/*/data_qps | head -n 1) -ge 1 ]" &&
+		echo ${dev_mib}M >/sys/block/rackswap0/disksize
+}
+if rackswap_up; then add rackswap /dev/rackswap0; else note "no rackswap"; fi
+
+for d in $devs; do
+	echo "BENCH sched_${d%%:*} $(cat /sys/block/${d##*/}/queue/scheduler 2>/dev/null | tr ' ' _)"
+done
+echo "BENCH rounds $rounds"
+echo "BENCH quick ${quick:-0}"
+echo "BENCH swap_limit $cg_max"
+echo "BENCH seq_mib $seq_mib"
+echo "BENCH rand_procs $rand_n"
+echo "BENCH rand_mib $rand_mib"
+echo "BENCH rand_touches $rand_t"
+echo "BENCH sort_lines $sort_lines"
+echo "BENCH sort_limit $sort_max"
+echo "BENCH fio_seconds $fio_s"
+
+# --- the workloads -------------------------------------------------------
+# fio_run NAME DEV WORKLOAD ROUND ARGS...
+fio_run() {
+	local name=$1 dev=$2 wl=$3 r=$4 l
+	shift 4
+	# JSON on one line (fio's has no newline inside a string)
+	l=$(fio --name="$wl" --filename="$dev" --ioengine=libaio --direct=1 \
+		--size=256M --time_based --runtime=$fio_s --ramp_time=1 \
+		--percentile_list=50:99:99.9 --output-format=json "$@" \
+		2>/tmp/fio.err | tr -d '\n')
+	[ -n "$l" ] && echo "FIO $name $wl $r $l" ||
+		note "fio $wl on $name failed: $(tail -n 2 /tmp/fio.err)"
+}
+
+# swap_run NAME WORKLOAD ROUND CMD...: CMD in the cgroup; one SWAP line
+swap_run() {
+	local name=$1 wl=$2 r=$3 t0 o0 i0 s0 ok
+	shift 3
+	o0=$(vmstat pswpout) i0=$(vmstat pswpin) s0=$(sys_ms) t0=$(now_ms)
+	if "$@"; then ok=ok; else ok=bad; fi
+	echo "SWAP $name $wl $r $(($(now_ms) - t0)) $(($(vmstat pswpout) - o0)) $(($(vmstat pswpin) - i0)) $(($(sys_ms) - s0)) $ok"
+}
+
+seq_job() { in_cgroup memtouch seq $seq_mib 1 | grep -q ': 0 bad words'; }
+rand_job() {
+	local i pids=
+	rm -f /tmp/rand.*
+	for i in $(seq $rand_n); do
+		in_cgroup memtouch rand $rand_mib $rand_t >/tmp/rand.$i &
+		pids="$pids $!"
+	done
+	wait $pids
+	[ "$(cat /tmp/rand.* | grep -c ': 0 bad words')" = $rand_n ]
+}
+sort_job $sort_lines
+sort_ref=$(sh /tmp/sortjob)
+sort_run() {
+	echo $sort_max >$CG/swap/memory.max
+	[ "$(in_cgroup sh /tmp/sortjob)" = "$sort_ref" ]
+	echo $cg_max >$CG/swap/memory.max
+}
+
+swap_cgroup $cg_max || { note "no cgroup"; exit 1; }
+ndev=$(echo $devs | wc -w)
+for r in $(seq $rounds); do
+	# rotate: round r starts at device r
+	set -- $devs
+	i=1
+	while [ $i -lt $(((r - 1) % ndev + 1)) ]; do
+		set -- "$@" "$1"
+		shift
+		i=$((i + 1))
+	done
+	for d in "$@"; do
+		name=${d%%:*} dev=${d#*:}
+		note "round $r: $name ($dev)"
+		fio_run $name $dev seqwrite_128k $r --rw=write --bs=128k --iodepth=16
+		fio_run $name $dev seqread_128k $r --rw=read --bs=128k --iodepth=16
+		fio_run $name $dev randread_4k_qd1 $r --rw=randread --bs=4k --iodepth=1
+		fio_run $name $dev randrw_4k_qd32 $r --rw=randrw --rwmixread=50 \
+			--bs=4k --iodepth=32
+		mkswap $dev >/dev/null && swapon $dev || { note "swapon $dev failed"; continue; }
+		swap_run $name seq $r seq_job
+		swap_run $name rand $r rand_job
+		swap_run $name sort $r sort_run
+		swapoff $dev || note "swapoff $dev failed"
+	done
+done
+# the donor's side: RPCs it served (slab allocation, heartbeats) against
+# the requests the device completed: one-sided RDMA needs no donor code
+if [ -e /sys/block/rackswap0 ]; then
+	echo "BENCH rackswap_io_stat $(tr ' ' , </sys/block/rackswap0/io_stat)"
+	echo "BENCH rackswap_read_latency $(tr ' ' , </sys/block/rackswap0/read_latency)"
+	echo "BENCH rackswap_requests $(awk '{ print $1 + $2 }' /sys/block/rackswap0/io_stat)"
+	echo "BENCH rackswap_donor_rpcs_served $(cat $C/peers/*/rpcs_in | awk '{ s += $1 } END { print s }')"
+fi
+exit 0
