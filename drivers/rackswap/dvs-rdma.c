@@ -140,6 +140,9 @@ static int dvs_rdma_alloc(struct dvs_space *space, struct dvs_slab *slab)
 	for (i = 0; i < n; i++)
 		if (i != pick || ret)
 			krdma_peer_put(peers[i]);
+	/* a donor reconnecting may have room once back: not a final no */
+	if (ret && krdma_peers_returning())
+		ret = -EAGAIN;
 	if (ret)
 		return ret;
 	u = krdma_peer_usage(r->peer);

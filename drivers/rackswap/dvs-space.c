@@ -359,7 +359,10 @@ static bool dvs_pool_full(struct dvs_space *space)
 
 bool dvs_space_growing(struct dvs_space *space)
 {
-	return !READ_ONCE(space->refill_err);
+	int err = READ_ONCE(space->refill_err);
+
+	/* -EAGAIN: a donor is reconnecting (the backend's transient no) */
+	return !err || err == -EAGAIN;
 }
 
 int dvs_space_fill_wait(struct dvs_space *space, unsigned int timeout_ms)

@@ -77,7 +77,8 @@ int dvs_discard(struct dvs_space *space, u64 offset, u64 len);
 
 /*
  * Whether the pool's refill can still make progress: its last allocation
- * succeeded (false once it failed, until one succeeds again). Never sleeps.
+ * succeeded, or failed only because a donor is reconnecting (false once it
+ * failed otherwise, until one succeeds again). Never sleeps.
  */
 bool dvs_space_growing(struct dvs_space *space);
 

@@ -1753,6 +1753,20 @@ int krdma_peers_ready(struct krdma_peer **peers, int max)
 	return n;
 }
 
+int krdma_peers_returning(void)
+{
+	struct krdma_peer *p;
+	int n = 0;
+
+	mutex_lock(&krdma.lock);
+	list_for_each_entry(p, &krdma.peers, list)
+		if (!READ_ONCE(p->io_ready) && !READ_ONCE(p->closing) &&
+		    READ_ONCE(p->state) != KRDMA_DEAD)
+			n++;
+	mutex_unlock(&krdma.lock);
+	return n;
+}
+
 bool krdma_peer_is_dead(const struct krdma_peer *peer)
 {
 	return READ_ONCE(peer->state) == KRDMA_DEAD;

@@ -136,6 +136,12 @@ const char *krdma_peer_name(const struct krdma_peer *peer);
  */
 int krdma_peers_ready(struct krdma_peer **peers, int max);
 
+/*
+ * How many peers are on their way back (connecting, down or waiting to
+ * reconnect, not closed for good): their one-sided I/O will flow again.
+ */
+int krdma_peers_returning(void);
+
 /* The peer is closed for good: its remotes and grants are void. */
 bool krdma_peer_is_dead(const struct krdma_peer *peer);
 

@@ -15,7 +15,7 @@ C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
 B=/sys/block/rackswap0
 PORT=7476
-LOAD="port=$PORT slab_size=4M heartbeat_ms=500 reconnect_delay_ms=500"
+LOAD="port=$PORT slab_size=4M reconnect_delay_ms=500"
 tap_plan
 
 check "rxe on the links" rxe_links_up
