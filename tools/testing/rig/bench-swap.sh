@@ -134,16 +134,7 @@ swap_run() {
 }
 
 seq_job() { in_cgroup memtouch seq $seq_mib 1 | grep -q ': 0 bad words'; }
-rand_job() {
-	local i pids=
-	rm -f /tmp/rand.*
-	for i in $(seq $rand_n); do
-		in_cgroup memtouch rand $rand_mib $rand_t >/tmp/rand.$i &
-		pids="$pids $!"
-	done
-	wait $pids
-	[ "$(cat /tmp/rand.* | grep -c ': 0 bad words')" = $rand_n ]
-}
+rand_job() { rand_run $rand_n $rand_mib $rand_t; }
 sort_job $sort_lines
 sort_ref=$(sh /tmp/sortjob)
 sort_run() {

@@ -183,10 +183,10 @@ awk 'BEGIN { srand(7); p = sprintf("%90s", "")
 EOS
 }
 
-# rand_verify N MIB TOUCHES: N processes at once in the cgroup, each touching
+# rand_run N MIB TOUCHES: N processes at once in the cgroup, each touching
 # TOUCHES random pages of its own MIB MiB (memtouch rand, every page written
-# and verified); checks that every one found 0 bad words
-rand_verify() {
+# and verified; output in /tmp/rand.*); true when every one found 0 bad words
+rand_run() {
 	local i pids=
 	rm -f /tmp/rand.*
 	for i in $(seq "$1"); do
@@ -194,9 +194,15 @@ rand_verify() {
 		pids="$pids $!"
 	done
 	wait $pids
+	[ "$(cat /tmp/rand.* | grep -c ': 0 bad words')" = "$1" ]
+}
+
+# rand_verify N MIB TOUCHES: rand_run, logged and checked
+rand_verify() {
+	local bad=0
+	rand_run "$@" || bad=1
 	log "$(cat /tmp/rand.* | tr '\n' ';')"
-	check "$1 processes of $2 MiB, random pages: 0 bad words" \
-		[ "$(cat /tmp/rand.* | grep -c ': 0 bad words')" = "$1" ]
+	check "$1 processes of $2 MiB, random pages: 0 bad words" [ $bad = 0 ]
 }
 
 # sort_verify LINES LIMIT: sort of LINES generated lines (sort_job) in the
