@@ -154,6 +154,6 @@ check "node1 left" retry 600 none
 check "nothing granted at the end" [ "$(granted)" = 0 ]
 check "rmmod" rmmod $MOD
 res_snapshot /tmp/res.b
-check "memory and RDMA resources back (MemFree within 4M)" \
+check "memory and RDMA resources back (free memory within 4M)" \
 	res_compare /tmp/res.a /tmp/res.b /tmp/res.b 1 4096
 tap_done
