@@ -44,6 +44,37 @@ static const struct kernel_param_ops krdma_spin_ops = {
 module_param_cb(poll_spin_us, &krdma_spin_ops, &poll_spin_us, 0644);
 MODULE_PARM_DESC(poll_spin_us, "A waiter for an RDMA completion spins this long (us) before it sleeps (0-1000; 0, the default: it sleeps at once)");
 
+/*
+ * A provider may leave its part of a post to a softirq it raises (soft-RoCE
+ * does all its protocol work in tasklets). Raised in process context, that
+ * softirq waits for ksoftirqd: a context switch before the request goes
+ * out and another before the submitter runs again. With inline_softirq the
+ * submitter runs it as it posts (local_bh_enable() does), so a request on
+ * a soft-RoCE link may even be complete when its submission returns.
+ * Hardware NICs raise nothing: no effect there.
+ */
+static bool inline_softirq = true;
+
+/* Writable at run time: a bad value is refused with EINVAL and logged. */
+static int krdma_set_inline(const char *val, const struct kernel_param *kp)
+{
+	bool v;
+
+	if (kstrtobool(val, &v)) {
+		pr_warn("inline_softirq: \"%.16s\" is not 0 or 1\n", val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(inline_softirq, v);
+	return 0;
+}
+
+static const struct kernel_param_ops krdma_inline_ops = {
+	.set	= krdma_set_inline,
+	.get	= param_get_bool,
+};
+module_param_cb(inline_softirq, &krdma_inline_ops, &inline_softirq, 0644);
+MODULE_PARM_DESC(inline_softirq, "A task submitting I/O runs the softirq work its post raised (soft-RoCE's protocol work) at once instead of leaving it to ksoftirqd (default 1)");
+
 static void krdma_io_wr_done(struct ib_cq *cq, struct ib_wc *wc);
 static void krdma_dq_kick(struct krdma_dataq *dq);
 
@@ -398,7 +429,15 @@ int krdma_io_submit(struct krdma_io *io)
 	if (ret)
 		return ret;
 	if (!queued) {
+		/* in a task with interrupts on: see inline_softirq */
+		bool bh = READ_ONCE(inline_softirq) && in_task() &&
+			  !irqs_disabled();
+
+		if (bh)
+			local_bh_disable();
 		krdma_io_post(peer, io);
+		if (bh)
+			local_bh_enable();
 		return 0;
 	}
 	atomic64_inc(&peer->io_requeued);

@@ -50,9 +50,13 @@ def parse(path):
 
 
 def pct(side, p):
-    """A clat percentile of one fio direction, in us."""
-    v = side.get("clat_ns", {}).get("percentile", {}).get(p)
-    return v / 1000.0 if v is not None else None
+    """A latency percentile of one fio direction, in us: submission plus
+    completion (lat_ns) when fio gave it, else completion only."""
+    for k in ("lat_ns", "clat_ns"):
+        v = side.get(k, {}).get("percentile", {}).get(p)
+        if v is not None:
+            return v / 1000.0
+    return None
 
 
 def fio_metrics(job, wl):
@@ -103,8 +107,11 @@ def main():
     results, out, kver = sys.argv[1], sys.argv[2], sys.argv[3]
     bench, fio, swap = parse(results)
     devs = [d for d in DEVS if "dev_" + d in bench]
+    rig = ("QEMU TCG, 2 VMs (-smp 1 each): node2 serves, node1 runs the "
+           "workloads, rxe on their link (MTU 9000)" if bench.get("two_vm") else
+           "QEMU TCG, 1 VM (-smp 2), rxe on dummy0 (MTU 9000)")
     data = {"date": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
-            "kernel": kver, "rig": "QEMU TCG, 1 VM, rxe on dummy0 (MTU 9000)",
+            "kernel": kver, "rig": rig,
             "params": {k: v for k, v in bench.items()
                        if not k.startswith(("krdma_", "rdma_", "ib_"))},
             "link": {k: v for k, v in bench.items()
@@ -120,13 +127,41 @@ def main():
             data["fio"].setdefault(d, {})[wl] = {
                 k: summary([m.get(k) for m in rounds]) for k in keys}
             data["fio"][d][wl]["each_round"] = rounds
+    # where the work ran: each CPU's busy share during a fio run, median
+    # over the rounds
+    for d in devs:
+        for wl in data["fio"][d]:
+            runs = [[int(x) for x in v.split(",")] for k, v in bench.items()
+                    if k.rsplit("_", 1)[0] == "cpu_%s_%s" % (d, wl)]
+            if runs:
+                data["fio"][d][wl]["cpu_busy_pct"] = [
+                    statistics.median(c) for c in zip(*runs)]
+    # rackswap's own view of the QD1 reads: its read_latency histogram
+    # (bucket 0: < 16 us, then doubling) summed over the rounds
+    hist = None
+    for k, v in bench.items():
+        if k.startswith("rackswap_qd1_driver_latency_"):
+            h = [int(x) for x in v.split(",")]
+            hist = h if hist is None else [a + b for a, b in zip(hist, h)]
+    if hist and sum(hist):
+        def bucket(q):
+            n, acc = sum(hist), 0
+            for i, c in enumerate(hist):
+                acc += c
+                if acc >= q * n:
+                    return [0 if i == 0 else 8 << i, 16 << i]
+            return None
+        data["fio"]["rackswap"]["randread_4k_qd1"]["driver_us"] = {
+            "p50": bucket(0.5), "p99": bucket(0.99), "reads": sum(hist)}
     # the link's throughput: the best of krdma's one-sided runs in this boot
     link_mbps = max([num(bench, "rdma_%s_%s_mbps" % (t, d)) or 0
                      for t in ["qd32", "qd32x2"] for d in ["read", "write"]])
     for d in devs:
         for wl in SWAP_WLS:
             runs = swap.get((d, wl), [])
-            s = {"seconds": summary([r["ms"] / 1000.0 for r in runs]),
+            # a run that failed its verification has no time worth comparing
+            s = {"seconds": summary([r["ms"] / 1000.0 for r in runs
+                                     if r["verified"]]),
                  "pswpout": summary([r["pswpout"] for r in runs]),
                  "pswpin": summary([r["pswpin"] for r in runs]),
                  "sys_seconds": summary([r["sys_ms"] / 1000.0 for r in runs]),
@@ -138,8 +173,26 @@ def main():
             if link_mbps and runs and d not in ("brd", "zram"):
                 s["link_share"] = summary([
                     (r["pswpout"] + r["pswpin"]) * 4096 / 1e6 /
-                    (r["ms"] / 1000.0) / link_mbps for r in runs if r["ms"]])
+                    (r["ms"] / 1000.0) / link_mbps for r in runs if r["ms"] and r["verified"]])
             data["swap"].setdefault(d, {})[wl] = s
+
+    # levers: rackswap with one setting changed, swap workloads only
+    levers = sorted(k[6:] for k in bench if k.startswith("lever_"))
+    data["levers"] = {}
+    for lv in levers:
+        e = {"what": bench["lever_" + lv]}
+        for wl in SWAP_WLS:
+            runs = swap.get(("rackswap@" + lv, wl), [])
+            e[wl] = {"seconds": summary([r["ms"] / 1000.0 for r in runs
+                                         if r["verified"]]),
+                     "pswpin": summary([r["pswpin"] for r in runs]),
+                     "verified": "%d of %d" % (sum(r["verified"] for r in runs),
+                                               len(runs)),
+                     "each_round": runs}
+        for wl, k in [("randread_4k_qd1", "p50_us"), ("randrw_4k_qd32", "IOPS")]:
+            rounds = [fio_metrics(j, wl) for j in fio.get(("rackswap@" + lv, wl), [])]
+            e[wl] = {k: summary([m.get(k) for m in rounds])}
+        data["levers"][lv] = e
 
     def med(d, sect, wl, k):
         try:
@@ -190,6 +243,13 @@ def main():
         t["donor_rpcs_per_request"] = {"value": (rpcs or 0) / req, "target": "~0",
                                        "met": (rpcs or 0) / req < 0.01}
 
+    for e in data["levers"].values():
+        mine = [(e[wl]["seconds"] or {}).get("median") for wl in SWAP_WLS]
+        base = [med("rackswap", "swap", wl, "seconds") for wl in SWAP_WLS]
+        pairs = [(m, b) for m, b in zip(mine, base) if m and b]
+        e["time_ratio"] = (sum(m for m, _ in pairs) / sum(b for _, b in pairs)
+                           if pairs else None)
+
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "bench.json"), "w") as f:
         json.dump(data, f, indent=1, sort_keys=True)
@@ -198,21 +258,31 @@ def main():
     L.append("# make bench (%s, kernel %s, %s)" % (data["date"], kver, data["rig"]))
     L.append("")
     L.append("Rounds: %s%s; medians, (min-max) over the rounds. Only ratios "
-             "within this boot mean anything." %
+             "within this boot mean anything. Latency: submission plus "
+             "completion, as the application sees it." %
              (bench.get("rounds", "?"), " (QUICK)" if bench.get("quick") == "1" else ""))
     L.append("")
     L.append("| device | seq write 128K MB/s | seq read 128K MB/s | randread 4K QD1 "
-             "p50 / p99 / p99.9 us | randrw 4K QD32 IOPS |")
-    L.append("|---|---|---|---|---|")
+             "p50 / p99 / p99.9 us | randrw 4K QD32 IOPS | CPUs busy % at QD32 |")
+    L.append("|---|---|---|---|---|---|")
     for d in devs:
         f = data["fio"][d]
-        L.append("| %s (%s) | %s | %s | %s / %s / %s | %s |" % (
+        busy = f["randrw_4k_qd32"].get("cpu_busy_pct")
+        L.append("| %s (%s) | %s | %s | %s / %s / %s | %s | %s |" % (
             d, bench["dev_" + d], fmt(f["seqwrite_128k"].get("MBps"), 1),
             fmt(f["seqread_128k"].get("MBps"), 1),
             fmt(f["randread_4k_qd1"].get("p50_us")),
             fmt(f["randread_4k_qd1"].get("p99_us")),
             fmt(f["randread_4k_qd1"].get("p99.9_us")),
-            fmt(f["randrw_4k_qd32"].get("IOPS"))))
+            fmt(f["randrw_4k_qd32"].get("IOPS")),
+            " / ".join("%.0f" % c for c in busy) if busy else "-"))
+    drv = data["fio"].get("rackswap", {}).get("randread_4k_qd1", {}).get("driver_us")
+    if drv:
+        L.append("")
+        L.append("rackswap's own view of those QD1 reads (queue_rq to completion, "
+                 "its read_latency histogram): p50 in %d-%d us, p99 in %d-%d us "
+                 "(%d reads); the rest of the latency above is the block layer, "
+                 "fio and the wake-up." % tuple(drv["p50"] + drv["p99"] + [drv["reads"]]))
     L.append("")
     L.append("Swap workloads under memory.max=%s: %s MiB written and verified; "
              "%s processes x %s MiB, %s random touches each; sort of %s lines under "
@@ -244,14 +314,37 @@ def main():
             d, g("swap_seq_time"), g("swap_rand_time"), g("swap_sort_time"),
             g("randrw_qd32_iops"), g("randread_qd1_p50")))
     L.append("")
-    L.append("Link floor in this boot: in-kernel 4 KiB RDMA READ p50 %s us at QD1, "
-             "%.0f MB/s at best at QD32 (krdma rdma_test: the \"share of link\" "
-             "column's base); ib_read_lat 4 KiB %s us. Donor: %s RPCs served "
-             "for %s device requests (slab allocation and heartbeats only)." % (
-                 bench.get("rdma_qd1_read_p50_us", "-"), link_mbps,
-                 bench.get("ib_read_lat_4096_typical_us", "-"),
-                 bench.get("rackswap_donor_rpcs_served", "-"),
-                 bench.get("rackswap_requests", "-")))
+    if levers:
+        L.append("Levers: rackswap with one setting changed, same rounds (time "
+                 "ratio to rackswap as it ships, over the workloads both ran: "
+                 "below 1 means the lever wins):")
+        L.append("")
+        L.append("| lever | what | seq s | rand s | sort s | pswpin (seq/rand/sort) "
+                 "| time ratio | verified | randread QD1 p50 us | randrw QD32 IOPS |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|")
+        for lv, e in data["levers"].items():
+            ratio = e["time_ratio"]
+            L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                lv, e["what"], *[fmt(e[wl]["seconds"], 1) for wl in SWAP_WLS],
+                " / ".join(fmt(e[wl]["pswpin"]) for wl in SWAP_WLS),
+                "%.2f" % ratio if ratio else "-",
+                ", ".join(e[wl]["verified"] for wl in SWAP_WLS),
+                fmt(e["randread_4k_qd1"]["p50_us"]),
+                fmt(e["randrw_4k_qd32"]["IOPS"])))
+        L.append("")
+    if "rdma_qd1_read_p50_us" in bench:
+        L.append("Link floor in this boot: in-kernel 4 KiB RDMA READ p50 %s us at "
+                 "QD1, %.0f MB/s at best at QD32 (krdma rdma_test: the \"share of "
+                 "link\" column's base); ib_read_lat 4 KiB %s us." % (
+                     bench["rdma_qd1_read_p50_us"], link_mbps,
+                     bench.get("ib_read_lat_4096_typical_us", "-")))
+    else:
+        L.append("Link floor: not measured in this boot (the krdma part runs in "
+                 "the one-VM boot).")
+    L.append("")
+    L.append("Donor: %s RPCs served for %s device requests (slab allocation and "
+             "heartbeats only)." % (bench.get("rackswap_donor_rpcs_served", "-"),
+                                    bench.get("rackswap_requests", "-")))
     L.append("")
     L.append("| target | value | wanted | met |")
     L.append("|---|---|---|---|")

@@ -15,11 +15,15 @@
 # (latency percentiles), 4 KiB random 50/50 read/write at QD32 (IOPS); then,
 # as swap (mkswap, swapon) under a cgroup v2 memory.max: sequential write
 # and verify, random page touches over 4x the limit, sort of generated lines
-# against its unlimited checksum. Prints for the host:
+# against its unlimited checksum. Levers: rackswap with one setting
+# changed (rackswap@NAME; "BENCH lever_NAME what"), swap workloads only, in
+# the same rounds. Prints for the host:
 #   FIO <dev> <workload> <round> <fio's JSON on one line>
 #   SWAP <dev> <workload> <round> <ms> <pswpout> <pswpin> <sys ms> <ok|bad>
 #   BENCH <key> <value>
 # Kernel command line: bench.quick=1 (small workloads), bench.rounds=N.
+# On two VMs (vm.sh -n 2) node2 serves an NVMe-oF target and a rackswap
+# donor over the link and node1 runs brd (its own), nvmeof and rackswap.
 . /selftests/rackswap/lib.sh
 C=/sys/kernel/rackswap/krdma
 NVMET=/sys/kernel/config/nvmet
@@ -45,58 +49,132 @@ sys_ms() { awk '$1 == "cpu" { printf "%d", ($4 + $7 + $8) * 10 }' /proc/stat; }
 devs=""
 add() { devs="$devs $1:$2"; echo "BENCH dev_$1 $2"; }
 
-rxe_loopback_up || { note "no rxe"; exit 1; }
 mount -t configfs none /sys/kernel/config 2>/dev/null
 
-if modprobe brd rd_nr=3 rd_size=$((dev_mib * 1024)); then
-	add brd /dev/ram0
-else
-	note "no brd: brd, nvmeof and rnbd left out"
-fi
-
-if modprobe zram num_devices=1 && echo ${dev_mib}M >/sys/block/zram0/disksize; then
-	add zram /dev/zram0
-else
-	note "no zram"
-fi
-
-nvmeof_up() {
-	local s=$NVMET/subsystems/bench p=$NVMET/ports/1 n
-	modprobe -a nvmet nvmet-rdma nvme-rdma || return 1
+# nvmet_export DEV ADDR: NVMe over RDMA target exporting DEV at ADDR:4420
+nvmet_export() {
+	local s=$NVMET/subsystems/bench p=$NVMET/ports/1
+	modprobe -a nvmet nvmet-rdma || return 1
 	mkdir $s && echo 1 >$s/attr_allow_any_host && mkdir $s/namespaces/1 &&
-		echo /dev/ram1 >$s/namespaces/1/device_path &&
+		echo "$1" >$s/namespaces/1/device_path &&
 		echo 1 >$s/namespaces/1/enable || return 1
 	mkdir $p && echo rdma >$p/addr_trtype && echo ipv4 >$p/addr_adrfam &&
-		echo $LOOP_ADDR >$p/addr_traddr && echo 4420 >$p/addr_trsvcid &&
-		ln -s $s $p/subsystems/bench || return 1
-	echo "nqn=bench,transport=rdma,traddr=$LOOP_ADDR,trsvcid=4420" \
-		>/dev/nvme-fabrics || return 1
+		echo "$2" >$p/addr_traddr && echo 4420 >$p/addr_trsvcid &&
+		ln -s $s $p/subsystems/bench
+}
+# nvme_attach ADDR: connects to it; sets $nvme_dev
+nvme_attach() {
+	local n
+	modprobe nvme-rdma || return 1
+	retry 60 sh -c "echo nqn=bench,transport=rdma,traddr=$1,trsvcid=4420 \
+		>/dev/nvme-fabrics" 2>/dev/null || return 1
 	retry 30 sh -c '[ -e /sys/block/nvme0n1 ] || [ -e /sys/block/nvme1n1 ]' ||
 		return 1
 	for n in /sys/block/nvme*n1; do
 		nvme_dev=/dev/${n##*/}
 	done
 }
-[ -e /dev/ram1 ] && if nvmeof_up; then add nvmeof "$nvme_dev"; else note "no nvmeof"; fi
-
-rnbd_up() {
-	modprobe -a rnbd-server rnbd-client || return 1
-	echo "sessname=bench path=ip:$LOOP_ADDR device_path=/dev/ram2" \
-		>/sys/class/rnbd-client/ctl/map_device || return 1
-	retry 30 [ -e /dev/rnbd0 ]
-}
-[ -e /dev/ram2 ] && if rnbd_up; then add rnbd /dev/rnbd0; else note "no rnbd"; fi
-
-rackswap_up() {
-	modprobe rackswap loopback=1 donate=$((dev_mib + 64))M slab_size=4M ||
-		return 1
-	echo "$LOOP_ADDR 7472" >$C/connect || return 1
+# rackswap_attach ADDR: connects to the donor there, sizes /dev/rackswap0
+rackswap_attach() {
+	retry 60 sh -c "echo '$1 7472' >$C/connect" 2>/dev/null || return 1
 	retry 30 sh -c "[ \$(cat $C/peers/*/data_qps | head -n 1) -ge 1 ]" &&
 		echo ${dev_mib}M >/sys/block/rackswap0/disksize
 }
-if rackswap_up; then add rackswap /dev/rackswap0; else note "no rackswap"; fi
+
+if [ "$NODES" -ge 2 ]; then
+	# two VMs: node2 serves (NVMe-oF target, rackswap donor), node1 runs
+	# the workloads against it over their link; brd is node1's own
+	rxe_links_up || { note "no rxe"; exit 1; }
+	if [ "$NODE" = 2 ]; then
+		modprobe brd rd_nr=1 rd_size=$((dev_mib * 1024)) &&
+			nvmet_export /dev/ram0 "$(link_addr 2 1)" ||
+			note "no NVMe-oF target"
+		modprobe rackswap donate=$((dev_mib + 64))M slab_size=4M ||
+			note "no rackswap donor"
+		# serve until node1 leaves (it disconnects when done)
+		retry 900 krdma_peer direction=in state=live >/dev/null &&
+			p=$(krdma_peer direction=in state=live) &&
+			retry 5400 sh -c "[ ! -e $C/peers/$p ]"
+		exit 0
+	fi
+	echo "BENCH two_vm 1"
+	modprobe brd rd_nr=1 rd_size=$((dev_mib * 1024)) && add brd /dev/ram0
+	if nvme_attach "$(link_addr 2 1)"; then add nvmeof "$nvme_dev"; else note "no nvmeof"; fi
+	if modprobe rackswap slab_size=4M && rackswap_attach "$(link_addr 2 1)"; then
+		add rackswap /dev/rackswap0
+	else
+		note "no rackswap"
+	fi
+else
+	rxe_loopback_up || { note "no rxe"; exit 1; }
+	if modprobe brd rd_nr=3 rd_size=$((dev_mib * 1024)); then
+		add brd /dev/ram0
+	else
+		note "no brd: brd, nvmeof and rnbd left out"
+	fi
+	if modprobe zram num_devices=1 && echo ${dev_mib}M >/sys/block/zram0/disksize; then
+		add zram /dev/zram0
+	else
+		note "no zram"
+	fi
+	[ -e /dev/ram1 ] && if nvmet_export /dev/ram1 $LOOP_ADDR && nvme_attach $LOOP_ADDR; then
+		add nvmeof "$nvme_dev"
+	else
+		note "no nvmeof"
+	fi
+	rnbd_up() {
+		modprobe -a rnbd-server rnbd-client || return 1
+		echo "sessname=bench path=ip:$LOOP_ADDR device_path=/dev/ram2" \
+			>/sys/class/rnbd-client/ctl/map_device || return 1
+		retry 30 [ -e /dev/rnbd0 ]
+	}
+	[ -e /dev/ram2 ] && if rnbd_up; then add rnbd /dev/rnbd0; else note "no rnbd"; fi
+	# the donor in this kernel (loopback mode)
+	if modprobe rackswap loopback=1 donate=$((dev_mib + 64))M slab_size=4M &&
+		rackswap_attach $LOOP_ADDR; then
+		add rackswap /dev/rackswap0
+	else
+		note "no rackswap"
+	fi
+fi
+
+# Levers: rackswap with one setting changed, run next to rackswap in every
+# round ("rackswap@NAME"): swap workloads, and the fio QD1/QD32 runs for
+# levers marked "fio"
+pc_default=$(cat /proc/sys/vm/page-cluster)
+P=/sys/module/rackswap/parameters
+lever_fio=""
+lever() {
+	devs="$devs rackswap@$1:/dev/rackswap0"
+	echo "BENCH lever_$1 $2"
+	[ "${3:-}" != fio ] || lever_fio="$lever_fio $1"
+}
+# lever_set NAME: the defaults, then what lever NAME changes
+lever_set() {
+	echo "$pc_default" >/proc/sys/vm/page-cluster
+	[ ! -e $P/inline_softirq ] || echo 1 >$P/inline_softirq
+	case $1 in
+	pc[0-9]) echo "${1#pc}" >/proc/sys/vm/page-cluster ;;
+	ksoftirqd) echo 0 >$P/inline_softirq ;;
+	esac
+}
+# runs_fio NAME: a device does; a lever when marked "fio"
+runs_fio() {
+	case $1 in
+	*@*)
+		case " $lever_fio " in *" ${1#*@} "*) return 0 ;; esac
+		return 1
+		;;
+	esac
+}
+if [ -e /sys/block/rackswap0 ]; then
+	lever pc0 "vm.page-cluster=0: no swap readahead (default $pc_default: up to $((1 << pc_default)) pages)"
+	lever pc5 "vm.page-cluster=5: swap readahead of up to 32 pages"
+	lever ksoftirqd "inline_softirq=0: soft-RoCE's work for a post left to ksoftirqd" fio
+fi
 
 for d in $devs; do
+	case $d in *@*) continue ;; esac
 	echo "BENCH sched_${d%%:*} $(cat /sys/block/${d##*/}/queue/scheduler 2>/dev/null | tr ' ' _)"
 done
 echo "BENCH rounds $rounds"
@@ -111,17 +189,29 @@ echo "BENCH sort_limit $sort_max"
 echo "BENCH fio_seconds $fio_s"
 
 # --- the workloads -------------------------------------------------------
-# fio_run NAME DEV WORKLOAD ROUND ARGS...
+# busy (not idle, not iowait) jiffies of each CPU, one "cpuN busy total"
+# line per CPU
+cpu_ticks() { awk '$1 ~ /^cpu[0-9]/ { t = 0; for (i = 2; i <= NF; i++) t += $i; print $1, t - $5 - $6, t }' /proc/stat; }
+
+# fio_run NAME DEV WORKLOAD ROUND ARGS...: one FIO line, and each CPU's
+# busy share during the run ("BENCH cpu_NAME_WORKLOAD_ROUND 97,41": where
+# the work ran)
 fio_run() {
 	local name=$1 dev=$2 wl=$3 r=$4 l
 	shift 4
-	# JSON on one line (fio's has no newline inside a string)
+	cpu_ticks >/tmp/cpu.a
+	# JSON on one line (fio's has no newline inside a string); latency
+	# percentiles of submission + completion (lat_ns): a device that
+	# completes inside the submission has no completion latency to speak of
 	l=$(fio --name="$wl" --filename="$dev" --ioengine=libaio --direct=1 \
 		--size=256M --time_based --runtime=$fio_s --ramp_time=1 \
-		--percentile_list=50:99:99.9 --output-format=json "$@" \
-		2>/tmp/fio.err | tr -d '\n')
+		--percentile_list=50:99:99.9 --lat_percentiles=1 \
+		--output-format=json "$@" 2>/tmp/fio.err | tr -d '\n')
 	[ -n "$l" ] && echo "FIO $name $wl $r $l" ||
 		note "fio $wl on $name failed: $(tail -n 2 /tmp/fio.err)"
+	cpu_ticks >/tmp/cpu.b
+	echo "BENCH cpu_${name}_${wl}_$r $(awk 'NR == FNR { b[$1] = $2; t[$1] = $3; next }
+		{ printf "%s%d", n++ ? "," : "", ($3 - t[$1]) ? 100 * ($2 - b[$1]) / ($3 - t[$1]) : 0 }' /tmp/cpu.a /tmp/cpu.b)"
 }
 
 # swap_run NAME WORKLOAD ROUND CMD...: CMD in the cgroup; one SWAP line
@@ -157,11 +247,22 @@ for r in $(seq $rounds); do
 	for d in "$@"; do
 		name=${d%%:*} dev=${d#*:}
 		note "round $r: $name ($dev)"
-		fio_run $name $dev seqwrite_128k $r --rw=write --bs=128k --iodepth=16
-		fio_run $name $dev seqread_128k $r --rw=read --bs=128k --iodepth=16
-		fio_run $name $dev randread_4k_qd1 $r --rw=randread --bs=4k --iodepth=1
-		fio_run $name $dev randrw_4k_qd32 $r --rw=randrw --rwmixread=50 \
-			--bs=4k --iodepth=32
+		lever_set "${name#*@}"
+		if [ "$name" = "${name%@*}" ]; then
+			fio_run $name $dev seqwrite_128k $r --rw=write --bs=128k --iodepth=16
+			fio_run $name $dev seqread_128k $r --rw=read --bs=128k --iodepth=16
+		fi
+		if runs_fio "$name"; then
+			h0=$(cat /sys/block/rackswap0/read_latency 2>/dev/null)
+			fio_run $name $dev randread_4k_qd1 $r --rw=randread --bs=4k --iodepth=1
+			# rackswap's own view of those reads: queue_rq to completion
+			[ "$name" != rackswap ] ||
+				echo "BENCH rackswap_qd1_driver_latency_$r $(echo "$h0" |
+					paste -d' ' - /sys/block/rackswap0/read_latency | awk '{
+					n = NF / 2; for (i = 1; i <= n; i++) printf "%s%d", (i > 1 ? "," : ""), $(i + n) - $i }')"
+			fio_run $name $dev randrw_4k_qd32 $r --rw=randrw --rwmixread=50 \
+				--bs=4k --iodepth=32
+		fi
 		mkswap $dev >/dev/null && swapon $dev || { note "swapon $dev failed"; continue; }
 		swap_run $name seq $r seq_job
 		swap_run $name rand $r rand_job
@@ -169,12 +270,21 @@ for r in $(seq $rounds); do
 		swapoff $dev || note "swapoff $dev failed"
 	done
 done
+lever_set none
 # the donor's side: RPCs it served (slab allocation, heartbeats) against
 # the requests the device completed: one-sided RDMA needs no donor code
 if [ -e /sys/block/rackswap0 ]; then
 	echo "BENCH rackswap_io_stat $(tr ' ' , </sys/block/rackswap0/io_stat)"
 	echo "BENCH rackswap_read_latency $(tr ' ' , </sys/block/rackswap0/read_latency)"
 	echo "BENCH rackswap_requests $(awk '{ print $1 + $2 }' /sys/block/rackswap0/io_stat)"
-	echo "BENCH rackswap_donor_rpcs_served $(cat $C/peers/*/rpcs_in | awk '{ s += $1 } END { print s }')"
+	# loopback: both ends are here; two VMs: what node1 asked of node2
+	f=rpcs_in
+	[ "$NODES" -lt 2 ] || f=rpcs_out
+	echo "BENCH rackswap_donor_rpcs_served $(cat $C/peers/*/$f | awk '{ s += $1 } END { print s }')"
+fi
+if [ "$NODES" -ge 2 ]; then
+	# let node2 go: give its slabs back, leave
+	echo 1 >/sys/block/rackswap0/reset
+	echo "$(link_addr 2 1) 7472" >$C/disconnect
 fi
 exit 0

@@ -46,6 +46,12 @@ for f in $BINS $LIBS; do
 	[ -e "$f" ] || die "missing $f: run 'make setup'"
 	copy_with_libs "$f"
 done
+# RIG_EXTRA_BINS="/usr/bin/perf ...": more host programs for ad-hoc work
+# (profiling a workload in the guest); never needed by the tests
+for f in ${RIG_EXTRA_BINS:-}; do
+	[ -e "$f" ] || die "missing $f (RIG_EXTRA_BINS)"
+	copy_with_libs "$f"
+done
 for a in modprobe insmod rmmod lsmod modinfo depmod; do
 	ln -sf /usr/bin/kmod "$R/sbin/$a"
 done
