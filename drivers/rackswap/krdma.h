@@ -115,6 +115,8 @@ struct krdma_io {
 /*
  * Starts @io. Returns 0 (then @done will run) or, without calling @done,
  * -EINVAL (a bad I/O), -ENXIO (void grant) or -ENOTCONN (peer closed).
+ * @done may run before this returns (soft-RoCE with inline_softirq): the
+ * caller must not hold anything @done takes.
  */
 int krdma_io_submit(struct krdma_io *io);
 
