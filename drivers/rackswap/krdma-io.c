@@ -51,17 +51,25 @@ MODULE_PARM_DESC(poll_spin_us, "A waiter for an RDMA completion spins this long 
  * out and another before the submitter runs again. With inline_softirq the
  * submitter runs it as it posts (local_bh_enable() does), so a request on
  * a soft-RoCE link may even be complete when its submission returns.
- * Hardware NICs raise nothing: no effect there.
+ * KRDMA_INLINE_IDLE does so only for a post to a data QP with nothing in
+ * flight: a deep queue leaves its work to ksoftirqd, which takes it in
+ * batches. Hardware NICs raise nothing: no effect there.
  */
-static bool inline_softirq = true;
+enum {
+	KRDMA_INLINE_OFF,
+	KRDMA_INLINE_ALWAYS,
+	KRDMA_INLINE_IDLE,
+};
+
+static unsigned int inline_softirq = KRDMA_INLINE_ALWAYS;
 
 /* Writable at run time: a bad value is refused with EINVAL and logged. */
 static int krdma_set_inline(const char *val, const struct kernel_param *kp)
 {
-	bool v;
+	unsigned int v;
 
-	if (kstrtobool(val, &v)) {
-		pr_warn("inline_softirq: \"%.16s\" is not 0 or 1\n", val);
+	if (kstrtouint(val, 10, &v) || v > KRDMA_INLINE_IDLE) {
+		pr_warn("inline_softirq: \"%.16s\" is not 0, 1 or 2\n", val);
 		return -EINVAL;
 	}
 	WRITE_ONCE(inline_softirq, v);
@@ -70,10 +78,10 @@ static int krdma_set_inline(const char *val, const struct kernel_param *kp)
 
 static const struct kernel_param_ops krdma_inline_ops = {
 	.set	= krdma_set_inline,
-	.get	= param_get_bool,
+	.get	= param_get_uint,
 };
 module_param_cb(inline_softirq, &krdma_inline_ops, &inline_softirq, 0644);
-MODULE_PARM_DESC(inline_softirq, "A task submitting I/O runs the softirq work its post raised (soft-RoCE's protocol work) at once instead of leaving it to ksoftirqd (default 1)");
+MODULE_PARM_DESC(inline_softirq, "A task submitting I/O runs the softirq work its post raised (soft-RoCE's protocol work) at once instead of leaving it to ksoftirqd: 0 never, 1 always (default), 2 when its data QP had nothing in flight");
 
 static void krdma_io_wr_done(struct ib_cq *cq, struct ib_wc *wc);
 static void krdma_dq_kick(struct krdma_dataq *dq);
@@ -370,13 +378,18 @@ static void krdma_dq_kick(struct krdma_dataq *dq)
 		krdma_conn_lost(dq->peer, ret);
 }
 
-/* Queues @io on the data QP of this CPU and posts what fits. */
-static void krdma_io_post(struct krdma_peer *peer, struct krdma_io *io)
+/*
+ * Queues @io on the data QP of this CPU and posts what fits; @may_inline:
+ * the caller is a task that may run the post's softirq work (inline_softirq).
+ */
+static void krdma_io_post(struct krdma_peer *peer, struct krdma_io *io,
+			  bool may_inline)
 {
 	int n = max(READ_ONCE(peer->nr_dq), 1);
 	struct krdma_dataq *dq = &peer->dq[raw_smp_processor_id() % n];
+	unsigned int mode = READ_ONCE(inline_softirq);
 	unsigned long flags;
-	bool usable;
+	bool usable, bh;
 
 	/* its grant went with an old incarnation: its keys reach nothing */
 	if (READ_ONCE(io->remote->is_void)) {
@@ -385,13 +398,21 @@ static void krdma_io_post(struct krdma_peer *peer, struct krdma_io *io)
 	}
 	spin_lock_irqsave(&dq->lock, flags);
 	usable = dq->usable;
+	bh = may_inline && mode != KRDMA_INLINE_OFF &&
+	     (mode == KRDMA_INLINE_ALWAYS ||
+	      (dq->sq_free == krdma_queue_depth && list_empty(&dq->wait)));
 	if (usable)
 		list_add_tail(&io->entry, &dq->wait);
 	spin_unlock_irqrestore(&dq->lock, flags);
-	if (usable)
-		krdma_dq_kick(dq);
-	else
+	if (!usable) {
 		krdma_io_requeue(peer, io);
+		return;
+	}
+	if (bh)
+		local_bh_disable();
+	krdma_dq_kick(dq);
+	if (bh)
+		local_bh_enable();
 }
 
 int krdma_io_submit(struct krdma_io *io)
@@ -430,14 +451,7 @@ int krdma_io_submit(struct krdma_io *io)
 		return ret;
 	if (!queued) {
 		/* in a task with interrupts on: see inline_softirq */
-		bool bh = READ_ONCE(inline_softirq) && in_task() &&
-			  !irqs_disabled();
-
-		if (bh)
-			local_bh_disable();
-		krdma_io_post(peer, io);
-		if (bh)
-			local_bh_enable();
+		krdma_io_post(peer, io, in_task() && !irqs_disabled());
 		return 0;
 	}
 	atomic64_inc(&peer->io_requeued);
@@ -458,7 +472,7 @@ void krdma_io_resume(struct krdma_peer *peer)
 	spin_unlock_irqrestore(&peer->lock, flags);
 	list_for_each_entry_safe(io, tmp, &list, entry) {
 		list_del_init(&io->entry);
-		krdma_io_post(peer, io);
+		krdma_io_post(peer, io, false);
 	}
 }
 

@@ -156,6 +156,7 @@ lever_set() {
 	case $1 in
 	pc[0-9]) echo "${1#pc}" >/proc/sys/vm/page-cluster ;;
 	ksoftirqd) echo 0 >$P/inline_softirq ;;
+	idle) echo 2 >$P/inline_softirq ;;
 	esac
 }
 # runs_fio NAME: a device does; a lever when marked "fio"
@@ -171,6 +172,7 @@ if [ -e /sys/block/rackswap0 ]; then
 	lever pc0 "vm.page-cluster=0: no swap readahead (default $pc_default: up to $((1 << pc_default)) pages)"
 	lever pc5 "vm.page-cluster=5: swap readahead of up to 32 pages"
 	lever ksoftirqd "inline_softirq=0: soft-RoCE's work for a post left to ksoftirqd" fio
+	lever idle "inline_softirq=2: inline only for a post to an idle data QP" fio
 fi
 
 for d in $devs; do

@@ -5,7 +5,7 @@
 # One-sided RDMA in the loopback mode (one kernel, rxe on dummy0): per-CPU
 # data QPs come up; 2 threads each get a grant of 512 pages from the peer,
 # write random contents and read them back, every word verified, with one
-# page per I/O (with inline_softirq on and off: the knob refuses bad
+# page per I/O (with inline_softirq 1, 0 and 2: the knob refuses bad
 # values) and with 16-page I/Os; the counters match the I/Os; a key
 # forged from another peer's PD and a stale key from before a re-keying
 # reach nothing (the op fails, the connection is re-made, the memory is
@@ -38,12 +38,12 @@ spin_bad() {
 check "poll_spin_us refuses 1001, -1, abc, 99999999999" spin_bad
 check "poll_spin_us takes 20" sh -c "echo 20 >$P/poll_spin_us && [ \$(cat $P/poll_spin_us) = 20 ] && echo 0 >$P/poll_spin_us"
 inline_bad() {
-	for v in 2 -1 abc x; do
+	for v in 3 -1 abc x 1x; do
 		printf '%s' "$v" | dd of=$P/inline_softirq 2>/dev/null && return 1
 	done
-	[ "$(cat $P/inline_softirq)" = Y ] && dmesg | grep -q 'inline_softirq: "abc" is not 0 or 1'
+	[ "$(cat $P/inline_softirq)" = 1 ] && dmesg | grep -q 'inline_softirq: "abc" is not 0, 1 or 2'
 }
-check "inline_softirq (default Y) refuses 2, -1, abc, x" inline_bad
+check "inline_softirq (default 1) refuses 3, -1, abc, x, 1x" inline_bad
 check "connect to ourselves" sh -c "echo '$LOOP_ADDR 7472' > $C/connect"
 out=$(krdma_peer direction=out)
 in=$(krdma_peer direction=in)
@@ -61,14 +61,20 @@ check "4096 page I/Os from 2 threads, every word verified" rdma_ok "$res" 4096
 echo 0 >$P/inline_softirq
 printf '%s 2 512 2 16' "$out" >$DK/rdma_test
 res0=$(cat $DK/rdma_test)
-echo 1 >$P/inline_softirq
 log "inline_softirq=0: $res0"
 check "the same with inline_softirq=0, every word verified" rdma_ok "$res0" 4096
+# ... and inline only for a post to an idle data QP
+echo 2 >$P/inline_softirq
+printf '%s 2 512 2 16' "$out" >$DK/rdma_test
+res2=$(cat $DK/rdma_test)
+echo 1 >$P/inline_softirq
+log "inline_softirq=2: $res2"
+check "the same with inline_softirq=2, every word verified" rdma_ok "$res2" 4096
 counters_ok() {
-	[ $(($(cat $C/peers/$out/rdma_reads) - r0)) = 4096 ] &&
-		[ $(($(cat $C/peers/$out/rdma_writes) - w0)) = 4096 ]
+	[ $(($(cat $C/peers/$out/rdma_reads) - r0)) = 6144 ] &&
+		[ $(($(cat $C/peers/$out/rdma_writes) - w0)) = 6144 ]
 }
-check "rdma_reads and rdma_writes grew by 4096 each" counters_ok
+check "rdma_reads and rdma_writes grew by 6144 each (3 runs)" counters_ok
 check "the grants went back (ungranted): none held for the peer" \
 	[ "$(cat $C/peers/$in/grants)" = 0 ]
 
