@@ -51,6 +51,10 @@ static unsigned int rs_queue_depth = 64;
 module_param_named(blk_queue_depth, rs_queue_depth, uint, 0444);
 MODULE_PARM_DESC(blk_queue_depth, "Requests in flight per hardware queue (1-1024; default 64)");
 
+static unsigned int rs_replicas = 1;
+module_param_named(replicas, rs_replicas, uint, 0444);
+MODULE_PARM_DESC(replicas, "Copies of each slab on distinct donors for the devices made at load or added (1-3; default 1)");
+
 /* Size given to the devices made at load; 0: set later through disksize. */
 static u64 rs_disksize;
 
@@ -95,9 +99,10 @@ struct rs_dev {
 	int			id;
 	struct gendisk		*disk;
 	struct blk_mq_tag_set	set;
-	struct mutex		lock;	/* space, backend: sizing and reset */
+	struct mutex		lock;	/* space, backend, replicas: sizing, reset */
 	struct dvs_space	*space;	/* NULL until sized */
 	enum dvs_backend	backend;
+	unsigned int		replicas;
 	bool			claim;	/* being removed; disk->open_mutex */
 	/* stats: atomic, no lock */
 	atomic64_t		reads, writes, discards;
@@ -209,6 +214,11 @@ static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
 		return BLK_STS_OK;
 	}
 	atomic_dec(&dev->in_flight);
+	if (ret == -EBUSY) {
+		/* a rebuild copies this range now: a moment */
+		atomic64_inc(&dev->retries);
+		return BLK_STS_RESOURCE;
+	}
 	if (ret == -ENOSPC) {
 		/* the pool is empty: blk-mq tries again in a moment */
 		if (!first_try)
@@ -263,13 +273,15 @@ static int rs_dev_size(struct rs_dev *dev, u64 size)
 {
 	struct dvs_space *space;
 
-	space = dvs_space_create(size, dev->backend);
+	space = dvs_space_create(size, dev->backend, dev->replicas);
 	if (IS_ERR(space))
 		return PTR_ERR(space);
 	WRITE_ONCE(dev->space, space);
 	set_capacity_and_notify(dev->disk, size >> RS_SECTOR_SHIFT);
-	pr_info("%s: %llu bytes, %s backend\n", dev->disk->disk_name, size,
-		dev->backend == DVS_BACKEND_DRAM ? "dram" : "rdma");
+	pr_info("%s: %llu bytes, %s backend, %u replica(s)\n",
+		dev->disk->disk_name, size,
+		dev->backend == DVS_BACKEND_DRAM ? "dram" : "rdma",
+		dev->replicas);
 	return 0;
 }
 
@@ -334,19 +346,24 @@ static ssize_t backend_store(struct device *d, struct device_attribute *attr,
 		return -EINVAL;
 	}
 	mutex_lock(&dev->lock);
-	if (dev->space)
+	if (dev->space) {
 		ret = -EBUSY;
-	else
+	} else if (b == DVS_BACKEND_DRAM && dev->replicas != 1) {
+		pr_warn("%s: the dram backend keeps one copy: set replicas to 1 first\n",
+			dev->disk->disk_name);
+		ret = -EINVAL;
+	} else {
 		dev->backend = b;
+	}
 	mutex_unlock(&dev->lock);
 	return ret ? ret : count;
 }
 
-/* Copies of each slab: only 1 until replication exists. */
+/* Copies of each slab on distinct donors (1-3); set before disksize. */
 static ssize_t replicas_show(struct device *d, struct device_attribute *attr,
 			     char *buf)
 {
-	return sysfs_emit(buf, "1\n");
+	return sysfs_emit(buf, "%u\n", READ_ONCE(rs_dev_of(d)->replicas));
 }
 
 static ssize_t replicas_store(struct device *d, struct device_attribute *attr,
@@ -354,18 +371,41 @@ static ssize_t replicas_store(struct device *d, struct device_attribute *attr,
 {
 	struct rs_dev *dev = rs_dev_of(d);
 	unsigned int v;
+	int ret = 0;
 
-	if (kstrtouint(buf, 10, &v) || v < 1 || v > 3) {
-		pr_warn("%s: replicas '%s' is not 1-3\n", dev->disk->disk_name,
-			strim((char *)buf));
+	if (kstrtouint(buf, 10, &v) || v < 1 || v > DVS_MAX_COPIES) {
+		pr_warn("%s: replicas '%s' is not 1-%d\n", dev->disk->disk_name,
+			strim((char *)buf), DVS_MAX_COPIES);
 		return -EINVAL;
 	}
-	if (v != 1) {
-		pr_warn("%s: replicas %u: only 1 copy is supported so far\n",
+	mutex_lock(&dev->lock);
+	if (dev->space) {
+		pr_warn("%s: already sized: reset it first\n",
+			dev->disk->disk_name);
+		ret = -EBUSY;
+	} else if (dev->backend == DVS_BACKEND_DRAM && v != 1) {
+		pr_warn("%s: replicas %u: the dram backend keeps one copy\n",
 			dev->disk->disk_name, v);
-		return -EOPNOTSUPP;
+		ret = -EINVAL;
+	} else {
+		WRITE_ONCE(dev->replicas, v);
 	}
-	return count;
+	mutex_unlock(&dev->lock);
+	return ret ? ret : count;
+}
+
+/* Slabs missing a copy now: 0 when every slab has all its replicas. */
+static ssize_t degraded_show(struct device *d, struct device_attribute *attr,
+			     char *buf)
+{
+	struct rs_dev *dev = rs_dev_of(d);
+	unsigned int n = 0;
+
+	mutex_lock(&dev->lock);
+	if (dev->space)
+		n = dvs_space_degraded(dev->space);
+	mutex_unlock(&dev->lock);
+	return sysfs_emit(buf, "%u\n", n);
 }
 
 /* Frees the device's storage; refused while the device is open. */
@@ -444,6 +484,7 @@ static ssize_t read_latency_show(struct device *d,
 static DEVICE_ATTR_RW(disksize);
 static DEVICE_ATTR_RW(backend);
 static DEVICE_ATTR_RW(replicas);
+static DEVICE_ATTR_RO(degraded);
 static DEVICE_ATTR_WO(reset);
 static DEVICE_ATTR_RO(io_stat);
 static DEVICE_ATTR_RO(read_latency);
@@ -452,6 +493,7 @@ static struct attribute *rs_disk_attrs[] = {
 	&dev_attr_disksize.attr,
 	&dev_attr_backend.attr,
 	&dev_attr_replicas.attr,
+	&dev_attr_degraded.attr,
 	&dev_attr_reset.attr,
 	&dev_attr_io_stat.attr,
 	&dev_attr_read_latency.attr,
@@ -493,6 +535,7 @@ static int rs_dev_add(int id)
 	if (!dev)
 		return -ENOMEM;
 	dev->id = id;
+	dev->replicas = rs_replicas;
 	mutex_init(&dev->lock);
 	dev->set.ops = &rs_mq_ops;
 	dev->set.nr_hw_queues = hw_queues ? hw_queues : num_online_cpus();
@@ -640,9 +683,10 @@ int rackswap_blkdev_init(void)
 	int ret = 0;
 
 	if (num_devices > RS_MAX_DEVICES || !rs_queue_depth ||
-	    rs_queue_depth > 1024 || hw_queues > 256) {
-		pr_err("num_devices %u (0-16), blk_queue_depth %u (1-1024), hw_queues %u (0-256): out of range\n",
-		       num_devices, rs_queue_depth, hw_queues);
+	    rs_queue_depth > 1024 || hw_queues > 256 || !rs_replicas ||
+	    rs_replicas > DVS_MAX_COPIES) {
+		pr_err("num_devices %u (0-16), blk_queue_depth %u (1-1024), hw_queues %u (0-256), replicas %u (1-3): out of range\n",
+		       num_devices, rs_queue_depth, hw_queues, rs_replicas);
 		return -EINVAL;
 	}
 	rs_major = register_blkdev(0, "rackswap");

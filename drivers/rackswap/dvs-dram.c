@@ -80,14 +80,13 @@ static int dvs_dram_submit(struct dvs_io *io)
 		}
 	}
 	sg_miter_stop(&miter);
-	atomic_set(&io->parts, 1);
-	dvs_io_part_done(io, done == io->len ? 0 : -EINVAL);
+	dvs_io_end(io, done == io->len ? 0 : -EINVAL);
 	return 0;
 }
 
-static bool dvs_dram_is_lost(struct dvs_slab *slab)
+static enum dvs_health dvs_dram_check(struct dvs_slab *slab)
 {
-	return false;
+	return DVS_HEALTHY;	/* local pages stay */
 }
 
 const struct dvs_backend_ops dvs_dram_ops = {
@@ -95,5 +94,5 @@ const struct dvs_backend_ops dvs_dram_ops = {
 	.alloc		= dvs_dram_alloc,
 	.free		= dvs_dram_free,
 	.submit		= dvs_dram_submit,
-	.is_lost	= dvs_dram_is_lost,
+	.check		= dvs_dram_check,
 };

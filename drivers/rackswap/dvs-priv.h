@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * dvs internals, shared by dvs-space.c (spaces, pool, binding), the
- * backends (dvs-rdma.c, dvs-dram.c), dvs-donor.c, dvs-sysfs.c and
- * dvs-test.c.
+ * backends (dvs-rdma.c with dvs-rebuild.c, dvs-dram.c), dvs-donor.c,
+ * dvs-sysfs.c and dvs-test.c.
  */
 #ifndef _RACKSWAP_DVS_PRIV_H
 #define _RACKSWAP_DVS_PRIV_H
@@ -19,15 +19,23 @@
 /* A slab of a space: pooled (slot < 0) or bound to a slot. */
 struct dvs_slab {
 	struct dvs_space	*space;
-	/* the fields below to @lost: space->lock */
+	/* the fields below to @degraded: space->lock */
 	struct list_head	pool_entry;	/* on space->pool while pooled */
 	int			slot;
 	u32			used;		/* pages set in @map */
 	unsigned long		empty_since;	/* jiffies: used fell to 0 */
 	bool			lost;		/* its storage is gone */
+	bool			degraded;	/* misses a copy: to rebuild */
 	atomic_t		inflight;	/* I/Os submitted, not done */
 	void			*bpriv;		/* the backend's */
 	unsigned long		map[];		/* pages in use */
+};
+
+/* A slab's storage as its backend finds it. */
+enum dvs_health {
+	DVS_HEALTHY,
+	DVS_DEGRADED,	/* some copy is missing: ->repair() makes it again */
+	DVS_LOST,	/* no copy is left */
 };
 
 /* What a backend does; each op in process context unless said. */
@@ -36,10 +44,15 @@ struct dvs_backend_ops {
 	/* new zeroed storage of one slab into slab->bpriv; may sleep */
 	int		(*alloc)(struct dvs_space *space, struct dvs_slab *slab);
 	void		(*free)(struct dvs_slab *slab);
-	/* starts @io on slab io->slab at io->slab_off; never sleeps */
+	/*
+	 * starts @io on slab io->slab at io->slab_off; never sleeps; ends it
+	 * with dvs_io_end() once started
+	 */
 	int		(*submit)(struct dvs_io *io);
-	/* the storage is gone for good (any context) */
-	bool		(*is_lost)(struct dvs_slab *slab);
+	/* looks at the slab's storage; never sleeps */
+	enum dvs_health	(*check)(struct dvs_slab *slab);
+	/* makes the missing copies again (optional); may sleep */
+	int		(*repair)(struct dvs_slab *slab);
 };
 
 extern const struct dvs_backend_ops dvs_rdma_ops;
@@ -48,6 +61,7 @@ extern const struct dvs_backend_ops dvs_dram_ops;
 struct dvs_space {
 	const struct dvs_backend_ops *ops;
 	enum dvs_backend	backend;	/* const */
+	unsigned int		copies;		/* const: of each slab */
 	unsigned int		id;		/* const; in tracepoints */
 	struct dvs_geom		geom;		/* const */
 	struct list_head	list;		/* on dvs_spaces; dvs_lock */
@@ -61,9 +75,11 @@ struct dvs_space {
 	bool			missed;		/* a bind found the pool empty */
 	bool			binds;		/* binds since the last tick */
 	bool			dying;
+	unsigned int		degraded;	/* bound slabs missing a copy */
 
 	wait_queue_head_t	pool_wait;	/* the refill added a slab */
 	struct work_struct	refill_work;	/* dvs_wq */
+	struct work_struct	repair_work;	/* dvs_wq: degraded slabs */
 	struct delayed_work	tick_work;	/* release, loss, decay */
 	int			refill_err;	/* of the last attempt */
 };
@@ -80,6 +96,11 @@ struct dvs_stats {
 	atomic64_t	alloc_failures;
 	atomic64_t	alloc_ns_total;
 	atomic64_t	alloc_ns_max;
+	atomic64_t	copies_dropped;	/* copies given up (donor lost, stale) */
+	atomic64_t	copies_rebuilt;	/* copies made again from another */
+	atomic64_t	rebuild_bytes;	/* copied by the rebuilds */
+	atomic64_t	rebuild_ms;	/* spent in rebuilds */
+	atomic64_t	slabs_degraded;	/* now missing a copy */
 };
 
 extern struct dvs_stats dvs_stats;
@@ -93,9 +114,13 @@ extern unsigned int dvs_pool_max;
 extern unsigned int dvs_grace_period_s;
 
 /* dvs-space.c */
-void dvs_io_part_done(struct dvs_io *io, int status);
+void dvs_io_end(struct dvs_io *io, int status);
+bool dvs_slab_any_used(struct dvs_slab *slab, u32 first, u32 n);
 void dvs_slab_mark_lost(struct dvs_slab *slab);
 u64 dvs_slab_size_of(const struct dvs_space *space);
+
+/* dvs-rebuild.c */
+int dvs_rdma_repair(struct dvs_slab *slab);
 
 /* dvs-donor.c */
 int dvs_donor_init(void);

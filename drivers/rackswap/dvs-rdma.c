@@ -1,28 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dvs: the rdma backend. A slab is allocated on a donor picked by free
- * capacity (power of two choices over the peers whose I/O flows, each
- * asked for its capacity by DVS_OP_STAT); its 2 MiB chunks are krdma
- * remotes, reached by one-sided RDMA with the keys krdma keeps for us.
+ * dvs: the rdma backend. A slab is held in 1-3 copies (the space's
+ * replicas), each on a different donor picked by free capacity (power of
+ * two choices over the peers whose I/O flows, each asked for its capacity
+ * by DVS_OP_STAT); a copy's 2 MiB chunks are krdma remotes, reached by
+ * one-sided RDMA with the keys krdma keeps for us.
+ *
+ * A write goes to its copies one after the other, reusing the request's
+ * own krdma I/Os (nothing is allocated per I/O); it succeeds when it landed
+ * on one, and a copy it failed on while another took it is dropped: stale.
+ * A read goes to one live copy, the one whose donor is reachable with the
+ * fewest I/Os in flight, and falls to the next copy on error. A copy whose
+ * donor is gone for good is dropped; dvs-rebuild.c makes dropped copies
+ * again on other donors.
  */
+#include <linux/bitops.h>
+#include <linux/completion.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 
-#include "dvs-priv.h"
+#include "dvs-rdma.h"
 #include "dvs-proto.h"
 
 /* Peers considered for one placement at most. */
 #define DVS_MAX_DONORS		16
 /* A donor zeroes and registers a whole slab before it answers. */
 #define DVS_ALLOC_TIMEOUT_MS	30000
-
-struct dvs_rslab {
-	struct krdma_peer	*peer;		/* a reference */
-	u32			slab_id;	/* the donor's */
-	u32			nr_chunks;
-	u64			size;
-	struct krdma_remote	*remote[];	/* one per chunk */
-};
 
 static int dvs_rdma_stat(struct krdma_peer *peer, u64 *free)
 {
@@ -54,7 +57,7 @@ static void dvs_rdma_send_free(struct krdma_peer *peer, u32 slab_id)
 				    ERR_PTR(ret));
 }
 
-static void dvs_rslab_close(struct dvs_rslab *r)
+static void dvs_rcopy_close(struct dvs_rcopy *r)
 {
 	u32 i;
 
@@ -65,12 +68,12 @@ static void dvs_rslab_close(struct dvs_rslab *r)
 
 /* Asks @peer for a slab of @size bytes and opens its chunks. */
 static int dvs_rdma_alloc_on(struct krdma_peer *peer, u64 size,
-			     struct dvs_rslab **rp)
+			     struct dvs_rcopy **rp)
 {
 	struct dvs_alloc_req rq = { .slab_size = cpu_to_le64(size) };
 	u32 n = size >> DVS_CHUNK_SHIFT, len, room, i;
 	struct dvs_alloc_resp *rs;
-	struct dvs_rslab *r;
+	struct dvs_rcopy *r;
 	int ret;
 
 	room = struct_size(rs, grant_id, n);
@@ -99,7 +102,7 @@ static int dvs_rdma_alloc_on(struct krdma_peer *peer, u64 size,
 		if (!ret && krdma_remote_len(r->remote[i]) != DVS_CHUNK_SIZE)
 			ret = -EPROTO;
 		if (ret) {
-			dvs_rslab_close(r);
+			dvs_rcopy_close(r);
 			dvs_rdma_send_free(peer, r->slab_id);
 			goto out;
 		}
@@ -112,20 +115,41 @@ out:
 	return ret;
 }
 
-static int dvs_rdma_alloc(struct dvs_space *space, struct dvs_slab *slab)
+/* Does @rs hold a copy on @peer's node (in any state)? rs->lock held. */
+static bool dvs_rset_on(const struct dvs_rset *rs, struct krdma_peer *peer)
+{
+	int c;
+
+	for (c = 0; c < DVS_MAX_COPIES; c++)
+		if (rs->copy[c] &&
+		    krdma_peer_same_node(rs->copy[c]->peer, peer))
+			return true;
+	return false;
+}
+
+/*
+ * Places a new copy of @size bytes on a donor that holds no copy of @rs
+ * yet. -ENOSPC when none has room, -EAGAIN when none has but a donor is
+ * on its way back.
+ */
+int dvs_rcopy_place(struct dvs_rset *rs, u64 size, struct dvs_rcopy **cp)
 {
 	struct krdma_peer *peers[DVS_MAX_DONORS];
 	struct dvs_cand cand[DVS_MAX_DONORS];
-	u64 size = dvs_slab_size_of(space);
 	struct krdma_peer_usage *u;
-	struct dvs_rslab *r = NULL;
+	struct dvs_rcopy *r = NULL;
 	/* no donor at all, or the last refusal's reason */
 	int n, i, pick = -1, ret = -ENOSPC;
+	bool taken;
 
 	n = krdma_peers_ready(peers, DVS_MAX_DONORS);
 	for (i = 0; i < n; i++) {
+		spin_lock_irq(&rs->lock);
+		taken = dvs_rset_on(rs, peers[i]);
+		spin_unlock_irq(&rs->lock);
 		cand[i].free = 0;
-		cand[i].refused = dvs_rdma_stat(peers[i], &cand[i].free) != 0;
+		cand[i].refused = taken ||
+				  dvs_rdma_stat(peers[i], &cand[i].free) != 0;
 	}
 	while ((pick = dvs_place(cand, n, size, get_random_u32())) >= 0) {
 		ret = dvs_rdma_alloc_on(peers[pick], size, &r);
@@ -148,21 +172,22 @@ static int dvs_rdma_alloc(struct dvs_space *space, struct dvs_slab *slab)
 	u = krdma_peer_usage(r->peer);
 	atomic64_inc(&u->stored_slabs);
 	atomic64_add(size, &u->stored_bytes);
-	slab->bpriv = r;
+	*cp = r;
 	return 0;
 }
 
-static bool dvs_rdma_is_lost(struct dvs_slab *slab);
-
-static void dvs_rdma_free(struct dvs_slab *slab)
+/* Gives a copy back to its donor (if it still has it) and forgets it. */
+void dvs_rcopy_free(struct dvs_rcopy *r)
 {
-	struct dvs_rslab *r = slab->bpriv;
 	struct krdma_peer_usage *u = krdma_peer_usage(r->peer);
-	bool lost = dvs_rdma_is_lost(slab);
+	bool gone = false;
+	u32 i;
 
-	dvs_rslab_close(r);
-	/* a lost slab is gone on the donor already */
-	if (!lost)
+	for (i = 0; i < r->nr_chunks; i++)
+		gone |= !r->remote[i] || krdma_remote_is_void(r->remote[i]);
+	dvs_rcopy_close(r);
+	/* a void copy is gone on the donor already */
+	if (!gone)
 		dvs_rdma_send_free(r->peer, r->slab_id);
 	atomic64_dec(&u->stored_slabs);
 	atomic64_sub(r->size, &u->stored_bytes);
@@ -170,9 +195,111 @@ static void dvs_rdma_free(struct dvs_slab *slab)
 	kvfree(r);
 }
 
-static void dvs_rdma_kio_done(struct krdma_io *kio, int status)
+/*
+ * A slab's copies: as many of the space's replicas as the donors give now
+ * (at least one); the ones missing are made by the rebuild.
+ */
+static int dvs_rdma_alloc(struct dvs_space *space, struct dvs_slab *slab)
 {
-	dvs_io_part_done(kio->priv, status);
+	u64 size = dvs_slab_size_of(space);
+	struct dvs_rcopy *r;
+	struct dvs_rset *rs;
+	unsigned int c;
+	int ret = 0;
+
+	rs = kzalloc(sizeof(*rs), GFP_KERNEL);
+	if (!rs)
+		return -ENOMEM;
+	spin_lock_init(&rs->lock);
+	rs->want = space->copies;
+	rs->building = -1;
+	for (c = 0; c < rs->want; c++) {
+		ret = dvs_rcopy_place(rs, size, &r);
+		if (ret)
+			break;
+		spin_lock_irq(&rs->lock);
+		rs->copy[c] = r;
+		rs->state[c] = DVS_COPY_LIVE;
+		spin_unlock_irq(&rs->lock);
+	}
+	if (!c) {
+		kfree(rs);
+		return ret;
+	}
+	if (c < rs->want)
+		pr_info_ratelimited("a slab got %u of %u copies (%pe): the rebuild adds the others when donors have room\n",
+				    c, rs->want, ERR_PTR(ret));
+	slab->bpriv = rs;
+	return 0;
+}
+
+static void dvs_rdma_free(struct dvs_slab *slab)
+{
+	struct dvs_rset *rs = slab->bpriv;
+	int c;
+
+	/* no I/O is in flight: nothing else looks at @rs */
+	for (c = 0; c < DVS_MAX_COPIES; c++)
+		if (rs->copy[c])
+			dvs_rcopy_free(rs->copy[c]);
+	kfree(rs);
+}
+
+/* Drops copy @c: stale or gone, it takes no new I/O. rs->lock held. */
+void dvs_rset_drop(struct dvs_rset *rs, int c)
+{
+	if (rs->state[c] != DVS_COPY_LIVE && rs->state[c] != DVS_COPY_BUILDING)
+		return;
+	rs->state[c] = DVS_COPY_DROPPED;
+	atomic64_inc(&dvs_stats.copies_dropped);
+}
+
+/*
+ * The copy of @mask a read should go to: a live one whose donor is
+ * reachable, the one with the fewest I/Os in flight (the fastest to
+ * answer); else any live one. Takes it busy. -1 if none. rs->lock held.
+ */
+int dvs_rcopy_pick_read(struct dvs_rset *rs, unsigned int mask)
+{
+	int c, best = -1, best_load = INT_MAX;
+
+	mask &= dvs_rset_mask(rs, DVS_COPY_LIVE);
+	for (c = 0; c < DVS_MAX_COPIES; c++) {
+		int load;
+
+		if (!(mask & (1U << c)))
+			continue;
+		load = atomic_read(&rs->busy[c]);
+		if (!krdma_peer_is_ready(rs->copy[c]->peer))
+			load += INT_MAX / 2;
+		if (load < best_load) {
+			best = c;
+			best_load = load;
+		}
+	}
+	if (best >= 0)
+		atomic_inc(&rs->busy[best]);
+	return best;
+}
+
+/* The next copy a write goes to, taken busy; -1 if none. rs->lock held. */
+static int dvs_rcopy_pick_write(struct dvs_rset *rs, unsigned int mask)
+{
+	int c;
+
+	mask &= dvs_rset_mask(rs, DVS_COPY_LIVE) |
+		dvs_rset_mask(rs, DVS_COPY_BUILDING);
+	if (!mask)
+		return -1;
+	c = __ffs(mask);
+	atomic_inc(&rs->busy[c]);
+	return c;
+}
+
+/* Errors that say a copy is gone for good (not a slow donor). */
+static bool dvs_rdma_gone(int status)
+{
+	return status == -ENXIO || status == -ENOTCONN;
 }
 
 /* Splits @io's scatterlist at @at bytes into io->ksg[0] and io->ksg[1]. */
@@ -210,51 +337,283 @@ static void dvs_rdma_split_sg(struct dvs_io *io, u32 at, unsigned int *n0,
 	*n1 = idx[1];
 }
 
-static int dvs_rdma_submit(struct dvs_io *io)
+static void dvs_rdma_start(struct dvs_io *io, int c);
+
+/* The next copy @io goes to, taken busy; -1 if none. */
+static int dvs_rdma_next(struct dvs_io *io)
 {
-	struct dvs_rslab *r = io->slab->bpriv;
+	struct dvs_rset *rs = io->slab->bpriv;
+	unsigned long flags;
+	int c;
+
+	spin_lock_irqsave(&rs->lock, flags);
+	c = io->write ? dvs_rcopy_pick_write(rs, io->copies) :
+			dvs_rcopy_pick_read(rs, io->copies);
+	if (c >= 0)
+		io->copies &= ~(1U << c);
+	/* every copy timed out, time is left: a read goes round again */
+	if (c < 0 && !io->write && io->status == -ETIMEDOUT &&
+	    time_before(jiffies, io->deadline)) {
+		io->copies = dvs_rset_mask(rs, DVS_COPY_LIVE);
+		c = dvs_rcopy_pick_read(rs, io->copies);
+		if (c >= 0)
+			io->copies &= ~(1U << c);
+	}
+	spin_unlock_irqrestore(&rs->lock, flags);
+	return c;
+}
+
+/*
+ * The end of a write: copies it failed on are dropped when it landed on
+ * another (they are stale); it fails only when it landed nowhere.
+ */
+static int dvs_rdma_write_end(struct dvs_io *io)
+{
+	struct dvs_rset *rs = io->slab->bpriv;
+	unsigned long flags;
+	int c, status = io->landed ? 0 : io->status;
+
+	spin_lock_irqsave(&rs->lock, flags);
+	for (c = 0; c < DVS_MAX_COPIES; c++)
+		if (io->landed && (io->failed & (1U << c)))
+			dvs_rset_drop(rs, c);
+	spin_unlock_irqrestore(&rs->lock, flags);
+	/* after the drops: a rebuild that waits for us sees them */
+	atomic_dec(&rs->writers[io->epoch]);
+	return status;
+}
+
+/* Every part of @io on its current copy ended: on to the next, or done. */
+static void dvs_rdma_copy_end(struct dvs_io *io)
+{
+	struct dvs_rset *rs = io->slab->bpriv;
+	int c = io->copy, status = io->status, next;
+	unsigned long flags;
+
+	if (status) {
+		io->failed |= 1U << c;
+		if (dvs_rdma_gone(status)) {
+			spin_lock_irqsave(&rs->lock, flags);
+			dvs_rset_drop(rs, c);
+			spin_unlock_irqrestore(&rs->lock, flags);
+		}
+	} else if (io->write) {
+		io->landed = true;
+	}
+	atomic_dec(&rs->busy[c]);
+	if (io->write || status) {
+		next = dvs_rdma_next(io);
+		if (next >= 0) {
+			dvs_rdma_start(io, next);
+			return;
+		}
+	}
+	if (io->write)
+		status = dvs_rdma_write_end(io);
+	dvs_io_end(io, status);
+}
+
+static void dvs_rdma_part_end(struct dvs_io *io, int status)
+{
+	if (status && !io->status)
+		io->status = status;
+	if (atomic_dec_and_test(&io->parts))
+		dvs_rdma_copy_end(io);
+}
+
+static void dvs_rdma_kio_done(struct krdma_io *kio, int status)
+{
+	dvs_rdma_part_end(kio->priv, status);
+}
+
+/* Posts @io's parts to copy @c (busy for it). */
+static void dvs_rdma_start(struct dvs_io *io, int c)
+{
+	struct dvs_rset *rs = io->slab->bpriv;
+	struct dvs_rcopy *r = rs->copy[c];	/* busy: stays */
 	unsigned int nents[2] = { io->nents, 0 };
+	unsigned long deadline = io->deadline;
+	int parts, i, ret, failed = 0;
 	u64 first_len, off;
-	int parts, i, ret;
 	u32 chunk;
 
 	parts = dvs_chunk_split(io->slab_off, io->len, &chunk, &first_len);
-	if (parts < 0 || chunk + parts > r->nr_chunks)
-		return -EINVAL;
-	if (parts == 2)
-		dvs_rdma_split_sg(io, first_len, &nents[0], &nents[1]);
+	if (parts < 0 || chunk + parts > r->nr_chunks) {
+		atomic_set(&io->parts, 1);
+		dvs_rdma_part_end(io, -EINVAL);
+		return;
+	}
+	if (parts == 2) {
+		/* unmapped again by now: the split is reused as it is */
+		if (!io->split)
+			dvs_rdma_split_sg(io, first_len, &nents[0], &nents[1]);
+		else
+			nents[0] = sg_nents(io->ksg[0]);
+		nents[1] = sg_nents(io->ksg[1]);
+		io->split = true;
+	}
+	/* another copy can serve it: this one may not hold it long */
+	if (io->copies || io->landed)
+		deadline = min(deadline, jiffies + DVS_COPY_WAIT);
+	io->copy = c;
+	io->status = 0;
 	atomic_set(&io->parts, parts);
 	off = io->slab_off & (DVS_CHUNK_SIZE - 1);
 	for (i = 0; i < parts; i++) {
 		struct krdma_io *kio = &io->kio[i];
 
+		if (failed) {
+			/* nothing of it posted: ends as failed */
+			dvs_rdma_part_end(io, failed);
+			continue;
+		}
 		kio->remote = r->remote[chunk + i];
 		kio->offset = i ? 0 : off;
 		kio->sg = parts == 1 ? io->sg : io->ksg[i];
 		kio->nents = nents[i];
 		kio->len = i ? io->len - first_len : first_len;
 		kio->write = io->write;
-		kio->deadline = io->deadline;
+		kio->deadline = deadline;
 		kio->done = dvs_rdma_kio_done;
 		kio->priv = io;
 		ret = krdma_io_submit(kio);
-		if (ret && !i)
-			return ret;	/* nothing was posted */
-		if (ret)
-			dvs_io_part_done(io, ret);
+		if (ret) {
+			failed = ret;
+			dvs_rdma_part_end(io, ret);
+		}
 	}
+}
+
+static int dvs_rdma_submit(struct dvs_io *io)
+{
+	struct dvs_rset *rs = io->slab->bpriv;
+	u64 end = io->slab_off + io->len;
+	unsigned long flags;
+	int c, ret = 0;
+
+	io->failed = 0;
+	io->landed = false;
+	io->split = false;
+	io->status = 0;
+	spin_lock_irqsave(&rs->lock, flags);
+	if (!io->write) {
+		io->copies = dvs_rset_mask(rs, DVS_COPY_LIVE);
+		c = dvs_rcopy_pick_read(rs, io->copies);
+		if (c < 0)
+			ret = -EIO;
+		goto out;
+	}
+	io->copies = dvs_rset_mask(rs, DVS_COPY_LIVE);
+	if (rs->building >= 0) {
+		/* the window: the rebuild copies it now */
+		if (io->slab_off < rs->win_hi && end > rs->win_lo) {
+			ret = -EBUSY;
+			goto out;
+		}
+		/* below it the new copy holds the slab already */
+		if (end <= rs->win_lo)
+			io->copies |= 1U << rs->building;
+	}
+	c = dvs_rcopy_pick_write(rs, io->copies);
+	if (c < 0) {
+		ret = -EIO;
+		goto out;
+	}
+	io->epoch = rs->epoch;
+	atomic_inc(&rs->writers[io->epoch]);
+out:
+	if (!ret)
+		io->copies &= ~(1U << c);
+	spin_unlock_irqrestore(&rs->lock, flags);
+	if (ret)
+		return ret;
+	dvs_rdma_start(io, c);
 	return 0;
 }
 
-static bool dvs_rdma_is_lost(struct dvs_slab *slab)
+/*
+ * Drops the copies whose donor is gone for good (their grants are void);
+ * says what is left.
+ */
+static enum dvs_health dvs_rdma_check(struct dvs_slab *slab)
 {
-	struct dvs_rslab *r = slab->bpriv;
+	struct dvs_rset *rs = slab->bpriv;
+	enum dvs_health h = DVS_HEALTHY;
+	unsigned long flags;
+	unsigned int live;
+	int c;
 	u32 i;
 
-	for (i = 0; i < r->nr_chunks; i++)
-		if (krdma_remote_is_void(r->remote[i]))
-			return true;
-	return false;
+	spin_lock_irqsave(&rs->lock, flags);
+	for (c = 0; c < DVS_MAX_COPIES; c++) {
+		struct dvs_rcopy *r = rs->copy[c];
+
+		if (rs->state[c] != DVS_COPY_LIVE &&
+		    rs->state[c] != DVS_COPY_BUILDING)
+			continue;
+		for (i = 0; i < r->nr_chunks; i++) {
+			if (krdma_remote_is_void(r->remote[i])) {
+				dvs_rset_drop(rs, c);
+				break;
+			}
+		}
+	}
+	live = hweight32(dvs_rset_mask(rs, DVS_COPY_LIVE));
+	if (!live)
+		h = DVS_LOST;
+	else if (live < rs->want || dvs_rset_mask(rs, DVS_COPY_DROPPED))
+		h = DVS_DEGRADED;
+	spin_unlock_irqrestore(&rs->lock, flags);
+	return h;
+}
+
+struct dvs_rdma_sync {
+	struct completion	done;
+	int			status;
+};
+
+static void dvs_rdma_sync_done(struct krdma_io *kio, int status)
+{
+	struct dvs_rdma_sync *w = kio->priv;
+
+	w->status = status;
+	complete(&w->done);
+}
+
+/*
+ * One synchronous I/O of @len bytes (within one chunk) at @off of copy @c,
+ * for the rebuild. Process context.
+ */
+int dvs_rcopy_sync_io(struct dvs_rcopy *c, u64 off, struct scatterlist *sg,
+		      unsigned int nents, u32 len, bool write)
+{
+	struct dvs_rdma_sync w;
+	struct krdma_io *kio;
+	int ret;
+
+	if ((off & (DVS_CHUNK_SIZE - 1)) + len > DVS_CHUNK_SIZE ||
+	    off >> DVS_CHUNK_SHIFT >= c->nr_chunks)
+		return -EINVAL;
+	kio = kzalloc(sizeof(*kio), GFP_NOIO);
+	if (!kio)
+		return -ENOMEM;
+	init_completion(&w.done);
+	kio->remote = c->remote[off >> DVS_CHUNK_SHIFT];
+	kio->offset = off & (DVS_CHUNK_SIZE - 1);
+	kio->sg = sg;
+	kio->nents = nents;
+	kio->len = len;
+	kio->write = write;
+	kio->deadline = jiffies + DVS_COPY_WAIT;
+	kio->done = dvs_rdma_sync_done;
+	kio->priv = &w;
+	ret = krdma_io_submit(kio);
+	if (!ret) {
+		wait_for_completion(&w.done);
+		ret = w.status;
+	}
+	kfree(kio);
+	return ret;
 }
 
 const struct dvs_backend_ops dvs_rdma_ops = {
@@ -262,5 +621,6 @@ const struct dvs_backend_ops dvs_rdma_ops = {
 	.alloc		= dvs_rdma_alloc,
 	.free		= dvs_rdma_free,
 	.submit		= dvs_rdma_submit,
-	.is_lost	= dvs_rdma_is_lost,
+	.check		= dvs_rdma_check,
+	.repair		= dvs_rdma_repair,
 };

@@ -6,7 +6,9 @@
  * adaptive target, so the write path never waits on an RPC. Each slab
  * keeps a map of the pages in use; a slab that stayed empty for
  * release_delay_s goes back to its backend. A slab whose storage is gone
- * is marked lost: its I/O fails with -EIO.
+ * is marked lost: its I/O fails with -EIO. A slab that misses one of its
+ * copies (replicas) is degraded: the repair work has the backend make the
+ * copy again, one slab after the other.
  */
 #include <linux/jiffies.h>
 #include <linux/module.h>
@@ -205,9 +207,44 @@ void dvs_slab_mark_lost(struct dvs_slab *slab)
 	}
 }
 
+/* Has the backend make the missing copies of degraded slabs again. */
+static void dvs_repair_work(struct work_struct *work)
+{
+	struct dvs_space *space = container_of(work, struct dvs_space,
+					       repair_work);
+	unsigned int noio = memalloc_noio_save();
+	struct dvs_slab *slab;
+	u32 slot;
+	int ret;
+
+	for (slot = 0; slot < space->geom.nr_slots; slot++) {
+		spin_lock_irq(&space->lock);
+		slab = space->slots[slot];
+		if (space->dying || !slab || !slab->degraded || slab->lost)
+			slab = NULL;
+		else
+			atomic_inc(&slab->inflight);	/* stays bound */
+		spin_unlock_irq(&space->lock);
+		if (!slab) {
+			if (READ_ONCE(space->dying))
+				break;
+			continue;
+		}
+		ret = space->ops->repair(slab);
+		atomic_dec(&slab->inflight);
+		/* no donor has room (or one is on its way back): next tick */
+		if (ret == -ENOSPC || ret == -EAGAIN || ret == -ESHUTDOWN)
+			break;
+		if (ret)
+			pr_warn_ratelimited("slab of slot %u: rebuild failed: %pe\n",
+					    slot, ERR_PTR(ret));
+	}
+	memalloc_noio_restore(noio);
+}
+
 /*
- * Once a second: slabs that stayed empty go back, lost ones are found,
- * the pool target adapts and a failed refill is retried.
+ * Once a second: slabs that stayed empty go back, lost and degraded ones
+ * are found, the pool target adapts and a failed refill is retried.
  */
 static void dvs_tick_work(struct work_struct *work)
 {
@@ -216,15 +253,34 @@ static void dvs_tick_work(struct work_struct *work)
 	unsigned long delay = (unsigned long)READ_ONCE(dvs_release_delay_s) * HZ;
 	struct dvs_slab *slab, *tmp, *gone[8];
 	int n = 0, i, lost = 0;
+	unsigned int degraded = 0;
 	bool refill, kick;
 	u32 slot;
 
 	for (slot = 0; slot < space->geom.nr_slots; slot++) {
-		slab = READ_ONCE(space->slots[slot]);
-		if (slab && !slab->lost && space->ops->is_lost(slab))
+		enum dvs_health h;
+
+		spin_lock_irq(&space->lock);
+		slab = space->slots[slot];
+		if (slab && !slab->lost)
+			atomic_inc(&slab->inflight);	/* stays bound */
+		else
+			slab = NULL;
+		spin_unlock_irq(&space->lock);
+		if (!slab)
+			continue;
+		h = space->ops->check(slab);
+		if (h == DVS_LOST)
 			dvs_slab_mark_lost(slab);
+		spin_lock_irq(&space->lock);
+		slab->degraded = h == DVS_DEGRADED;
+		degraded += slab->degraded;
+		spin_unlock_irq(&space->lock);
+		atomic_dec(&slab->inflight);
 	}
 	spin_lock_irq(&space->lock);
+	atomic64_add((s64)degraded - space->degraded, &dvs_stats.slabs_degraded);
+	space->degraded = degraded;
 	for (slot = 0; slot < space->geom.nr_slots && n < ARRAY_SIZE(gone);
 	     slot++) {
 		slab = space->slots[slot];
@@ -233,12 +289,17 @@ static void dvs_tick_work(struct work_struct *work)
 			continue;
 		space->slots[slot] = NULL;
 		space->bound--;
+		if (slab->degraded)
+			space->degraded--;
 		atomic64_dec(&dvs_stats.slabs_bound);
 		gone[n++] = slab;
 	}
-	/* a lost pooled slab is dropped; the refill replaces it */
+	/*
+	 * a lost pooled slab is dropped, the refill replaces it; one missing
+	 * a copy is repaired once bound
+	 */
 	list_for_each_entry_safe(slab, tmp, &space->pool, pool_entry) {
-		if (n == ARRAY_SIZE(gone) || !space->ops->is_lost(slab))
+		if (n == ARRAY_SIZE(gone) || space->ops->check(slab) != DVS_LOST)
 			continue;
 		list_del_init(&slab->pool_entry);
 		space->pooled--;
@@ -269,15 +330,24 @@ static void dvs_tick_work(struct work_struct *work)
 	}
 	if (refill && kick)
 		queue_work(dvs_wq, &space->refill_work);
+	if (degraded && kick && space->ops->repair)
+		queue_work(dvs_wq, &space->repair_work);
 	if (kick)
 		queue_delayed_work(dvs_wq, &space->tick_work, DVS_TICK);
 }
 
-struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend)
+struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend,
+				   unsigned int copies)
 {
 	struct dvs_space *space;
 	int ret;
 
+	if (copies < 1 || copies > DVS_MAX_COPIES ||
+	    (backend == DVS_BACKEND_DRAM && copies != 1)) {
+		pr_warn("space of %llu bytes: %u copies: the rdma backend keeps 1-%d, the dram backend 1\n",
+			size, copies, DVS_MAX_COPIES);
+		return ERR_PTR(-EINVAL);
+	}
 	space = kzalloc(sizeof(*space), GFP_KERNEL);
 	if (!space)
 		return ERR_PTR(-ENOMEM);
@@ -296,12 +366,14 @@ struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend)
 	space->ops = backend == DVS_BACKEND_DRAM ? &dvs_dram_ops :
 						   &dvs_rdma_ops;
 	space->backend = backend;
+	space->copies = copies;
 	space->id = atomic_inc_return(&dvs_space_ids);
 	spin_lock_init(&space->lock);
 	INIT_LIST_HEAD(&space->pool);
 	space->pool_target = dvs_pool_min;
 	init_waitqueue_head(&space->pool_wait);
 	INIT_WORK(&space->refill_work, dvs_refill_work);
+	INIT_WORK(&space->repair_work, dvs_repair_work);
 	INIT_DELAYED_WORK(&space->tick_work, dvs_tick_work);
 	mutex_lock(&dvs_lock);
 	list_add_tail(&space->list, &dvs_spaces);
@@ -324,9 +396,12 @@ void dvs_space_destroy(struct dvs_space *space)
 	space->dying = true;
 	spin_unlock_irq(&space->lock);
 	cancel_work_sync(&space->refill_work);
+	cancel_work_sync(&space->repair_work);
 	cancel_delayed_work_sync(&space->tick_work);
-	/* the tick may have queued a refill before it saw dying */
+	/* the tick may have queued work before it saw dying */
 	cancel_work_sync(&space->refill_work);
+	cancel_work_sync(&space->repair_work);
+	atomic64_sub(space->degraded, &dvs_stats.slabs_degraded);
 
 	mutex_lock(&dvs_lock);
 	list_del(&space->list);
@@ -355,6 +430,11 @@ static bool dvs_pool_full(struct dvs_space *space)
 	full = space->pooled >= dvs_pool_want(space);
 	spin_unlock_irq(&space->lock);
 	return full;
+}
+
+unsigned int dvs_space_degraded(struct dvs_space *space)
+{
+	return READ_ONCE(space->degraded);
 }
 
 bool dvs_space_growing(struct dvs_space *space)
@@ -466,7 +546,7 @@ int dvs_io_submit(struct dvs_space *space, struct dvs_io *io)
 	ret = space->ops->submit(io);
 	if (ret) {
 		atomic_dec(&slab->inflight);
-		if (ret == -ENXIO || ret == -ENOTCONN) {
+		if (ret == -ENXIO || ret == -ENOTCONN || ret == -EIO) {
 			dvs_slab_mark_lost(slab);
 			ret = -EIO;
 		}
@@ -493,23 +573,31 @@ static void dvs_zero_holes(struct dvs_io *io)
 	spin_unlock_irqrestore(&space->lock, flags);
 }
 
-/* A backend's part of @io ended; the last one completes it. */
-void dvs_io_part_done(struct dvs_io *io, int status)
+/* The backend is done with @io: it completes. Any context. */
+void dvs_io_end(struct dvs_io *io, int status)
 {
 	struct dvs_slab *slab = io->slab;
 
-	if (status && !io->status)
-		io->status = status;
-	if (!atomic_dec_and_test(&io->parts))
-		return;
-	if (io->status == -ENXIO || io->status == -ENOTCONN) {
+	if (status == -ENXIO || status == -ENOTCONN) {
 		dvs_slab_mark_lost(slab);
-		io->status = -EIO;
+		status = -EIO;
 	}
-	if (!io->status && io->holes)
+	if (!status && io->holes)
 		dvs_zero_holes(io);
 	atomic_dec(&slab->inflight);
-	io->done(io, io->status);
+	io->done(io, status);
+}
+
+/* Is any page of [@first, @first + @n) of @slab in use? */
+bool dvs_slab_any_used(struct dvs_slab *slab, u32 first, u32 n)
+{
+	unsigned long flags;
+	bool any;
+
+	spin_lock_irqsave(&slab->space->lock, flags);
+	any = dvs_map_any(slab->map, first, n);
+	spin_unlock_irqrestore(&slab->space->lock, flags);
+	return any;
 }
 
 int dvs_discard(struct dvs_space *space, u64 offset, u64 len)

@@ -128,6 +128,16 @@ static struct dvs_counter_attr allocs_attr =
 	DVS_COUNTER("allocs", allocs);
 static struct dvs_counter_attr alloc_failures_attr =
 	DVS_COUNTER("alloc_failures", alloc_failures);
+static struct dvs_counter_attr copies_dropped_attr =
+	DVS_COUNTER("copies_dropped", copies_dropped);
+static struct dvs_counter_attr copies_rebuilt_attr =
+	DVS_COUNTER("copies_rebuilt", copies_rebuilt);
+static struct dvs_counter_attr rebuild_bytes_attr =
+	DVS_COUNTER("rebuild_bytes", rebuild_bytes);
+static struct dvs_counter_attr rebuild_ms_attr =
+	DVS_COUNTER("rebuild_ms", rebuild_ms);
+static struct dvs_counter_attr slabs_degraded_attr =
+	DVS_COUNTER("slabs_degraded", slabs_degraded);
 
 static struct kobj_attribute donate_attr = __ATTR_RW_MODE(donate, 0644);
 static struct kobj_attribute grace_period_s_attr =
@@ -156,6 +166,11 @@ static struct attribute *dvs_attrs[] = {
 	&pool_misses_attr.attr.attr,
 	&allocs_attr.attr.attr,
 	&alloc_failures_attr.attr.attr,
+	&copies_dropped_attr.attr.attr,
+	&copies_rebuilt_attr.attr.attr,
+	&rebuild_bytes_attr.attr.attr,
+	&rebuild_ms_attr.attr.attr,
+	&slabs_degraded_attr.attr.attr,
 	&alloc_us_avg_attr.attr,
 	&alloc_us_max_attr.attr,
 	NULL,

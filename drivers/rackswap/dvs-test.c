@@ -3,12 +3,16 @@
  * dvs: test interface (debugfs, not ABI). /sys/kernel/debug/rackswap/dvs/
  * space takes one command per write and reads back the last result:
  *
- *   create <size> <rdma|dram>	one test space (K/M/G suffixes)
+ *   create <size> <rdma|dram> [<copies>]
+ *				one test space (K/M/G suffixes), each slab
+ *				in @copies copies (default 1)
  *   fill <timeout_ms>		wait for its pool to hold its target
  *   write <off> <len> <seed> [<io> [<wait_ms>]]
  *				the pattern of @seed in I/Os of @io bytes
  *				(default 1M); an I/O refused with -ENOSPC
- *				(empty pool) is tried again for @wait_ms
+ *				(empty pool) is tried again for @wait_ms,
+ *				one refused with -EBUSY (a rebuild copies
+ *				its range) at once
  *   read <off> <len> <seed> [<io>]	verify every word (seed 0: zeros)
  *   discard <off> <len>
  *   destroy
@@ -147,8 +151,8 @@ static void dvs_test_rw(u64 off, u64 len, u64 seed, u64 io, bool write,
 		if (write)
 			dvs_test_pattern(seed, off, n, true, NULL);
 		until = jiffies + msecs_to_jiffies(wait_ms);
-		while ((ret = dvs_test_io(off, n, write)) == -ENOSPC &&
-		       time_before(jiffies, until)) {
+		while ((ret = dvs_test_io(off, n, write)) == -EBUSY ||
+		       (ret == -ENOSPC && time_before(jiffies, until))) {
 			retries++;
 			usleep_range(500, 1000);
 		}
@@ -188,7 +192,8 @@ static void dvs_test_free_buf(void)
 	}
 }
 
-static int dvs_test_create(const char *sizestr, const char *backend)
+static int dvs_test_create(const char *sizestr, const char *backend,
+			   unsigned int copies)
 {
 	enum dvs_backend b;
 	struct dvs_space *s;
@@ -214,7 +219,7 @@ static int dvs_test_create(const char *sizestr, const char *backend)
 			return -ENOMEM;
 		}
 	}
-	s = dvs_space_create(size, b);
+	s = dvs_space_create(size, b, copies);
 	if (IS_ERR(s)) {
 		dvs_test_free_buf();
 		return PTR_ERR(s);
@@ -236,13 +241,14 @@ static int dvs_test_cmd(char *cmd)
 {
 	u64 a[5] = { 0, 0, 0, SZ_1M, 0 };
 	char verb[16], s1[32], s2[16];
+	unsigned int copies = 1;
 	int n;
 
-	n = sscanf(cmd, "%15s %31s %15s", verb, s1, s2);
+	n = sscanf(cmd, "%15s %31s %15s %u", verb, s1, s2, &copies);
 	if (n < 1)
 		return -EINVAL;
 	if (!strcmp(verb, "create"))
-		return n == 3 ? dvs_test_create(s1, s2) : -EINVAL;
+		return n >= 3 ? dvs_test_create(s1, s2, copies) : -EINVAL;
 	if (!strcmp(verb, "destroy")) {
 		dvs_test_destroy();
 		return 0;

@@ -20,6 +20,9 @@ enum dvs_backend {
 	DVS_BACKEND_DRAM,	/* local memory */
 };
 
+/* Copies of a slab on distinct donors (the rdma backend's replicas). */
+#define DVS_MAX_COPIES		3
+
 /*
  * One read or write of a space, owned by the caller (nothing allocated per
  * I/O). The range is page-aligned and lies in one slab (a front end sets
@@ -43,18 +46,28 @@ struct dvs_io {
 	struct dvs_slab		*slab;
 	u64			slab_off;
 	bool			holes;		/* a read over unused pages */
-	atomic_t		parts;
-	int			status;
+	atomic_t		parts;		/* of the copy it is on now */
+	int			status;		/* ... and their first error */
+	/* the rdma backend's: the copies (replicas) it goes to in turn */
+	u8			copies;		/* still to try, a mask */
+	u8			failed;		/* a write's copies that failed */
+	s8			copy;		/* the copy it is on now */
+	u8			epoch;		/* a write's: see dvs_rset */
+	bool			landed;		/* a write landed on a copy */
+	bool			split;		/* @ksg holds @sg split */
 	struct krdma_io		kio[2];		/* one per chunk it touches */
 	struct scatterlist	ksg[2][KRDMA_IO_MAX_SGE];
 };
 
 /*
- * Makes a space of @size bytes (page-aligned) over @backend and starts
- * filling its pool. Process context; -EINVAL for a size that is not a
- * multiple of the page size, -E2BIG for more than 2^24 slabs.
+ * Makes a space of @size bytes (page-aligned) over @backend, each slab in
+ * @copies copies on distinct donors (1 to DVS_MAX_COPIES; the dram backend
+ * keeps 1), and starts filling its pool. Process context; -EINVAL for a
+ * size that is not a multiple of the page size or a bad @copies, -E2BIG
+ * for more than 2^24 slabs.
  */
-struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend);
+struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend,
+				   unsigned int copies);
 
 /* Returns every slab; no I/O may be in flight. Process context. */
 void dvs_space_destroy(struct dvs_space *space);
@@ -62,9 +75,10 @@ void dvs_space_destroy(struct dvs_space *space);
 /*
  * Starts @io. Returns 0 (@done will run) or, without calling @done:
  * -EINVAL (bad range), -ENOSPC (a write to an unbound slab and the pool is
- * empty: the refill is kicked, try again later), -EIO (the slab is lost).
- * Reads of never-written pages return zeros without touching the network.
- * Never sleeps.
+ * empty: the refill is kicked, try again later), -EBUSY (a write to the
+ * range a rebuild copies right now: try again in a moment), -EIO (the slab
+ * is lost). Reads of never-written pages return zeros without touching the
+ * network. Never sleeps.
  */
 int dvs_io_submit(struct dvs_space *space, struct dvs_io *io);
 
@@ -81,6 +95,9 @@ int dvs_discard(struct dvs_space *space, u64 offset, u64 len);
  * failed otherwise, until one succeeds again). Never sleeps.
  */
 bool dvs_space_growing(struct dvs_space *space);
+
+/* Slabs of the space that miss a copy now (being rebuilt). Never sleeps. */
+unsigned int dvs_space_degraded(struct dvs_space *space);
 
 /* Waits up to @timeout_ms for the pool to hold its target; 0 or -ETIMEDOUT. */
 int dvs_space_fill_wait(struct dvs_space *space, unsigned int timeout_ms);

@@ -1767,6 +1767,17 @@ int krdma_peers_returning(void)
 	return n;
 }
 
+bool krdma_peer_is_ready(const struct krdma_peer *peer)
+{
+	return READ_ONCE(peer->io_ready);
+}
+
+bool krdma_peer_same_node(const struct krdma_peer *a,
+			  const struct krdma_peer *b)
+{
+	return a == b || uuid_equal(&a->uuid, &b->uuid);
+}
+
 bool krdma_peer_is_dead(const struct krdma_peer *peer)
 {
 	return READ_ONCE(peer->state) == KRDMA_DEAD;

@@ -146,6 +146,14 @@ int krdma_peers_returning(void);
 
 /* The peer is closed for good: its remotes and grants are void. */
 bool krdma_peer_is_dead(const struct krdma_peer *peer);
+/* The peer's one-sided I/O flows now (live, keys current). Any context. */
+bool krdma_peer_is_ready(const struct krdma_peer *peer);
+/*
+ * Are @a and @b the same node (its UUID: a node we connected to and that
+ * connected to us is two peers)? Any context.
+ */
+bool krdma_peer_same_node(const struct krdma_peer *a,
+			  const struct krdma_peer *b);
 
 /* The remote's grant is gone (void, or its peer closed for good). */
 bool krdma_remote_is_void(const struct krdma_remote *remote);

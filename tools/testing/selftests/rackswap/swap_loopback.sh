@@ -35,13 +35,17 @@ check "disksize refuses abc, 0, 1000, -1 (EINVAL)" bad_write $B/disksize abc 0 1
 check "backend refuses foo" bad_write $B/backend foo
 check "reset refuses 2" sh -c "! echo 2 >$B/reset 2>/dev/null"
 check "replicas refuses 0, 4, x" bad_write $B/replicas 0 4 x
-check "replicas 2: not supported yet (EOPNOTSUPP, logged)" sh -c \
-	"! echo 2 >$B/replicas 2>/dev/null && dmesg | grep -q 'only 1 copy is supported'"
-check "replicas 1 is taken" sh -c "echo 1 >$B/replicas && [ \$(cat $B/replicas) = 1 ]"
+check "replicas 2 with the dram backend refused (EINVAL, logged)" sh -c \
+	"echo dram >$B/backend && ! echo 2 >$B/replicas 2>/dev/null &&
+	 dmesg | grep -q 'replicas 2: the dram backend keeps one copy' && echo rdma >$B/backend"
+check "replicas 3, then 1, is taken" sh -c \
+	"echo 3 >$B/replicas && [ \$(cat $B/replicas) = 3 ] && echo 1 >$B/replicas && [ \$(cat $B/replicas) = 1 ]"
+check "degraded reads 0 before sizing" [ "$(cat $B/degraded)" = 0 ]
 loop_connect
 check "disksize 512M" sh -c "echo 512M >$B/disksize"
 check "a second disksize is refused (EBUSY)" bad_write $B/disksize 256M
 check "backend cannot change once sized" bad_write $B/backend dram
+check "replicas cannot change once sized (EBUSY)" bad_write $B/replicas 2
 check "mkswap" sh -c "mkswap /dev/rackswap0 >/dev/null"
 check "swapon -d (discard: once and as freed)" swapon -d /dev/rackswap0
 check "reset refused while swapped on" sh -c "! echo 1 >$B/reset 2>/dev/null"
