@@ -453,8 +453,9 @@ static void dvs_rdma_start(struct dvs_io *io, int c)
 		io->split = true;
 	}
 	/* another copy can serve it: this one may not hold it long */
-	if (io->copies || io->landed)
-		deadline = min(deadline, jiffies + DVS_COPY_WAIT);
+	if ((io->copies || io->landed) &&
+	    time_before(jiffies + DVS_COPY_WAIT, deadline))
+		deadline = jiffies + DVS_COPY_WAIT;
 	io->copy = c;
 	io->status = 0;
 	atomic_set(&io->parts, parts);
