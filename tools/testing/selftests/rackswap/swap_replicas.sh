@@ -1,0 +1,120 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rig: nodes=4 tier=full debug=no timeout=1500
+#
+# A donor dies mid-workload. node1 swaps on /dev/rackswap0 (4 MiB slabs)
+# over three donors (node2-node4, 256M each), in a cgroup v2 with
+# memory.max=64M.
+# - replicas=2: one process writes 160 MiB and verifies it three times,
+#   two touch random pages of 48 MiB; once 64 MiB were paged out the donor
+#   holding the most is killed (its QEMU: a crash). Every process ends
+#   with 0 bad words, a process outside the cgroup too; the lost copies
+#   are rebuilt on the survivors (degraded goes back to 0); swapoff brings
+#   everything back.
+# - replicas=1 on the two survivors: one process writes 96 MiB and
+#   verifies it again and again; once paged out, one survivor is killed.
+#   The process gets SIGBUS or finishes verified (never a bad word), the
+#   process outside the cgroup finishes, swapoff completes and the kernel
+#   logs no hung task.
+. ./lib.sh
+[ "$NODES" -ge 4 ] || skip_all "needs four nodes"
+C=/sys/kernel/rackswap/krdma
+D=/sys/kernel/rackswap/dvs
+B=/sys/block/rackswap0
+PORT=7480
+LOAD="port=$PORT slab_size=4M heartbeat_ms=500 heartbeat_missed=3 reconnect_delay_ms=500 connect_timeout_ms=2000 reconnect_tries=2"
+tap_plan
+
+check "rxe on the links" rxe_links_up
+check "load $MOD" modprobe $MOD $LOAD
+
+if [ "$NODE" = 1 ]; then
+	for n in 2 3 4; do
+		check "connected to node$n" retry 150 sh -c \
+			"echo '$(link_addr $n 1) $PORT' >$C/connect 2>/dev/null"
+	done
+	pn() { krdma_peer "address=$(link_addr $1 1) $PORT"; }
+	p2=$(pn 2) p3=$(pn 3) p4=$(pn 4)
+	ready() { [ "$(cat $C/peers/$1/data_qps 2>/dev/null)" -ge 1 ] && [ "$(cat $C/peers/$1/state)" = live ]; }
+	all() { ready $p2 && ready $p3 && ready $p4; }
+	check "RDMA ready to all three" retry 60 all
+	stored() { cat $C/peers/$1/stored_bytes 2>/dev/null || echo 0; }
+	on() { stored "$(eval echo \$p$1)"; }
+	# paged MIB: pswpout grew by MIB since $out0
+	paged() { [ "$(vmstat pswpout)" -ge $((out0 + $1 * 256)) ]; }
+
+	check "replicas 2" sh -c "echo 2 >$B/replicas"
+	check "disksize 320M" sh -c "echo 320M >$B/disksize"
+	check "mkswap" sh -c "mkswap /dev/rackswap0 >/dev/null"
+	check "swapon" swapon /dev/rackswap0
+	check "cgroup memory.max=64M" swap_cgroup 64M
+	out0=$(vmstat pswpout)
+	in_cgroup memtouch seq 160 3 >/tmp/seq.out &
+	seq=$!
+	rand_run 2 48 20000 &
+	rnd=$!
+	memtouch seq 16 40 >/tmp/outside.out &
+	outside=$!
+	check "64 MiB paged out" retry 600 paged 64
+	k=2
+	for n in 3 4; do
+		[ "$(on $n)" -le "$(on $k)" ] || k=$n
+	done
+	log "killing node$k ($(on $k) bytes stored there; node2 $(on 2), node3 $(on 3), node4 $(on 4))"
+	echo "RIG-KILL $k"
+	wait $seq
+	log "$(cat /tmp/seq.out)"
+	check "node$k killed mid-workload: 160 MiB verified 3 times, 0 bad words" \
+		grep -q ': 0 bad words' /tmp/seq.out
+	check "2 random processes: 0 bad words" wait $rnd
+	log "$(cat /tmp/rand.* | tr '\n' ';')"
+	wait $outside
+	check "the process outside the cgroup: 0 bad words" grep -q ': 0 bad words' /tmp/outside.out
+	rebuilt() { [ "$(cat $B/degraded)" = 0 ] && [ "$(cat $D/copies_rebuilt)" -gt 0 ]; }
+	check "the lost copies rebuilt on the survivors" retry 300 rebuilt
+	log "dropped $(cat $D/copies_dropped), rebuilt $(cat $D/copies_rebuilt): $(cat $D/rebuild_bytes) bytes in $(cat $D/rebuild_ms) ms; io_stat $(cat $B/io_stat)"
+	check "no request failed" [ "$(cut -d' ' -f6 $B/io_stat)" = 0 ]
+	check "no slab lost" [ "$(cat $D/slabs_lost)" = 0 ]
+	check "swapoff" swapoff /dev/rackswap0
+
+	# one copy on the two survivors; one of them dies
+	check "reset" sh -c "echo 1 >$B/reset"
+	check "replicas 1, disksize 192M" sh -c "echo 1 >$B/replicas && echo 192M >$B/disksize"
+	check "mkswap, swapon" sh -c "mkswap /dev/rackswap0 >/dev/null && swapon /dev/rackswap0"
+	out0=$(vmstat pswpout)
+	in_cgroup memtouch seq 96 30 >/tmp/seq1.out 2>&1 &
+	seq=$!
+	memtouch seq 16 40 >/tmp/outside.out &
+	outside=$!
+	check "48 MiB paged out" retry 600 paged 48
+	for n in 2 3 4; do
+		[ $n = $k ] && continue
+		k2=$n
+		break
+	done
+	log "killing node$k2 ($(on $k2) bytes stored there)"
+	echo "RIG-KILL $k2"
+	wait $seq
+	rc=$?
+	log "memtouch: exit $rc: $(tr '\n' ' ' </tmp/seq1.out)"
+	# SIGBUS: 128 + 7
+	check "the process got SIGBUS or finished, never a bad word" sh -c \
+		"[ $rc = 135 ] || grep -q ': 0 bad words' /tmp/seq1.out"
+	wait $outside
+	check "the process outside the cgroup finished: 0 bad words" grep -q ': 0 bad words' /tmp/outside.out
+	check "swapoff completes" swapoff /dev/rackswap0
+	log "io_stat $(cat $B/io_stat); lost $(cat $D/slabs_lost)"
+	check "reset" sh -c "echo 1 >$B/reset"
+	rmdir $CG/swap
+	check "rmmod" rmmod $MOD
+	tap_done
+fi
+
+echo 256M >$D/donate
+check "node1 connected" retry 200 krdma_peer direction=in state=live
+none() { ! krdma_peer direction=in state=live >/dev/null; }
+# node1 kills two of the three donors; the survivor waits for it to leave
+check "node1 left" retry 1400 none
+check "nothing granted at the end" [ "$(cat $D/granted_bytes)" = 0 ]
+check "rmmod" rmmod $MOD
+tap_done
