@@ -26,6 +26,9 @@ struct dvs_slab {
 	unsigned long		empty_since;	/* jiffies: used fell to 0 */
 	bool			lost;		/* its storage is gone */
 	bool			degraded;	/* misses a copy: to rebuild */
+	u32			lost_pages;	/* set in @lostmap */
+	/* pages lost with the lost slab it replaced: their reads fail */
+	unsigned long		*lostmap;
 	atomic_t		inflight;	/* I/Os submitted, not done */
 	void			*bpriv;		/* the backend's */
 	unsigned long		map[];		/* pages in use */
@@ -69,6 +72,7 @@ struct dvs_space {
 	spinlock_t		lock;	/* protects the fields below */
 	struct dvs_slab		**slots;
 	struct list_head	pool;
+	struct list_head	dead;	/* lost slabs replaced, I/O ending */
 	unsigned int		pooled;
 	unsigned int		bound;
 	unsigned int		pool_target;
@@ -101,6 +105,7 @@ struct dvs_stats {
 	atomic64_t	rebuild_bytes;	/* copied by the rebuilds */
 	atomic64_t	rebuild_ms;	/* spent in rebuilds */
 	atomic64_t	slabs_degraded;	/* now missing a copy */
+	atomic64_t	slabs_rebound;	/* lost slabs replaced on a write */
 };
 
 extern struct dvs_stats dvs_stats;

@@ -6,7 +6,9 @@
  * adaptive target, so the write path never waits on an RPC. Each slab
  * keeps a map of the pages in use; a slab that stayed empty for
  * release_delay_s goes back to its backend. A slab whose storage is gone
- * is marked lost: its I/O fails with -EIO. A slab that misses one of its
+ * is marked lost: its I/O fails with -EIO, until a write replaces it with
+ * a slab from the pool (the pages the lost one held stay lost: their
+ * reads fail until they are written or discarded). A slab that misses one of its
  * copies (replicas) is degraded: the repair work has the backend make the
  * copy again, one slab after the other.
  */
@@ -98,11 +100,13 @@ static struct dvs_slab *dvs_slab_new(struct dvs_space *space)
 {
 	struct dvs_slab *slab;
 
-	slab = kvzalloc(struct_size(slab, map,
-				    dvs_map_longs(space->geom.slab_pages)),
-			GFP_KERNEL);
+	size_t longs = dvs_map_longs(space->geom.slab_pages);
+
+	/* the page map, then the lost map */
+	slab = kvzalloc(struct_size(slab, map, 2 * longs), GFP_KERNEL);
 	if (!slab)
 		return NULL;
+	slab->lostmap = slab->map + longs;
 	slab->space = space;
 	slab->slot = -1;
 	INIT_LIST_HEAD(&slab->pool_entry);
@@ -252,7 +256,7 @@ static void dvs_tick_work(struct work_struct *work)
 					       struct dvs_space, tick_work);
 	unsigned long delay = (unsigned long)READ_ONCE(dvs_release_delay_s) * HZ;
 	struct dvs_slab *slab, *tmp, *gone[8];
-	int n = 0, i, lost = 0;
+	int n = 0, i, lost = 0, pooled_lost = 0;
 	unsigned int degraded = 0;
 	bool refill, kick;
 	u32 slot;
@@ -284,7 +288,8 @@ static void dvs_tick_work(struct work_struct *work)
 	for (slot = 0; slot < space->geom.nr_slots && n < ARRAY_SIZE(gone);
 	     slot++) {
 		slab = space->slots[slot];
-		if (!slab || slab->used || atomic_read(&slab->inflight) ||
+		if (!slab || slab->used || slab->lost_pages ||
+		    atomic_read(&slab->inflight) ||
 		    time_before(jiffies, slab->empty_since + delay))
 			continue;
 		space->slots[slot] = NULL;
@@ -293,6 +298,14 @@ static void dvs_tick_work(struct work_struct *work)
 			space->degraded--;
 		atomic64_dec(&dvs_stats.slabs_bound);
 		gone[n++] = slab;
+	}
+	/* lost slabs a write replaced: freed once their I/O ended */
+	list_for_each_entry_safe(slab, tmp, &space->dead, pool_entry) {
+		if (n == ARRAY_SIZE(gone) || atomic_read(&slab->inflight))
+			continue;
+		list_del_init(&slab->pool_entry);
+		gone[n++] = slab;
+		lost++;
 	}
 	/*
 	 * a lost pooled slab is dropped, the refill replaces it; one missing
@@ -306,6 +319,7 @@ static void dvs_tick_work(struct work_struct *work)
 		atomic64_dec(&dvs_stats.slabs_pooled);
 		gone[n++] = slab;
 		lost++;
+		pooled_lost++;
 	}
 	space->pool_target = dvs_pool_target(space->pool_target, dvs_pool_min,
 					     dvs_pool_max, space->missed,
@@ -324,9 +338,9 @@ static void dvs_tick_work(struct work_struct *work)
 							   RACKSWAP_SLAB_LOST);
 		dvs_slab_put_back(gone[i]);
 	}
-	if (lost) {
-		atomic64_add(lost, &dvs_stats.slabs_lost);
-		pr_warn("%d pooled slabs lost: dropped\n", lost);
+	if (pooled_lost) {
+		atomic64_add(pooled_lost, &dvs_stats.slabs_lost);
+		pr_warn("%d pooled slabs lost: dropped\n", pooled_lost);
 	}
 	if (refill && kick)
 		queue_work(dvs_wq, &space->refill_work);
@@ -370,6 +384,7 @@ struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend,
 	space->id = atomic_inc_return(&dvs_space_ids);
 	spin_lock_init(&space->lock);
 	INIT_LIST_HEAD(&space->pool);
+	INIT_LIST_HEAD(&space->dead);
 	space->pool_target = dvs_pool_min;
 	init_waitqueue_head(&space->pool_wait);
 	INIT_WORK(&space->refill_work, dvs_refill_work);
@@ -418,6 +433,8 @@ void dvs_space_destroy(struct dvs_space *space)
 		atomic64_dec(&dvs_stats.slabs_pooled);
 		dvs_slab_put_back(slab);
 	}
+	list_for_each_entry_safe(slab, tmp, &space->dead, pool_entry)
+		dvs_slab_put_back(slab);
 	kvfree(space->slots);
 	kfree(space);
 }
@@ -455,9 +472,66 @@ int dvs_space_fill_wait(struct dvs_space *space, unsigned int timeout_ms)
 }
 
 /*
- * The slab of @io's slot: bound now from the pool for a write. Marks the
- * pages a write covers in use and counts the I/O in flight. Returns the
- * slab, NULL (a read of never-written pages), or an ERR_PTR.
+ * A slab from the pool for @slot, or NULL when the pool is empty (the
+ * refill is kicked: *@kick). space->lock held.
+ */
+static struct dvs_slab *dvs_pool_take(struct dvs_space *space, u32 slot,
+				      bool *kick)
+{
+	struct dvs_slab *slab;
+
+	slab = list_first_entry_or_null(&space->pool, struct dvs_slab,
+					pool_entry);
+	if (!slab) {
+		space->missed = true;
+		atomic64_inc(&dvs_stats.pool_misses);
+		*kick = true;
+		return NULL;
+	}
+	list_del_init(&slab->pool_entry);
+	space->pooled--;
+	space->binds = true;
+	slab->slot = slot;
+	space->slots[slot] = slab;
+	*kick = space->pooled * 2 < dvs_pool_want(space) + 1;
+	trace_rackswap_slab_bind(space->id, slot, space->backend);
+	atomic64_inc(&dvs_stats.pool_hits);
+	atomic64_dec(&dvs_stats.slabs_pooled);
+	return slab;
+}
+
+/*
+ * A write to lost slab @old: a slab from the pool takes its place; the
+ * pages @old held stay lost (reads fail) until written or discarded. @old
+ * is freed once its I/O ended. space->lock held; NULL: the pool is empty.
+ */
+static struct dvs_slab *dvs_rebind_lost(struct dvs_space *space,
+					struct dvs_slab *old, bool *kick)
+{
+	u32 pages = space->geom.slab_pages;
+	struct dvs_slab *slab;
+	size_t i;
+
+	slab = dvs_pool_take(space, old->slot, kick);
+	if (!slab)
+		return NULL;
+	for (i = 0; i < dvs_map_longs(pages); i++)
+		slab->lostmap[i] = old->map[i] | old->lostmap[i];
+	slab->lost_pages = dvs_map_count(slab->lostmap, 0, pages);
+	list_add_tail(&old->pool_entry, &space->dead);
+	if (old->degraded)
+		space->degraded--;
+	atomic64_inc(&dvs_stats.slabs_rebound);
+	pr_info("slot %d: a new slab replaces the lost one (%u pages stay lost until written)\n",
+		old->slot, slab->lost_pages);
+	return slab;
+}
+
+/*
+ * The slab of @io's slot: bound now from the pool for a write (or, for a
+ * write, in place of a lost one). Marks the pages a write covers in use
+ * and counts the I/O in flight. Returns the slab, NULL (a read of
+ * never-written pages), or an ERR_PTR.
  */
 static struct dvs_slab *dvs_io_slab(struct dvs_space *space,
 				    struct dvs_io *io, u32 slot)
@@ -471,36 +545,34 @@ static struct dvs_slab *dvs_io_slab(struct dvs_space *space,
 	spin_lock_irqsave(&space->lock, flags);
 	slab = space->slots[slot];
 	if (!slab && io->write) {
-		slab = list_first_entry_or_null(&space->pool, struct dvs_slab,
-						pool_entry);
+		slab = dvs_pool_take(space, slot, &kick);
 		if (!slab) {
-			space->missed = true;
-			spin_unlock_irqrestore(&space->lock, flags);
-			atomic64_inc(&dvs_stats.pool_misses);
-			queue_work(dvs_wq, &space->refill_work);
-			return ERR_PTR(-ENOSPC);
+			slab = ERR_PTR(-ENOSPC);
+			goto out;
 		}
-		list_del_init(&slab->pool_entry);
-		space->pooled--;
 		space->bound++;
-		space->binds = true;
-		slab->slot = slot;
-		space->slots[slot] = slab;
-		kick = space->pooled * 2 < dvs_pool_want(space) + 1;
-		trace_rackswap_slab_bind(space->id, slot, space->backend);
-		atomic64_inc(&dvs_stats.pool_hits);
 		atomic64_inc(&dvs_stats.slabs_bound);
-		atomic64_dec(&dvs_stats.slabs_pooled);
+	} else if (slab && slab->lost && io->write) {
+		slab = dvs_rebind_lost(space, slab, &kick);
+		if (!slab) {
+			slab = ERR_PTR(-ENOSPC);
+			goto out;
+		}
 	}
 	if (!slab)
 		goto out;
-	if (slab->lost) {
+	if (slab->lost ||
+	    (slab->lost_pages && !io->write &&
+	     dvs_map_any(slab->lostmap, first, pages))) {
 		slab = ERR_PTR(-EIO);
 		goto out;
 	}
 	io->holes = false;
 	if (io->write) {
 		slab->used += dvs_map_set(slab->map, first, pages);
+		if (slab->lost_pages)
+			slab->lost_pages -= dvs_map_clear(slab->lostmap, first,
+							  pages);
 	} else {
 		u32 in_use = dvs_map_count(slab->map, first, pages);
 
@@ -618,6 +690,9 @@ int dvs_discard(struct dvs_space *space, u64 offset, u64 len)
 		piece = min(end - offset, slab_size - slab_off);
 		slab = space->slots[slot];
 		n = dvs_discard_pages(slab_off, piece, &first);
+		if (slab && slab->lost_pages)
+			slab->lost_pages -= dvs_map_clear(slab->lostmap, first,
+							  n);
 		if (slab && slab->used) {
 			slab->used -= dvs_map_clear(slab->map, first, n);
 			if (!slab->used)

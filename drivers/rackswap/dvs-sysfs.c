@@ -138,6 +138,8 @@ static struct dvs_counter_attr rebuild_ms_attr =
 	DVS_COUNTER("rebuild_ms", rebuild_ms);
 static struct dvs_counter_attr slabs_degraded_attr =
 	DVS_COUNTER("slabs_degraded", slabs_degraded);
+static struct dvs_counter_attr slabs_rebound_attr =
+	DVS_COUNTER("slabs_rebound", slabs_rebound);
 
 static struct kobj_attribute donate_attr = __ATTR_RW_MODE(donate, 0644);
 static struct kobj_attribute grace_period_s_attr =
@@ -171,6 +173,7 @@ static struct attribute *dvs_attrs[] = {
 	&rebuild_bytes_attr.attr.attr,
 	&rebuild_ms_attr.attr.attr,
 	&slabs_degraded_attr.attr.attr,
+	&slabs_rebound_attr.attr.attr,
 	&alloc_us_avg_attr.attr,
 	&alloc_us_max_attr.attr,
 	NULL,
