@@ -19,7 +19,7 @@
 /* A slab of a space: pooled (slot < 0) or bound to a slot. */
 struct dvs_slab {
 	struct dvs_space	*space;
-	/* the fields below to @degraded: space->lock */
+	/* the fields below to @lostmap (and the maps): space->lock */
 	struct list_head	pool_entry;	/* on space->pool while pooled */
 	int			slot;
 	u32			used;		/* pages set in @map */
