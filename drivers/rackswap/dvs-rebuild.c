@@ -156,7 +156,7 @@ static int dvs_rebuild_step(struct dvs_rset *rs, int to, u64 off,
 		if (!ret)
 			break;
 	}
-	/* @to is building: only this rebuild drops it or makes it live */
+	/* a failed write may drop @to, but only this rebuild frees it */
 	return dvs_rcopy_sync_io(rs->copy[to], off, rb->sg, DVS_REBUILD_PAGES,
 				 DVS_REBUILD_WINDOW, true);
 }
