@@ -398,7 +398,10 @@ static void dvs_rdma_copy_end(struct dvs_io *io)
 			spin_unlock_irqrestore(&rs->lock, flags);
 		}
 	} else if (io->write) {
-		io->landed = true;
+		/* a copy still being built does not count: it is incomplete */
+		spin_lock_irqsave(&rs->lock, flags);
+		io->landed |= rs->state[c] == DVS_COPY_LIVE;
+		spin_unlock_irqrestore(&rs->lock, flags);
 	}
 	atomic_dec(&rs->busy[c]);
 	if (io->write || status) {
