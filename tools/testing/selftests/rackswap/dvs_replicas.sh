@@ -68,7 +68,7 @@ if [ "$NODE" = 1 ]; then
 			[ "$(stored $p3)" -le $((slabs * 4 * M)) ] &&
 			[ "$(stored $p4)" -le $((slabs * 4 * M)) ]
 	}
-	check "the donors hold two copies of every slab, none two of one" two_copies
+	check "the donors hold two copies of every slab, none two of one" retry 30 two_copies
 
 	# kill the donor holding the most, then read everything at once
 	k=2
