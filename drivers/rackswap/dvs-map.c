@@ -199,3 +199,28 @@ unsigned int dvs_pool_target(unsigned int cur, unsigned int min,
 		cur = max;
 	return cur;
 }
+
+int dvs_write_copies(unsigned int live, int building, u64 win_lo,
+		     u64 win_hi, u64 off, u64 end)
+{
+	if (building < 0)
+		return live;
+	if (off < win_hi && end > win_lo)
+		return -EBUSY;
+	return end <= win_lo ? live | 1U << building : live;
+}
+
+int dvs_pick_copy(unsigned int mask, unsigned int ready, const int *load,
+		  int n)
+{
+	int c, best = -1, pass;
+
+	for (pass = 0; pass < 2 && best < 0; pass++) {
+		unsigned int m = pass ? mask : mask & ready;
+
+		for (c = 0; c < n; c++)
+			if ((m & 1U << c) && (best < 0 || load[c] < load[best]))
+				best = c;
+	}
+	return best;
+}

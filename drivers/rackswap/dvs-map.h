@@ -81,6 +81,23 @@ struct dvs_cand {
 int dvs_place(const struct dvs_cand *c, int n, u64 need, u32 rnd);
 
 /*
+ * The copies (a mask) a write of [@off, @end) of a slab goes to: the @live
+ * ones, and copy @building (-1: none) when the write lies below the
+ * rebuild's window [@win_lo, @win_hi), where the new copy is complete.
+ * -EBUSY when it overlaps the window (the rebuild copies it now).
+ */
+int dvs_write_copies(unsigned int live, int building, u64 win_lo,
+		     u64 win_hi, u64 off, u64 end);
+
+/*
+ * The copy of @mask a read goes to: of those also in @ready (their donor
+ * reachable) the one with the lowest @load (I/Os in flight), else of all
+ * of @mask; -1 when @mask is empty. @load has @n entries.
+ */
+int dvs_pick_copy(unsigned int mask, unsigned int ready, const int *load,
+		  int n);
+
+/*
  * RackMem's adaptive pool threshold: the target doubles (to @max) when a
  * bind found the pool empty, and decays by one (to @min) after a period
  * without binds.

@@ -261,25 +261,19 @@ void dvs_rset_drop(struct dvs_rset *rs, int c)
  */
 int dvs_rcopy_pick_read(struct dvs_rset *rs, unsigned int mask)
 {
-	int c, best = -1, best_load = INT_MAX;
+	unsigned int ready = 0;
+	int c, load[DVS_MAX_COPIES];
 
 	mask &= dvs_rset_mask(rs, DVS_COPY_LIVE);
 	for (c = 0; c < DVS_MAX_COPIES; c++) {
-		int load;
-
-		if (!(mask & (1U << c)))
-			continue;
-		load = atomic_read(&rs->busy[c]);
-		if (!krdma_peer_is_ready(rs->copy[c]->peer))
-			load += INT_MAX / 2;
-		if (load < best_load) {
-			best = c;
-			best_load = load;
-		}
+		load[c] = atomic_read(&rs->busy[c]);
+		if ((mask & 1U << c) && krdma_peer_is_ready(rs->copy[c]->peer))
+			ready |= 1U << c;
 	}
-	if (best >= 0)
-		atomic_inc(&rs->busy[best]);
-	return best;
+	c = dvs_pick_copy(mask, ready, load, DVS_MAX_COPIES);
+	if (c >= 0)
+		atomic_inc(&rs->busy[c]);
+	return c;
 }
 
 /* The next copy a write goes to, taken busy; -1 if none. rs->lock held. */
@@ -507,17 +501,12 @@ static int dvs_rdma_submit(struct dvs_io *io)
 			ret = -EIO;
 		goto out;
 	}
-	io->copies = dvs_rset_mask(rs, DVS_COPY_LIVE);
-	if (rs->building >= 0) {
-		/* the window: the rebuild copies it now */
-		if (io->slab_off < rs->win_hi && end > rs->win_lo) {
-			ret = -EBUSY;
-			goto out;
-		}
-		/* below it the new copy holds the slab already */
-		if (end <= rs->win_lo)
-			io->copies |= 1U << rs->building;
-	}
+	ret = dvs_write_copies(dvs_rset_mask(rs, DVS_COPY_LIVE), rs->building,
+			       rs->win_lo, rs->win_hi, io->slab_off, end);
+	if (ret < 0)
+		goto out;	/* the rebuild copies this range now */
+	io->copies = ret;
+	ret = 0;
 	c = dvs_rcopy_pick_write(rs, io->copies);
 	if (c < 0) {
 		ret = -EIO;

@@ -894,6 +894,55 @@ static void test_pool_target(void)
 	TEST_DONE("pool target: always within [min, max]");
 }
 
+static void test_write_copies(void)
+{
+	/* no rebuild: the live copies, wherever the write lies */
+	CHECK_EQ(dvs_write_copies(0x3, -1, 0, 0, 0, PAGE), 0x3);
+	CHECK_EQ(dvs_write_copies(0x5, -1, MIB(1), MIB(2), MIB(1), MIB(1) + PAGE), 0x5);
+	TEST_DONE("write copies: without a rebuild, the live ones");
+
+	/* copy 2 built, window [1M, 1M + 64K) */
+	CHECK_EQ(dvs_write_copies(0x3, 2, MIB(1), MIB(1) + 65536, 0, PAGE), 0x7);
+	CHECK_EQ(dvs_write_copies(0x3, 2, MIB(1), MIB(1) + 65536, MIB(1) - PAGE, MIB(1)), 0x7);
+	TEST_DONE("write copies: below the window, the new copy too");
+
+	CHECK_EQ(dvs_write_copies(0x3, 2, MIB(1), MIB(1) + 65536, MIB(1) + 65536, MIB(1) + 65536 + PAGE), 0x3);
+	CHECK_EQ(dvs_write_copies(0x1, 2, MIB(1), MIB(1) + 65536, MIB(3), MIB(4)), 0x1);
+	TEST_DONE("write copies: above it, only the live ones (the rebuild copies it later)");
+
+	CHECK_EQ(dvs_write_copies(0x3, 2, MIB(1), MIB(1) + 65536, MIB(1), MIB(1) + PAGE), -EBUSY);
+	CHECK_EQ(dvs_write_copies(0x3, 2, MIB(1), MIB(1) + 65536, MIB(1) + 65536 - PAGE, MIB(1) + 65536), -EBUSY);
+	CHECK_EQ(dvs_write_copies(0x3, 2, MIB(1), MIB(1) + 65536, MIB(1) - PAGE, MIB(1) + PAGE), -EBUSY);
+	CHECK_EQ(dvs_write_copies(0x3, 2, MIB(1), MIB(1) + 65536, 0, MIB(2)), -EBUSY);
+	TEST_DONE("write copies: overlapping the window, -EBUSY");
+
+	/* before the first window (empty at 0) and after the last (at the end) */
+	CHECK_EQ(dvs_write_copies(0x1, 1, 0, 0, 0, PAGE), 0x1);
+	CHECK_EQ(dvs_write_copies(0x1, 1, MIB(4), MIB(4), MIB(4) - PAGE, MIB(4)), 0x3);
+	TEST_DONE("write copies: an empty window at 0 takes nothing, at the end everything");
+}
+
+static void test_pick_copy(void)
+{
+	int load[3] = { 5, 1, 3 };
+
+	CHECK_EQ(dvs_pick_copy(0x7, 0x7, load, 3), 1);
+	CHECK_EQ(dvs_pick_copy(0x5, 0x7, load, 3), 2);
+	CHECK_EQ(dvs_pick_copy(0x7, 0x5, load, 3), 2);
+	TEST_DONE("pick copy: the reachable one with the fewest I/Os in flight");
+
+	CHECK_EQ(dvs_pick_copy(0x3, 0x4, load, 3), 1);
+	CHECK_EQ(dvs_pick_copy(0x1, 0x0, load, 3), 0);
+	TEST_DONE("pick copy: none reachable, the least loaded of the others");
+
+	CHECK_EQ(dvs_pick_copy(0x0, 0x7, load, 3), -1);
+	TEST_DONE("pick copy: no copy, -1");
+
+	load[0] = load[1] = load[2] = 0;
+	CHECK_EQ(dvs_pick_copy(0x6, 0x6, load, 3), 1);
+	TEST_DONE("pick copy: a tie goes to the lowest index");
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -909,6 +958,8 @@ int main(void)
 	test_discard();
 	test_place();
 	test_pool_target();
+	test_write_copies();
+	test_pick_copy();
 	printf("1..%d\n", tap_n);
 	if (tap_failed)
 		printf("# %d of %d failed\n", tap_failed, tap_n);
