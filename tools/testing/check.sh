@@ -38,15 +38,24 @@ step() {
 	fi
 }
 
-# vm_run KERNEL NODES RUN: the selftests of RUN that need NODES VMs, in one
-# boot; each test counts on its own
+# vm_run KERNEL NODES RUN [MEM]: the selftests of RUN that need NODES VMs
+# (and VM memory MEM), in one boot; each test counts on its own
+# vm_runs KERNEL NODES RUN: vm_run for each VM memory those tests ask for
+vm_runs() {
+	local m
+	for m in $("$T/select-tests.sh" mems "$3" "$2"); do
+		[ "$m" = - ] && m=""
+		vm_run "$1" "$2" "$3" "$m"
+	done
+}
 vm_run() {
-	local kernel=$1 nodes=$2 run=$3 tests out counts rc
-	tests=$("$T/select-tests.sh" "$run" "$nodes") || { failed=$((failed + 1)); return; }
+	local kernel=$1 nodes=$2 run=$3 mem=${4:-} tests out counts rc memarg=()
+	tests=$("$T/select-tests.sh" "$run" "$nodes" "$mem") || { failed=$((failed + 1)); return; }
 	[ -n "$tests" ] || return 0
-	out=$LOGS/vm-$kernel-n$nodes
-	echo "# $kernel kernel, $nodes VM(s): $tests"
-	"$RIG_DIR/vm.sh" -k "$kernel" -n "$nodes" -o "$out" $tests >"$out.log" 2>&1
+	out=$LOGS/vm-$kernel-n$nodes${mem:+-m$mem}
+	[ -z "$mem" ] || memarg=(-m "$mem")
+	echo "# $kernel kernel, $nodes VM(s)${mem:+ ($mem)}: $tests"
+	"$RIG_DIR/vm.sh" -k "$kernel" -n "$nodes" "${memarg[@]}" -o "$out" $tests >"$out.log" 2>&1
 	rc=$?
 	grep -v -e '^RIG-COUNTS' -e '^rig: .* running' "$out.log"
 	counts=$(sed -n 's/^RIG-COUNTS //p' "$out.log")
@@ -75,7 +84,7 @@ check | full)
 	done
 	[ "$tier" = full ] && step intree-build "$T/intree.sh"
 	for n in 1 2 3 4; do
-		vm_run stock $n "$tier"
+		vm_runs stock $n "$tier"
 	done
 	if [ "$tier" = check ]; then
 		if debug_present; then
@@ -89,7 +98,7 @@ check | full)
 debug)
 	if debug_present; then
 		for n in 1 2 3 4; do
-			vm_run debug $n debug
+			vm_runs debug $n debug
 		done
 	else
 		failed=$((failed + 1))

@@ -9,7 +9,9 @@
 #   -o DIR           where console logs and results go (default build/runs/...)
 #   -i INITRD        an initramfs already built for that kernel
 #   -a ARGS          extra kernel command line
-#   -m MEM           memory per VM (default 2G for one VM, 1G each for more)
+#   -m MEM[,MEM...]  memory per VM (default 2G for one VM, 1G each for more);
+#                    a list gives node 1, 2, ... each its own (the last
+#                    one for the nodes beyond it)
 #   -B               benchmark boot: none of the leak checks' slab options
 #                    below (they slow every allocation)
 #   -q               quiet: only the summary lines
@@ -83,6 +85,13 @@ else
 	smp=1 dmem=1G
 fi
 mem=${mem:-$dmem}
+# node_mem N: node N's memory from the list
+node_mem() {
+	local IFS=, m=($mem)
+	local i=$(($1 - 1))
+	[ $i -lt ${#m[@]} ] || i=$((${#m[@]} - 1))
+	echo "${m[$i]}"
+}
 slabargs="slab_nomerge slub_debug=U kmemleak=on"
 [ $bench = 0 ] || slabargs=""
 
@@ -97,7 +106,7 @@ for n in $(seq 1 "$nodes"); do
 	done
 	uuid=$(printf '5241434b-5357-4150-8000-%012d' "$n")
 	timeout --kill-after=10 "$tmo" qemu-system-x86_64 -nodefaults -accel tcg -cpu max,la57=off \
-		-m "$mem" -smp "$smp" -display none -no-reboot -uuid "$uuid" \
+		-m "$(node_mem "$n")" -smp "$smp" -display none -no-reboot -uuid "$uuid" \
 		-kernel "$KIMAGE" -initrd "$initrd" \
 		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic $slabargs rig.node=$n rig.nodes=$nodes rig.tests=${tests// /,} $kargs $append" \
 		-serial "file:$out/node$n.console" -serial "file:$out/node$n.results" \

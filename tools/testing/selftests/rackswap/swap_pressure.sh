@@ -1,0 +1,79 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rig: nodes=2 tier=full debug=no timeout=1800 mem=512M,1600M
+#
+# Global memory pressure, not a cgroup: node1 has 512M (about 350M free:
+# the rig's root file system lives in RAM) and swaps on /dev/rackswap0 to
+# node2, which donates 1200M. One process writes twice node1's memory
+# (1024 MiB) and verifies every word, with no limit but the machine's:
+# it finishes verified, is not OOM-killed, no request fails, no slab is
+# lost, and pswpout keeps growing while it runs (the longest stall is
+# logged and must stay under 60 s). rxe allocates its packets atomically:
+# under this pressure its QPs may go to error, and the connection must
+# recover (reconnections are logged). The rig fails the test on any hung
+# task or soft lockup report.
+. ./lib.sh
+[ "$NODES" -ge 2 ] || skip_all "needs two nodes"
+C=/sys/kernel/rackswap/krdma
+D=/sys/kernel/rackswap/dvs
+B=/sys/block/rackswap0
+PORT=7481
+LOAD="port=$PORT slab_size=16M reconnect_delay_ms=500"
+MIB=1024
+tap_plan
+
+check "rxe on the links" rxe_links_up
+check "load $MOD" modprobe $MOD $LOAD
+
+if [ "$NODE" = 1 ]; then
+	log "MemTotal $(awk '/MemTotal/ { print $2 }' /proc/meminfo) kB, MemAvailable $(awk '/MemAvailable/ { print $2 }' /proc/meminfo) kB"
+	check "connected to node2" retry 150 sh -c \
+		"echo '$(link_addr 2 1) $PORT' >$C/connect 2>/dev/null"
+	p=$(krdma_peer direction=out state=live)
+	ready() { [ "$(cat $C/peers/$p/data_qps)" -ge 1 ]; }
+	check "its data QP is up" retry 30 ready
+	check "disksize 1400M" sh -c "echo 1400M >$B/disksize"
+	check "mkswap, swapon" sh -c "mkswap /dev/rackswap0 >/dev/null && swapon /dev/rackswap0"
+	out0=$(vmstat pswpout)
+	memtouch seq $MIB 1 >/tmp/seq.out 2>&1 &
+	pid=$!
+	# pswpout every 2 s while it runs: the longest time it did not grow
+	last=$out0 stall=0 longest=0 samples=0
+	while kill -0 $pid 2>/dev/null; do
+		sleep 2
+		now=$(vmstat pswpout)
+		samples=$((samples + 1))
+		if [ "$now" -gt "$last" ]; then
+			stall=0
+		else
+			stall=$((stall + 2))
+			[ $stall -le $longest ] || longest=$stall
+		fi
+		last=$now
+	done
+	wait $pid
+	rc=$?
+	log "memtouch exit $rc: $(cat /tmp/seq.out); pswpout +$(($(vmstat pswpout) - out0)) in $((samples * 2)) s, longest stall ${longest} s; reconnects $(cat $C/peers/$p/reconnects)"
+	check "$MIB MiB (twice the memory) written and verified: 0 bad words" \
+		sh -c "[ $rc = 0 ] && grep -q ': 0 bad words' /tmp/seq.out"
+	check "not OOM-killed" sh -c "! dmesg | grep -q 'Killed process.*memtouch'"
+	check "it paged out more than the machine has" \
+		[ "$(vmstat pswpout)" -ge $((out0 + 512 * 256)) ]
+	check "reclaim never stalled 60 s" [ $longest -lt 60 ]
+	check "no request failed" [ "$(cut -d' ' -f6 $B/io_stat)" = 0 ]
+	check "no slab lost" [ "$(cat $D/slabs_lost)" = 0 ]
+	check "swapoff" swapoff /dev/rackswap0
+	check "reset" sh -c "echo 1 >$B/reset"
+	check "rmmod" rmmod $MOD
+	tap_done
+fi
+
+echo 1200M >$D/donate
+check "node1 connected" retry 200 krdma_peer direction=in state=live
+held() { [ "$(cat $D/granted_bytes)" -gt $((512 * 1048576)) ]; }
+check "node1 swaps more than 512M into our memory" retry 1500 held
+none() { ! krdma_peer direction=in state=live >/dev/null; }
+check "node1 left" retry 1500 none
+check "nothing granted at the end" [ "$(cat $D/granted_bytes)" = 0 ]
+check "rmmod" rmmod $MOD
+tap_done
