@@ -3,7 +3,7 @@
 # rig: nodes=4 tier=full debug=no timeout=1500
 #
 # A donor dies mid-workload. node1 swaps on /dev/rackswap0 (4 MiB slabs)
-# over three donors (node2-node4, 256M each), in a cgroup v2 with
+# over three donors (node2-node4, 320M each), in a cgroup v2 with
 # memory.max=64M.
 # - replicas=2: one process writes 160 MiB and verifies it three times,
 #   two touch random pages of 48 MiB; once 64 MiB were paged out the donor
@@ -110,7 +110,7 @@ if [ "$NODE" = 1 ]; then
 	tap_done
 fi
 
-echo 256M >$D/donate
+echo 320M >$D/donate
 check "node1 connected" retry 200 krdma_peer direction=in state=live
 none() { ! krdma_peer direction=in state=live >/dev/null; }
 # node1 kills two of the three donors; the survivor waits for it to leave
