@@ -87,8 +87,8 @@ fi
 mem=${mem:-$dmem}
 # node_mem N: node N's memory from the list
 node_mem() {
-	local IFS=, m=($mem)
-	local i=$(($1 - 1))
+	local m i=$(($1 - 1))
+	IFS=, read -r -a m <<<"$mem"
 	[ $i -lt ${#m[@]} ] || i=$((${#m[@]} - 1))
 	echo "${m[$i]}"
 }
