@@ -34,16 +34,7 @@ res_snapshot /tmp/res.a
 check "load $MOD" modprobe $MOD $LOAD
 
 if [ "$NODE" = 1 ]; then
-	for n in 2 3 4; do
-		check "connected to node$n" retry 150 sh -c \
-			"echo '$(link_addr $n 1) $PORT' >$C/connect 2>/dev/null"
-	done
-	# pn N: our peer id of node N
-	pn() { krdma_peer "address=$(link_addr $1 1) $PORT"; }
-	p2=$(pn 2) p3=$(pn 3) p4=$(pn 4)
-	ready() { [ "$(cat $C/peers/$1/data_qps 2>/dev/null)" -ge 1 ] && [ "$(cat $C/peers/$1/state)" = live ]; }
-	all() { ready $p2 && ready $p3 && ready $p4; }
-	check "RDMA ready to all three" retry 60 all
+	connect_donors $PORT 2 3 4
 	bad_copies() {
 		! echo "create 64M rdma 4" >$S 2>/dev/null &&
 			! echo "create 64M rdma 0" >$S 2>/dev/null &&
@@ -57,25 +48,23 @@ if [ "$NODE" = 1 ]; then
 	log "48M written: $r"
 	check "48M written in 768K I/Os" ok_res "$r"
 	check "read back: every word verified" ok_res "$(cmd "read 0 $((48 * M)) 5 786432")"
-	stored() { cat $C/peers/$1/stored_bytes 2>/dev/null || echo 0; }
-	on() { stored "$(eval echo \$p$1)"; }
 	two_copies() {
 		local slabs=$(($(cat $D/slabs_bound) + $(cat $D/slabs_pooled)))
-		local sum=$(($(stored $p2) + $(stored $p3) + $(stored $p4)))
-		log "slabs $slabs; stored: node2 $(stored $p2) node3 $(stored $p3) node4 $(stored $p4)"
+		local sum=$(($(stored_on 2) + $(stored_on 3) + $(stored_on 4)))
+		log "slabs $slabs; stored: node2 $(stored_on 2) node3 $(stored_on 3) node4 $(stored_on 4)"
 		[ "$sum" = $((2 * slabs * 4 * M)) ] &&
-			[ "$(stored $p2)" -le $((slabs * 4 * M)) ] &&
-			[ "$(stored $p3)" -le $((slabs * 4 * M)) ] &&
-			[ "$(stored $p4)" -le $((slabs * 4 * M)) ]
+			[ "$(stored_on 2)" -le $((slabs * 4 * M)) ] &&
+			[ "$(stored_on 3)" -le $((slabs * 4 * M)) ] &&
+			[ "$(stored_on 4)" -le $((slabs * 4 * M)) ]
 	}
 	check "the donors hold two copies of every slab, none two of one" retry 30 two_copies
 
 	# kill the donor holding the most, then read everything at once
 	k=2
 	for n in 3 4; do
-		[ "$(on $n)" -le "$(on $k)" ] || k=$n
+		[ "$(stored_on $n)" -le "$(stored_on $k)" ] || k=$n
 	done
-	log "killing node$k ($(on $k) bytes stored there)"
+	log "killing node$k ($(stored_on $k) bytes stored there)"
 	echo "RIG-KILL $k"
 	sleep 1
 	t0=$(date +%s)

@@ -296,3 +296,28 @@ res_compare() {
 		END { exit bad }' "$1" "$2" "$3" || bad=1
 	return $bad
 }
+
+# connect_donors PORT N...: node1 connects to nodes N... on PORT and waits
+# until one-sided RDMA flows to each; sets pN to our peer id of node N
+connect_donors() {
+	local port=$1 n
+	shift
+	for n in "$@"; do
+		check "connected to node$n" retry 150 sh -c \
+			"echo '$(link_addr $n 1) $port' >/sys/kernel/rackswap/krdma/connect 2>/dev/null"
+		eval "p$n=\$(krdma_peer 'address=$(link_addr $n 1) $port')"
+	done
+	check "RDMA ready to node(s) $*" retry 60 donors_ready "$@"
+}
+donors_ready() {
+	local n p
+	for n in "$@"; do
+		p=$(eval echo "\$p$n")
+		[ "$(cat /sys/kernel/rackswap/krdma/peers/$p/data_qps 2>/dev/null)" -ge 1 ] &&
+			[ "$(cat /sys/kernel/rackswap/krdma/peers/$p/state)" = live ] || return 1
+	done
+}
+# stored_on N: bytes we store on node N (after connect_donors; 0 once gone)
+stored_on() {
+	cat "/sys/kernel/rackswap/krdma/peers/$(eval echo "\$p$1")/stored_bytes" 2>/dev/null || echo 0
+}

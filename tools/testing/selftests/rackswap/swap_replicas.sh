@@ -29,17 +29,7 @@ check "rxe on the links" rxe_links_up
 check "load $MOD" modprobe $MOD $LOAD
 
 if [ "$NODE" = 1 ]; then
-	for n in 2 3 4; do
-		check "connected to node$n" retry 150 sh -c \
-			"echo '$(link_addr $n 1) $PORT' >$C/connect 2>/dev/null"
-	done
-	pn() { krdma_peer "address=$(link_addr $1 1) $PORT"; }
-	p2=$(pn 2) p3=$(pn 3) p4=$(pn 4)
-	ready() { [ "$(cat $C/peers/$1/data_qps 2>/dev/null)" -ge 1 ] && [ "$(cat $C/peers/$1/state)" = live ]; }
-	all() { ready $p2 && ready $p3 && ready $p4; }
-	check "RDMA ready to all three" retry 60 all
-	stored() { cat $C/peers/$1/stored_bytes 2>/dev/null || echo 0; }
-	on() { stored "$(eval echo \$p$1)"; }
+	connect_donors $PORT 2 3 4
 	# paged MIB: pswpout grew by MIB since $out0
 	paged() { [ "$(vmstat pswpout)" -ge $((out0 + $1 * 256)) ]; }
 
@@ -58,9 +48,9 @@ if [ "$NODE" = 1 ]; then
 	check "64 MiB paged out" retry 600 paged 64
 	k=2
 	for n in 3 4; do
-		[ "$(on $n)" -le "$(on $k)" ] || k=$n
+		[ "$(stored_on $n)" -le "$(stored_on $k)" ] || k=$n
 	done
-	log "killing node$k ($(on $k) bytes stored there; node2 $(on 2), node3 $(on 3), node4 $(on 4))"
+	log "killing node$k ($(stored_on $k) bytes stored there; node2 $(stored_on 2), node3 $(stored_on 3), node4 $(stored_on 4))"
 	echo "RIG-KILL $k"
 	wait $seq
 	log "$(cat /tmp/seq.out)"
@@ -92,7 +82,7 @@ if [ "$NODE" = 1 ]; then
 		k2=$n
 		break
 	done
-	log "killing node$k2 ($(on $k2) bytes stored there)"
+	log "killing node$k2 ($(stored_on $k2) bytes stored there)"
 	echo "RIG-KILL $k2"
 	wait $seq
 	rc=$?
