@@ -17,6 +17,10 @@
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	  $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
 
+# The module's fault points (CONFIG_RACKSWAP_FAULT_INJECTION) when the kernel
+# has the fault-injection debugfs: out of tree there is no Kconfig to ask.
+FAULT := $(if $(shell grep -sx 'CONFIG_FAULT_INJECTION_DEBUG_FS=y' $(KDIR)/.config),CONFIG_RACKSWAP_FAULT_INJECTION=y)
+
 TOP := $(CURDIR)
 MOD := $(TOP)/drivers/rackswap
 T := $(TOP)/tools/testing
@@ -29,7 +33,7 @@ all: modules
 
 modules:
 	@test -n "$(KDIR)" || { echo "no kernel build tree: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(MOD) CONFIG_RACKSWAP=m W=1 KCFLAGS=-Werror modules
+	$(MAKE) -C $(KDIR) M=$(MOD) CONFIG_RACKSWAP=m $(FAULT) W=1 KCFLAGS=-Werror modules
 
 lint:
 	$(T)/lint.sh

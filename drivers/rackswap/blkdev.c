@@ -30,6 +30,7 @@
 #include "compat.h"
 #include "dvs-priv.h"
 #include "trace.h"
+#include "fault.h"
 
 #define RS_SECTOR_SHIFT		9
 #define RS_BLOCK_SIZE		4096
@@ -274,8 +275,10 @@ static int rs_dev_size(struct rs_dev *dev, u64 size)
 	struct dvs_space *space;
 
 	space = dvs_space_create(size, dev->backend, dev->replicas);
-	if (IS_ERR(space))
+	if (IS_ERR(space)) {
+		pr_warn("%s: not sized: %pe\n", dev->disk->disk_name, space);
 		return PTR_ERR(space);
+	}
 	WRITE_ONCE(dev->space, space);
 	set_capacity_and_notify(dev->disk, size >> RS_SECTOR_SHIFT);
 	pr_info("%s: %llu bytes, %s backend, %u replica(s)\n",
@@ -531,7 +534,7 @@ static int rs_dev_add(int id)
 	struct gendisk *disk;
 	int ret;
 
-	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	dev = rs_kzalloc(sizeof(*dev), GFP_KERNEL);
 	if (!dev)
 		return -ENOMEM;
 	dev->id = id;

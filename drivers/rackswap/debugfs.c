@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rackswap: the debugfs directory (/sys/kernel/debug/rackswap/).
+ * rackswap: the debugfs directory (/sys/kernel/debug/rackswap/), with the
+ * fault points' directories in fault/ when they are built in (fault.c).
  *
  * debugfs is not ABI; every operation found here also exists in sysfs
  * once it is more than a diagnostic.
@@ -10,6 +11,7 @@
 #include <linux/utsname.h>
 
 #include "rackswap.h"
+#include "fault.h"
 
 struct dentry *rackswap_debugfs_root;
 
@@ -30,6 +32,7 @@ int rackswap_debugfs_init(void)
 			PTR_ERR(rackswap_debugfs_root));
 	debugfs_create_file("version", 0444, rackswap_debugfs_root, NULL,
 			    &version_fops);
+	rs_fault_debugfs_init(rackswap_debugfs_root);
 	return 0;
 }
 
@@ -37,4 +40,5 @@ void rackswap_debugfs_exit(void)
 {
 	debugfs_remove(rackswap_debugfs_root);
 	rackswap_debugfs_root = NULL;
+	rs_fault_debugfs_exit();
 }

@@ -21,6 +21,7 @@
 
 #include "dvs-priv.h"
 #include "dvs-proto.h"
+#include "fault.h"
 
 #define DVS_CHUNK_PAGES	(DVS_CHUNK_SIZE >> PAGE_SHIFT)
 
@@ -249,15 +250,15 @@ static int dvs_dchunk_alloc(struct dvs_dchunk *c, struct page **pages)
 	int i, ret;
 
 	for (i = 0; i < DVS_CHUNK_PAGES; i++) {
-		pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NORETRY |
-				      __GFP_NOWARN);
+		pages[i] = rs_alloc_page(GFP_KERNEL | __GFP_ZERO |
+					 __GFP_NORETRY | __GFP_NOWARN);
 		if (!pages[i]) {
 			ret = -ENOMEM;
 			goto err;
 		}
 	}
-	ret = sg_alloc_table_from_pages(&c->sgt, pages, DVS_CHUNK_PAGES, 0,
-					DVS_CHUNK_SIZE, GFP_KERNEL);
+	ret = rs_sg_alloc_table_from_pages(&c->sgt, pages, DVS_CHUNK_PAGES,
+					   0, DVS_CHUNK_SIZE, GFP_KERNEL);
 	if (ret)
 		goto err;
 	return 0;
@@ -315,8 +316,8 @@ static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
 		goto err_module;
 	}
 
-	s = kvzalloc(struct_size(s, chunk, n), GFP_KERNEL);
-	pages = kvmalloc_array(DVS_CHUNK_PAGES, sizeof(*pages), GFP_KERNEL);
+	s = rs_kvzalloc(struct_size(s, chunk, n), GFP_KERNEL);
+	pages = rs_kvmalloc_array(DVS_CHUNK_PAGES, sizeof(*pages), GFP_KERNEL);
 	if (!s || !pages) {
 		ret = -ENOMEM;
 		goto err_free;

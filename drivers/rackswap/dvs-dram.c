@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 
 #include "dvs-priv.h"
+#include "fault.h"
 
 struct dvs_lslab {
 	u32		nr_pages;
@@ -30,14 +31,14 @@ static int dvs_dram_alloc(struct dvs_space *space, struct dvs_slab *slab)
 	u32 i, n = space->geom.slab_pages;
 	struct dvs_lslab *l;
 
-	l = kvzalloc(struct_size(l, pages, n), GFP_KERNEL);
+	l = rs_kvzalloc(struct_size(l, pages, n), GFP_KERNEL);
 	if (!l)
 		return -ENOMEM;
 	l->nr_pages = n;
 	for (i = 0; i < n; i++) {
 		/* the refill runs with memalloc_noio: this never swaps to us */
-		l->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO |
-					 __GFP_NORETRY | __GFP_NOWARN);
+		l->pages[i] = rs_alloc_page(GFP_KERNEL | __GFP_ZERO |
+					    __GFP_NORETRY | __GFP_NOWARN);
 		if (!l->pages[i]) {
 			dvs_dram_free_pages(l);
 			return -ENOMEM;

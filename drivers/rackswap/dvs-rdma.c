@@ -21,6 +21,7 @@
 
 #include "dvs-rdma.h"
 #include "dvs-proto.h"
+#include "fault.h"
 
 /* Peers considered for one placement at most. */
 #define DVS_MAX_DONORS		16
@@ -77,8 +78,8 @@ static int dvs_rdma_alloc_on(struct krdma_peer *peer, u64 size,
 	int ret;
 
 	room = struct_size(rs, grant_id, n);
-	rs = kmalloc(room, GFP_KERNEL);
-	r = kvzalloc(struct_size(r, remote, n), GFP_KERNEL);
+	rs = rs_kmalloc(room, GFP_KERNEL);
+	r = rs_kvzalloc(struct_size(r, remote, n), GFP_KERNEL);
 	if (!rs || !r) {
 		ret = -ENOMEM;
 		goto out;
@@ -207,7 +208,7 @@ static int dvs_rdma_alloc(struct dvs_space *space, struct dvs_slab *slab)
 	unsigned int c;
 	int ret = 0;
 
-	rs = kzalloc(sizeof(*rs), GFP_KERNEL);
+	rs = rs_kzalloc(sizeof(*rs), GFP_KERNEL);
 	if (!rs)
 		return -ENOMEM;
 	spin_lock_init(&rs->lock);
@@ -587,7 +588,7 @@ int dvs_rcopy_sync_io(struct dvs_rcopy *c, u64 off, struct scatterlist *sg,
 	if ((off & (DVS_CHUNK_SIZE - 1)) + len > DVS_CHUNK_SIZE ||
 	    off >> DVS_CHUNK_SHIFT >= c->nr_chunks)
 		return -EINVAL;
-	kio = kzalloc(sizeof(*kio), GFP_NOIO);
+	kio = rs_kzalloc(sizeof(*kio), GFP_NOIO);
 	if (!kio)
 		return -ENOMEM;
 	init_completion(&w.done);

@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 
 #include "dvs-rdma.h"
+#include "fault.h"
 
 /* One step of a rebuild: KRDMA_IO_MAX_SGE pages, within one 2 MiB chunk. */
 #define DVS_REBUILD_PAGES	KRDMA_IO_MAX_SGE
@@ -68,12 +69,12 @@ static struct dvs_rebuild *dvs_rebuild_alloc(void)
 	struct dvs_rebuild *rb;
 	int i;
 
-	rb = kzalloc(sizeof(*rb), GFP_NOIO);
+	rb = rs_kzalloc(sizeof(*rb), GFP_NOIO);
 	if (!rb)
 		return NULL;
 	sg_init_table(rb->sg, DVS_REBUILD_PAGES);
 	for (i = 0; i < DVS_REBUILD_PAGES; i++) {
-		rb->pages[i] = alloc_page(GFP_NOIO | __GFP_NOWARN);
+		rb->pages[i] = rs_alloc_page(GFP_NOIO | __GFP_NOWARN);
 		if (!rb->pages[i]) {
 			dvs_rebuild_free(rb);
 			return NULL;

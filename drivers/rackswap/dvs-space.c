@@ -21,6 +21,7 @@
 #include "rackswap.h"
 #include "dvs-priv.h"
 #include "trace.h"
+#include "fault.h"
 
 u64 dvs_slab_size = 64ULL << 20;
 unsigned int dvs_release_delay_s = 10;
@@ -103,7 +104,7 @@ static struct dvs_slab *dvs_slab_new(struct dvs_space *space)
 	size_t longs = dvs_map_longs(space->geom.slab_pages);
 
 	/* the page map, then the lost map */
-	slab = kvzalloc(struct_size(slab, map, 2 * longs), GFP_KERNEL);
+	slab = rs_kvzalloc(struct_size(slab, map, 2 * longs), GFP_KERNEL);
 	if (!slab)
 		return NULL;
 	slab->lostmap = slab->map + longs;
@@ -362,7 +363,7 @@ struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend,
 			size, copies, DVS_MAX_COPIES);
 		return ERR_PTR(-EINVAL);
 	}
-	space = kzalloc(sizeof(*space), GFP_KERNEL);
+	space = rs_kzalloc(sizeof(*space), GFP_KERNEL);
 	if (!space)
 		return ERR_PTR(-ENOMEM);
 	ret = dvs_geom_init(&space->geom, size, dvs_slab_size);
@@ -371,8 +372,8 @@ struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend,
 			size);
 		goto err;
 	}
-	space->slots = kvcalloc(space->geom.nr_slots, sizeof(*space->slots),
-				GFP_KERNEL);
+	space->slots = rs_kvcalloc(space->geom.nr_slots,
+				   sizeof(*space->slots), GFP_KERNEL);
 	if (!space->slots) {
 		ret = -ENOMEM;
 		goto err;

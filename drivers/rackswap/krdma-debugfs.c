@@ -20,6 +20,7 @@
 
 #include "rackswap.h"
 #include "krdma-priv.h"
+#include "fault.h"
 
 static struct dentry *krdma_dir;
 
@@ -136,8 +137,8 @@ static int rpc_test_fn(void *arg)
 	u32 i = 0, len;
 	int ret;
 
-	req = kmalloc(t->size + 1, GFP_KERNEL);
-	resp = kmalloc(t->size + 1, GFP_KERNEL);
+	req = rs_kmalloc(t->size + 1, GFP_KERNEL);
+	resp = rs_kmalloc(t->size + 1, GFP_KERNEL);
 	if (!req || !resp) {
 		atomic64_add(t->calls, &t->errors);
 		goto out;
@@ -190,7 +191,7 @@ static int rpc_test_run(int id, u32 threads, u32 calls, u32 size)
 	u32 i, started = 0;
 	int ret;
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	t = rs_kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
 	t->peer = krdma_peer_get(id);
@@ -201,8 +202,8 @@ static int rpc_test_run(int id, u32 threads, u32 calls, u32 size)
 	}
 	t->size = size;
 	t->calls = calls;
-	t->lat_us = kvcalloc(threads * calls, sizeof(u32), GFP_KERNEL);
-	t->made = kcalloc(threads, sizeof(u32), GFP_KERNEL);
+	t->lat_us = rs_kvcalloc(threads * calls, sizeof(u32), GFP_KERNEL);
+	t->made = rs_kcalloc(threads, sizeof(u32), GFP_KERNEL);
 	if (!t->lat_us || !t->made) {
 		ret = -ENOMEM;
 		goto out_put;
@@ -211,7 +212,7 @@ static int rpc_test_run(int id, u32 threads, u32 calls, u32 size)
 	atomic_set(&t->running, 1);
 	t0 = ktime_get_ns();
 	for (i = 0; i < threads; i++) {
-		struct rpc_test_thread *th = kzalloc(sizeof(*th), GFP_KERNEL);
+		struct rpc_test_thread *th = rs_kzalloc(sizeof(*th), GFP_KERNEL);
 		struct task_struct *task;
 
 		if (!th)

@@ -22,6 +22,7 @@
 
 #include "rackswap.h"
 #include "krdma-priv.h"
+#include "fault.h"
 
 /* A grant is one MR: at most this many pages (2 MiB of 4 KiB pages). */
 #define KRDMA_GRANT_MAX_PAGES	512
@@ -82,6 +83,10 @@ static int krdma_grant_map(struct krdma_grant *g)
 	 * map pointer after the last one when an access ends at the last
 	 * page of a full map (a multiple of 256 pages), out of bounds.
 	 */
+	/* the "reg" fault point fails both tries: no MR without the spare */
+	ret = rs_fault(RS_FAULT_REG);
+	if (ret)
+		goto err;
 	g->mr = ib_alloc_mr(peer->pd, IB_MR_TYPE_MEM_REG,
 			    (g->len >> PAGE_SHIFT) + 1);
 	if (IS_ERR(g->mr))
@@ -92,7 +97,7 @@ static int krdma_grant_map(struct krdma_grant *g)
 		g->mr = NULL;
 		goto err;
 	}
-	ret = ib_map_mr_sg(g->mr, g->sgt->sgl, n, NULL, PAGE_SIZE);
+	ret = rs_ib_map_mr_sg(g->mr, g->sgt->sgl, n, NULL, PAGE_SIZE);
 	if (ret != n) {
 		ret = ret < 0 ? ret : -EINVAL;
 		goto err;
@@ -109,7 +114,8 @@ static int krdma_grant_map(struct krdma_grant *g)
 	spin_lock_irqsave(&peer->lock, flags);
 	ret = -ENOTCONN;
 	if (peer->state == KRDMA_LIVE)
-		ret = ib_post_send(peer->qp, &wr.wr, NULL);
+		ret = rs_ib_post_send(RS_FAULT_REG, peer->qp, &wr.wr,
+				      NULL);
 	spin_unlock_irqrestore(&peer->lock, flags);
 	if (ret)
 		goto err;
@@ -151,7 +157,7 @@ struct krdma_grant *krdma_grant_create(struct krdma_peer *peer,
 	}
 	if (!len || len > KRDMA_GRANT_MAX_PAGES * PAGE_SIZE)
 		return ERR_PTR(-EINVAL);
-	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	g = rs_kzalloc(sizeof(*g), GFP_KERNEL);
 	if (!g)
 		return ERR_PTR(-ENOMEM);
 	g->peer = peer;
@@ -377,7 +383,7 @@ int krdma_remotes_refresh(struct krdma_peer *peer)
 	mutex_lock(&peer->remote_lock);
 	if (list_empty(&peer->remotes))
 		goto out_unlock;
-	rs = kmalloc(KRDMA_MAX_PAYLOAD, GFP_NOIO);
+	rs = rs_kmalloc(KRDMA_MAX_PAYLOAD, GFP_NOIO);
 	if (!rs) {
 		ret = -ENOMEM;
 		goto out_unlock;
@@ -425,8 +431,8 @@ int krdma_remote_open(struct krdma_peer *peer, u32 grant_id,
 	u32 count;
 	int ret;
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
-	rs = kmalloc(KRDMA_MAX_PAYLOAD, GFP_KERNEL);
+	r = rs_kzalloc(sizeof(*r), GFP_KERNEL);
+	rs = rs_kmalloc(KRDMA_MAX_PAYLOAD, GFP_KERNEL);
 	if (!r || !rs) {
 		ret = -ENOMEM;
 		goto out;

@@ -21,6 +21,7 @@
 
 #include "rackswap.h"
 #include "krdma-priv.h"
+#include "fault.h"
 
 static unsigned int poll_spin_us;
 
@@ -335,7 +336,7 @@ static void krdma_dq_kick(struct krdma_dataq *dq)
 		last = io;
 	}
 	if (first)
-		ret = ib_post_send(dq->qp, first, &bad);
+		ret = rs_ib_post_send(RS_FAULT_POST, dq->qp, first, &bad);
 	if (ret && !bad)
 		bad = first;	/* nothing said: assume nothing posted */
 	/*
@@ -367,15 +368,21 @@ static void krdma_dq_kick(struct krdma_dataq *dq)
 		list_del_init(&io->entry);
 		krdma_io_fail(dq->peer, io, -ENOMEM);
 	}
-	if (ret)
+	if (ret) {
 		pr_warn_ratelimited("peer %d: posting RDMA failed: %pe\n",
 				    dq->peer->id, ERR_PTR(ret));
+		/*
+		 * Before the unposted I/Os are requeued: with I/O still
+		 * ready, the requeue would post them again from here, on the
+		 * QP that just refused them (a recursion as deep as the
+		 * failures last).
+		 */
+		krdma_conn_lost(dq->peer, ret);
+	}
 	list_for_each_entry_safe(io, tmp, &unposted_done, entry) {
 		list_del_init(&io->entry);
 		krdma_io_finish(io);
 	}
-	if (ret)
-		krdma_conn_lost(dq->peer, ret);
 }
 
 /*

@@ -21,6 +21,7 @@
 
 #include "rackswap.h"
 #include "krdma-priv.h"
+#include "fault.h"
 
 /* Handlers by op: written at (un)registration, read by handler works. */
 static krdma_handler_t krdma_handlers[KRDMA_OP_MAX];
@@ -88,7 +89,7 @@ static void krdma_handle_work(struct work_struct *work);
 static int krdma_map(struct krdma_peer *peer, struct krdma_buf *b,
 		     enum dma_data_direction dir)
 {
-	b->data = kzalloc(KRDMA_MSG_SIZE, GFP_KERNEL);
+	b->data = rs_kzalloc(KRDMA_MSG_SIZE, GFP_KERNEL);
 	if (!b->data)
 		return -ENOMEM;
 	b->dma = ib_dma_map_single(peer->dev, b->data, KRDMA_MSG_SIZE, dir);
@@ -142,7 +143,7 @@ static int krdma_post_recv(struct krdma_peer *peer, struct krdma_buf *b)
 
 	ib_dma_sync_single_for_device(peer->dev, b->dma, KRDMA_MSG_SIZE,
 				      DMA_FROM_DEVICE);
-	return ib_post_recv(peer->qp, &wr, NULL);
+	return rs_ib_post_recv(peer->qp, &wr, NULL);
 }
 
 int krdma_post_all_recvs(struct krdma_peer *peer)
@@ -177,7 +178,7 @@ static int krdma_post_bytes_locked(struct krdma_peer *peer,
 
 	lockdep_assert_held(&peer->lock);
 	ib_dma_sync_single_for_device(peer->dev, b->dma, len, DMA_TO_DEVICE);
-	ret = ib_post_send(peer->qp, &wr, NULL);
+	ret = rs_ib_post_send(RS_FAULT_RPC_SEND, peer->qp, &wr, NULL);
 	if (!ret)
 		atomic64_add(len, &peer->bytes_out);
 	return ret;

@@ -29,6 +29,7 @@
 
 #include "rackswap.h"
 #include "krdma-priv.h"
+#include "fault.h"
 
 static unsigned int port = 7472;
 module_param(port, uint, 0444);
@@ -216,7 +217,7 @@ static struct krdma_peer *krdma_peer_alloc(const struct sockaddr *addr,
 	struct krdma_peer *peer;
 	int i;
 
-	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	peer = rs_kzalloc(sizeof(*peer), GFP_KERNEL);
 	if (!peer)
 		return NULL;
 	kobject_init(&peer->kobj, &krdma_peer_ktype);
@@ -1505,9 +1506,11 @@ static void krdma_connect_peers_work(struct work_struct *work)
 {
 	char *list, *cur, *tok;
 
-	list = kstrdup(peers, GFP_KERNEL);
-	if (!list)
+	list = rs_kstrdup(peers, GFP_KERNEL);
+	if (!list) {
+		pr_warn("peers: out of memory: no peer connected at load\n");
 		return;
+	}
 	cur = list;
 	while ((tok = strsep(&cur, ",")))
 		if (*tok)

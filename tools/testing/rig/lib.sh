@@ -83,13 +83,23 @@ copy_sources() {
 	cp -r "$TOP/include" "$1/"
 }
 
+# fault_option KHDR: "CONFIG_RACKSWAP_FAULT_INJECTION=y" when that kernel has
+# the fault-injection debugfs (the debug kernel), else nothing: out of tree,
+# the option is a make variable (the Kbuild file defines it for the code)
+fault_option() {
+	grep -qsx 'CONFIG_FAULT_INJECTION_DEBUG_FS=y' "$1/.config" &&
+		echo CONFIG_RACKSWAP_FAULT_INJECTION=y
+}
+
 # build_module KVER KHDR: builds rackswap.ko for one kernel in its own copy of
-# the tree (so stock and debug objects never mix); prints the .ko path.
+# the tree (so stock and debug objects never mix), with the fault points
+# when the kernel has fault injection; prints the .ko path.
 build_module() {
 	local out=$BUILD/obj/$1
 	copy_sources "$out"
-	if ! make -s -C "$2" M="$out/drivers/rackswap" CONFIG_RACKSWAP=m W=1 KCFLAGS=-Werror \
-		modules >"$out/build.log" 2>&1; then
+	# shellcheck disable=SC2046
+	if ! make -s -C "$2" M="$out/drivers/rackswap" CONFIG_RACKSWAP=m $(fault_option "$2") \
+		W=1 KCFLAGS=-Werror modules >"$out/build.log" 2>&1; then
 		cat "$out/build.log" >&2
 		die "module build failed for $1"
 	fi

@@ -321,3 +321,35 @@ donors_ready() {
 stored_on() {
 	cat "/sys/kernel/rackswap/krdma/peers/$(eval echo "\$p$1")/stored_bytes" 2>/dev/null || echo 0
 }
+
+# --- kmemleak (debug kernel) ---------------------------------------------------
+KL=/sys/kernel/debug/kmemleak
+# kmemleak_scan FILE: scans twice (an object is reported once it is 5 s old
+# and two scans saw it unreferenced), the report into FILE; prints the
+# number of reports and how many are ours: their backtrace names rackswap or
+# holds a module address that no longer resolves (rackswap is the only
+# module the tests unload)
+kmemleak_scan() {
+	sleep 6
+	echo scan >$KL
+	sleep 6
+	echo scan >$KL
+	cat $KL >"$1"
+	# a report is the lines from "unreferenced object" to the next one
+	awk '/^unreferenced object/ { if (rep != "" && mine) n++; rep = $0; mine = 0; t++; next }
+		/rackswap/ || /\[<ffffffffc[0-9a-f]*>\] 0xffffffffc/ { mine = 1 }
+		{ rep = rep "\n" $0 }
+		END { if (rep != "" && mine) n++; print t + 0, n + 0 }' "$1"
+}
+# kmemleak_verdict FILE TOTAL OURS: one TAP line; the reports are shown
+# (ours in full; others, first lines, as context)
+kmemleak_verdict() {
+	log "kmemleak: $2 report(s), $3 ours"
+	if [ "$3" = 0 ]; then
+		ok "no kmemleak report in $MOD"
+		[ "$2" = 0 ] || sed 's/^/# other: /' "$1" | head -n 60
+	else
+		not_ok "no kmemleak report in $MOD"
+		sed 's/^/# /' "$1"
+	fi
+}
