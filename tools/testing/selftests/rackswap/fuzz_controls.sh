@@ -24,6 +24,9 @@
 #   command file, what it acts on) as it was; a taken one reads back as
 #   the value written. Values are restored after, and the device still
 #   swaps, verified, before swapoff, reset, disconnect and unload.
+# Every refusal logs a line, more than the kernel's log holds: the test
+# moves the log aside as it goes and checks it against the rig's
+# bad-patterns itself (drain_log).
 . ./lib.sh
 C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
@@ -45,6 +48,20 @@ kmsg_mark() {
 }
 since_mark() {
 	dmesg -s 4194304 | sed -n "/fuzz_controls: mark $MARK\$/,\$p" | tail -n +2
+}
+
+# drain_log: moves the kernel log so far to $T/klog. Every refusal logs a
+# line: the fuzzing alone would wrap the kernel's 128 KiB log before
+# run-tests reads it, and a report in it would be lost; so the test
+# judges what it drained by the rig's own bad-patterns (bad_lines). Outside
+# the rig (no /rig/bad-patterns) nothing is drained.
+BADPAT=/rig/bad-patterns
+: >$T/klog
+drain_log() { [ ! -e $BADPAT ] || dmesg -s 4194304 -c >>$T/klog; }
+bad_lines() {
+	grep -E -f $BADPAT $T/klog >$T/klog.bad || return 0
+	sed 's/^/# bad kernel line: /' $T/klog.bad
+	return 1
 }
 
 # --- (a) load-time parameters ----------------------------------------------
@@ -146,6 +163,7 @@ done
 log "$PN bad parameter values tried, $((PN - PBAD)) refused"
 check "every bad parameter value failed the load, left no module and was logged" \
 	[ $PBAD = 0 ]
+drain_log
 
 # --- (b) wrong order of operations -------------------------------------------
 # write_err FILE VALUE: the error a write of VALUE gets (strerror text),
@@ -260,22 +278,22 @@ FREF=0     # refused with an errno
 FBAD=0     # anything else wrong
 # fuzz_one FILE KIND INPUT: one write of INPUT's bytes, judged
 fuzz_one() {
-	local f=$1 kind=$2 in=$3 before after rc want
+	local f=$1 kind=$2 inp=$3 before after rc want
 	before=$(state_of "$f" "$kind" 2>&1)
-	dd if="$in" of="$f" bs=8192 count=1 2>$T/err >/dev/null
+	dd if="$inp" of="$f" bs=8192 count=1 2>$T/err >/dev/null
 	rc=$?
 	after=$(state_of "$f" "$kind" 2>&1)
 	FN=$((FN + 1))
 	if [ $rc = 1 ] && grep -q "^dd: error writing '.*': ." $T/err; then
 		FREF=$((FREF + 1))
 		[ "$after" = "$before" ] && return 0
-		log "$f refused $(od -An -c "$in" | head -n 1) yet changed: '$before' -> '$after'"
+		log "$f refused $(od -An -c "$inp" | head -n 1) yet changed: '$before' -> '$after'"
 	elif [ $rc = 0 ]; then
 		[ "$after" = "$before" ] && return 0
 		# taken: the value written, up to a NUL or a newline
-		want=$(tr '\000' '\n' <"$in" | head -n 1)
-		[ "$kind" = value ] && [ -s "$in" ] && [ "$after" = "$want" ] && return 0
-		log "$f took $(od -An -c "$in" | head -n 1): '$before' -> '$after'"
+		want=$(tr '\000' '\n' <"$inp" | head -n 1)
+		[ "$kind" = value ] && [ -s "$inp" ] && [ "$after" = "$want" ] && return 0
+		log "$f took $(od -An -c "$inp" | head -n 1): '$before' -> '$after'"
 	else
 		log "$f: dd ended with $rc: $(head -n 1 $T/err)"
 	fi
@@ -310,11 +328,13 @@ while read -r f; do
 		i=$((i + 1))
 	done
 	[ $FBAD = "$b0" ] || log "$f: $((FBAD - b0)) bad outcome(s)"
+	drain_log
 done <$T/targets
 log "$FN inputs fuzzed, $FREF refused"
 log "fuzzing took $(($(date +%s) - t0)) s"
 check "inputs were refused ($FREF of $FN)" [ "$FREF" -gt 0 ]
 check "every write was taken or refused with an errno, no half-applied state" [ $FBAD = 0 ]
+[ ! -e $BADPAT ] || check "no bad kernel line in the $(wc -l <$T/klog) drained" bad_lines
 
 # restore what a taken input changed (e.g. grace_period_s "1\0...": 1)
 restore() {
