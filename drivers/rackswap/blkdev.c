@@ -65,11 +65,9 @@ static u64 rs_disksize;
  */
 static int rs_parse_size(const char *s, u64 *size)
 {
-	char *end;
 	u64 v;
 
-	v = memparse(s, &end);
-	if (end == s || (*end && *end != '\n') || v % RS_BLOCK_SIZE)
+	if (rackswap_parse_size(s, &v) || v % RS_BLOCK_SIZE)
 		return -EINVAL;
 	*size = v;
 	return 0;

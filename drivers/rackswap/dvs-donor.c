@@ -19,6 +19,7 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
+#include "rackswap.h"
 #include "dvs-priv.h"
 #include "dvs-proto.h"
 #include "fault.h"
@@ -109,12 +110,10 @@ int dvs_set_grace(const char *val)
 
 int dvs_donor_set_limit(const char *val)
 {
-	char *end;
 	u64 v;
 
-	v = memparse(val, &end);
-	if (end == val || (*end && *end != '\n') ||
-	    (v && v < DVS_CHUNK_SIZE) || v > (1ULL << 50)) {
+	if (rackswap_parse_size(val, &v) || (v && v < DVS_CHUNK_SIZE) ||
+	    v > (1ULL << 50)) {
 		pr_warn("donate: '%s' is not 0 or 2M-1P bytes\n", val);
 		return -EINVAL;
 	}

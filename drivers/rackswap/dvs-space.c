@@ -33,10 +33,9 @@ struct workqueue_struct *dvs_wq;
 
 static int slab_size_set(const char *val, const struct kernel_param *kp)
 {
-	char *end;
-	u64 v = memparse(val, &end);
+	u64 v;
 
-	if (end == val || (*end && *end != '\n') || dvs_slab_size_valid(v)) {
+	if (rackswap_parse_size(val, &v) || dvs_slab_size_valid(v)) {
 		pr_warn("slab_size: '%s' is not a power of two from 2M to 512M\n",
 			val);
 		return -EINVAL;

@@ -197,12 +197,10 @@ static int dvs_test_create(const char *sizestr, const char *backend,
 {
 	enum dvs_backend b;
 	struct dvs_space *s;
-	char *end;
 	u64 size;
 	int i;
 
-	size = memparse(sizestr, &end);
-	if (*end)
+	if (rackswap_parse_size(sizestr, &size))
 		return -EINVAL;
 	if (!strcmp(backend, "rdma"))
 		b = DVS_BACKEND_RDMA;

@@ -1619,6 +1619,32 @@ static int krdma_check_params(void)
 	return 0;
 }
 
+/*
+ * Every entry of peers= must be "<ip> <port>": a bad one fails the load
+ * (krdma_parse_addr() logs what is wrong), a failed connect does not.
+ */
+static int krdma_check_peers(void)
+{
+	struct sockaddr_storage ss;
+	char *list, *cur, *tok;
+	int ret = 0;
+
+	if (!peers || !*peers)
+		return 0;
+	list = kstrdup(peers, GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	cur = list;
+	while (!ret && (tok = strsep(&cur, ",")))
+		if (*tok)
+			ret = krdma_parse_addr(tok, strlen(tok), &ss);
+	kfree(list);
+	if (ret)
+		pr_err("peers: '%s' is not \"<ip> <port>[,<ip> <port>...]\"\n",
+		       peers);
+	return ret;
+}
+
 static void krdma_stop_listening(void)
 {
 	struct rdma_cm_id *id4, *id6;
@@ -1645,6 +1671,8 @@ int krdma_init(void)
 
 	krdma_proto_check();
 	ret = krdma_check_params();
+	if (!ret)
+		ret = krdma_check_peers();
 	if (ret)
 		return ret;
 	krdma.wq = alloc_workqueue("krdma", WQ_MEM_RECLAIM, 0);

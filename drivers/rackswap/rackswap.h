@@ -35,6 +35,9 @@ extern struct kobject *rackswap_kobj;
 int rackswap_sysfs_init(void);
 void rackswap_sysfs_exit(void);
 
+/* A byte count with a K/M/G/T/P/E suffix, overflow refused (parse.c). */
+int rackswap_parse_size(const char *s, u64 *size);
+
 int rackswap_debugfs_init(void);
 void rackswap_debugfs_exit(void);
 

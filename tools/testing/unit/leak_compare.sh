@@ -29,4 +29,13 @@ snap b 2 1000 500 98000; snap c 2 1000 500 96000
 expect "MemFree -2000 kB in both runs: fails" 1 cmp3
 snap b 2 1000 500 98000; snap c 2 1000 500 98000
 expect "MemFree -2000 kB in one run: noise" 0 cmp3
+# RES_KNOWN: one object per cycle of a cache the kernel leaks is allowed
+known() { busybox sh -c ". '$LIB'; RES_KNOWN='inode_cache dentry'; res_compare '$D/a' '$D/b' '$D/c' 20"; }
+snap b 2 1000 520 100000; snap c 2 1000 540 100000
+expect "dentry +20 per run of 20 cycles: a leak" 1 cmp3
+expect "the same with dentry in RES_KNOWN: allowed" 0 known
+snap b 2 1000 540 100000; snap c 2 1000 580 100000
+expect "dentry +40 per run of 20 cycles, in RES_KNOWN: a leak" 1 known
+snap b 2 1020 520 100000; snap c 2 1040 540 100000
+expect "RES_KNOWN does not cover kmalloc-64 +20 per run" 1 known
 done_testing

@@ -52,8 +52,8 @@ check "every point starts off (probability 0)" sh -c \
 	"[ \$(cat $F/*/probability | sort -u) = 0 ]"
 # leaks from earlier tests are theirs: only new reports count at the end
 if debug_kernel; then
-	echo scan >$KL
-	echo clear >$KL
+	echo scan >$KMEMLEAK
+	echo clear >$KMEMLEAK
 fi
 
 # fault_on POINT PROBABILITY INTERVAL TIMES: POINT fails, when its
@@ -201,7 +201,6 @@ check "the donor grants nothing any more" retry 60 sh -c "[ \$(cat $D/granted_by
 check "rmmod" retry 30 rmmod $MOD
 check "the fault directory is gone" [ ! -e $DBG ]
 if debug_kernel; then
-	set -- $(kmemleak_scan /tmp/kmemleak)
-	kmemleak_verdict /tmp/kmemleak "$1" "$2"
+	kmemleak_check
 fi
 tap_done

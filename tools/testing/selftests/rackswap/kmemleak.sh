@@ -9,7 +9,7 @@
 # rackswap, or holds a module address that no longer resolves (rackswap is
 # the only module the tests unload); other reports are logged.
 . ./lib.sh
-[ -e $KL ] || skip_all "no kmemleak in this kernel"
+[ -e $KMEMLEAK ] || skip_all "no kmemleak in this kernel"
 tap_plan
 
 check "rxe0 on dummy0" rxe_loopback_up
@@ -22,6 +22,5 @@ check "RDMA I/O, a grant kept, a forged key" sh -c "printf '%s 2 64 1 8' $out >/
 	printf '%s 1 32 1 4 4 10000 0' $out >/sys/kernel/debug/krdma/rdma_test &&
 	echo $out >/sys/kernel/debug/krdma/test_forge"
 check "unload" rmmod $MOD
-set -- $(kmemleak_scan /tmp/kmemleak)
-kmemleak_verdict /tmp/kmemleak "$1" "$2"
+kmemleak_check
 tap_done

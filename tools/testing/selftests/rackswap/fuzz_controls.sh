@@ -1,0 +1,363 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rig: nodes=1 tier=check debug=yes timeout=900
+#
+# Bad input and misuse of every control the module has (loopback mode):
+# - load-time parameters: for every parameter modinfo lists, values that
+#   are not numbers, negative, huge (past 64 bits), out of range, empty or
+#   with an embedded space (bad_values: what counts as bad for its type)
+#   each fail the load, leave no module loaded and log a line;
+# - wrong order: swapon before disksize, a second disksize, disksize,
+#   backend, replicas, reset and hot_remove while swapped on (EBUSY), reset
+#   while open, connect twice to one address (EEXIST), disconnect of an
+#   unknown peer (ENOENT), donate lowered to 2M and to 0 while slabs are
+#   granted (taken, revokes nothing);
+# - fuzzing, swapped on: every writable file under /sys/kernel/rackswap/,
+#   /sys/class/rackswap-control/, /sys/module/rackswap/parameters/, the
+#   device's own files (disksize backend replicas reset) and the debugfs
+#   command files (/sys/kernel/debug/rackswap/, /sys/kernel/debug/krdma/;
+#   nothing under a fault/ directory; see excluded) gets a fixed nasty set
+#   and FUZZ_N (16; 6 on the debug kernel) random byte strings of 8-263
+#   bytes (a valid command that long is out of reach). Every write must be
+#   taken or fail with an errno (dd: "error writing ...: <strerror>",
+#   never a signal); a refused write leaves the file's value (or, for a
+#   command file, what it acts on) as it was; a taken one reads back as
+#   the value written. Values are restored after, and the device still
+#   swaps, verified, before swapoff, reset, disconnect and unload.
+# Every refusal logs a line, more than the kernel's log holds: the test
+# moves the log aside as it goes and checks it against the rig's
+# bad-patterns itself (drain_log).
+. ./lib.sh
+C=/sys/kernel/rackswap/krdma
+D=/sys/kernel/rackswap/dvs
+B=/sys/block/rackswap0
+H=/sys/class/rackswap-control
+P=/sys/module/$MOD/parameters
+DK=/sys/kernel/debug/krdma
+T=/tmp/fz
+rm -rf $T
+mkdir -p $T
+if debug_kernel; then FUZZ_N=${FUZZ_N:-6}; else FUZZ_N=${FUZZ_N:-16}; fi
+tap_plan
+
+# --- the kernel log since a mark ------------------------------------------
+MARK=0
+kmsg_mark() {
+	MARK=$((MARK + 1))
+	echo "fuzz_controls: mark $MARK" >/dev/kmsg
+}
+since_mark() {
+	dmesg -s 4194304 | sed -n "/fuzz_controls: mark $MARK\$/,\$p" | tail -n +2
+}
+
+# drain_log: moves the kernel log so far to $T/klog. Every refusal logs a
+# line: the fuzzing alone would wrap the kernel's 128 KiB log before
+# run-tests reads it, and a report in it would be lost; so the test
+# judges what it drained by the rig's own bad-patterns (bad_lines). Outside
+# the rig (no /rig/bad-patterns) nothing is drained.
+BADPAT=/rig/bad-patterns
+: >$T/klog
+drain_log() { [ ! -e $BADPAT ] || dmesg -s 4194304 -c >>$T/klog; }
+bad_lines() {
+	grep -E -f $BADPAT $T/klog >$T/klog.bad || return 0
+	sed 's/^/# bad kernel line: /' $T/klog.bad
+	return 1
+}
+
+# --- (a) load-time parameters ----------------------------------------------
+# range_bad NAME: out-of-range values of a numeric parameter (its
+# MODULE_PARM_DESC and the checks at load); fails for a name it does not know
+range_bad() {
+	case $1 in
+	num_devices) echo 17 ;;
+	hw_queues) echo 257 ;;
+	blk_queue_depth) printf '%s\n' 0 1025 ;;
+	replicas) printf '%s\n' 0 4 ;;
+	port) printf '%s\n' 0 65536 ;;
+	heartbeat_ms) printf '%s\n' 99 10001 ;;
+	heartbeat_missed) printf '%s\n' 0 11 ;;
+	connect_timeout_ms) printf '%s\n' 99 30001 ;;
+	rpc_timeout_ms) printf '%s\n' 2000 30001 ;; # not above heartbeat_ms
+	reconnect_delay_ms) printf '%s\n' 9 60001 ;;
+	reconnect_tries) echo 1001 ;;
+	data_qps) echo 17 ;;
+	queue_depth) printf '%s\n' 15 1025 ;;
+	ack_timeout) printf '%s\n' 7 21 ;;
+	pool_min) printf '%s\n' 17 65 ;; # above pool_max (16)
+	pool_max) printf '%s\n' 1 65 ;; # below pool_min (2)
+	grace_period_s) printf '%s\n' 0 86401 ;;
+	release_delay_s) echo 86401 ;;
+	rebuild_rate_mb) echo 100001 ;;
+	poll_spin_us) echo 1001 ;;
+	inline_softirq) echo 3 ;;
+	*) return 1 ;;
+	esac
+}
+# bad_values NAME: one bad value per line (an empty line: the empty value).
+# Bools take what the kernel's kstrtobool takes (y/n/1/0/on/off, only the
+# first characters counted: "1 2" and "0x" are true and false); strings
+# take any text their own check allows.
+bad_values() {
+	case $1 in
+	listen | loopback) printf '%s\n' abc -1 2 99999999999999999999 '' ;;
+	nodename) printf '%s\n' '' 'a b' "$(printf '%064d' 0)" ;;
+	uuid) printf '%s\n' abc -1 99999999999999999999 '' '1 2' 5241434b-5357-4150-8000 ;;
+	peers) printf '%s\n' abc -1 99999999999999999999 '1 2' $LOOP_ADDR \
+		"$LOOP_ADDR 0" "$LOOP_ADDR 65536" '224.0.0.1 7472' "$LOOP_ADDR 7472,x" ;;
+	disksize | donate | slab_size)
+		# 2^64 and 16E wrapped around to 0 with memparse()
+		printf '%s\n' abc -1 99999999999999999999 18446744073709551616 16E \
+			'' '4 M' 0x 1x
+		case $1 in
+		disksize) printf '%s\n' 1000 18446744073709555712 ;;
+		donate) printf '%s\n' 1M 2P ;;
+		slab_size) printf '%s\n' 1M 3M 1G ;;
+		esac
+		;;
+	*)
+		printf '%s\n' abc -1 99999999999999999999 '' '1 2' 0x 1x
+		range_bad "$1"
+		;;
+	esac
+}
+
+# load_refused NAME VALUE: the load fails, leaves no module, logs a line
+load_refused() {
+	kmsg_mark
+	if modprobe $MOD "$1=$2" 2>/dev/null; then
+		log "$1='$2' was taken"
+		rmmod $MOD
+		return 1
+	fi
+	if [ -e /sys/module/$MOD ]; then
+		log "$1='$2': the module stayed loaded"
+		rmmod $MOD
+		return 1
+	fi
+	since_mark | grep -q "$MOD" || { log "$1='$2': nothing logged"; return 1; }
+}
+
+check "rxe0 on dummy0" rxe_loopback_up
+params=$(modinfo -F parm $MOD | sed -n 's/^\([a-z_0-9]*\):.*/\1/p')
+check "modinfo lists parameters" [ -n "$params" ]
+PN=0
+PBAD=0
+for p in $params; do
+	if ! bad_values "$p" >$T/bv; then
+		not_ok "parameter $p has bad values in this test (add them to range_bad)"
+		continue
+	fi
+	# the debug kernel loads a module several times slower: there, the
+	# first two common values and the type's own ones only
+	if debug_kernel && [ "$(wc -l <$T/bv)" -gt 6 ]; then
+		{ head -n 2 $T/bv; tail -n 3 $T/bv; } >$T/bv2
+		mv $T/bv2 $T/bv
+	fi
+	n0=$PBAD
+	while IFS= read -r v; do
+		PN=$((PN + 1))
+		load_refused "$p" "$v" || PBAD=$((PBAD + 1))
+	done <$T/bv
+	[ $PBAD = "$n0" ] || log "parameter $p: $((PBAD - n0)) bad value(s) not refused"
+done
+log "$PN bad parameter values tried, $((PN - PBAD)) refused"
+check "every bad parameter value failed the load, left no module and was logged" \
+	[ $PBAD = 0 ]
+drain_log
+
+# --- (b) wrong order of operations -------------------------------------------
+# write_err FILE VALUE: the error a write of VALUE gets (strerror text),
+# empty when it is taken
+write_err() {
+	printf '%s' "$2" | dd of="$1" 2>$T/werr >/dev/null
+	sed -n "s/^dd: error writing '.*': //p" $T/werr
+}
+refused_with() { # FILE VALUE STRERROR
+	e=$(write_err "$1" "$2")
+	[ "$e" = "$3" ] || { log "$1 <- '$2': '$e', want '$3'"; return 1; }
+}
+BUSY="Device or resource busy"
+
+check "load with loopback=1 donate=256M slab_size=4M" modprobe $MOD \
+	loopback=1 donate=256M slab_size=4M release_delay_s=2 reconnect_delay_ms=100
+check "swapon before disksize is refused" sh -c "! swapon /dev/rackswap0 2>/dev/null"
+check "reset of an unsized device is taken and changes nothing" \
+	sh -c "echo 1 >$B/reset && [ \$(cat $B/disksize) = 0 ]"
+loop_connect
+connect_twice() {
+	kmsg_mark
+	refused_with $C/connect "$LOOP_ADDR 7472" "File exists" &&
+		since_mark | grep -q "already connected to $LOOP_ADDR:7472"
+}
+check "connect twice to one address: EEXIST, logged" connect_twice
+check "still one peer each way, live" sh -c \
+	"[ \$(ls $C/peers | wc -l) = 2 ] && [ \$(cat $C/peers/$out/state) = live ]"
+check "disconnect of an unknown address: ENOENT" \
+	refused_with $C/disconnect "$LOOP_ADDR 7999" "No such file or directory"
+check "disconnect of an unknown node name: ENOENT" \
+	refused_with $C/disconnect nosuchnode "No such file or directory"
+check "disksize 64M" sh -c "echo 64M >$B/disksize"
+check "a second disksize: EBUSY" refused_with $B/disksize 32M "$BUSY"
+check "mkswap" sh -c "mkswap /dev/rackswap0 >/dev/null"
+check "swapon" swapon /dev/rackswap0
+check "swapon again is refused" sh -c "! swapon /dev/rackswap0 2>/dev/null"
+check "disksize while swapped on: EBUSY" refused_with $B/disksize 128M "$BUSY"
+check "backend while swapped on: EBUSY" refused_with $B/backend dram "$BUSY"
+check "replicas while swapped on: EBUSY" refused_with $B/replicas 2 "$BUSY"
+check "reset while swapped on: EBUSY" refused_with $B/reset 1 "$BUSY"
+check "hot_remove 0 while swapped on: EBUSY" refused_with $H/hot_remove 0 "$BUSY"
+check "rmmod while swapped on is refused" sh -c "! rmmod $MOD 2>/dev/null"
+check "the device is still 64M" [ "$(cat $B/disksize)" = $((64 * 1048576)) ]
+granted=$(cat $D/granted_bytes)
+check "slabs are granted (the pool)" [ "$granted" -gt 0 ]
+check "donate lowered to 2M while slabs are granted: taken, nothing revoked" sh -c \
+	"echo 2M >$D/donate && [ \$(cat $D/donate) = 2097152 ] &&
+	 [ \$(cat $D/granted_bytes) = $granted ] && [ \$(cat $D/free_bytes) = 0 ]"
+check "donate 0 while slabs are granted: taken, nothing revoked" sh -c \
+	"echo 0 >$D/donate && [ \$(cat $D/granted_bytes) = $granted ]"
+check "donate back to 256M" sh -c "echo 256M >$D/donate && [ \$(cat $D/donate) = 268435456 ]"
+
+# --- (b) fuzzing ----------------------------------------------------------------
+# the fixed nasty set, one file each
+: >$T/f01                                   # empty (no write at all)
+printf '\n' >$T/f02
+printf '%s' -1 >$T/f03
+printf '%s' 18446744073709551616 >$T/f04
+printf '%s' 0x >$T/f05
+printf '%s' 1x >$T/f06
+printf '%s' '  5' >$T/f07
+head -c 5000 /dev/zero | tr '\000' 7 >$T/f08 # 5000 characters
+printf '1\0000' >$T/f09                     # an embedded NUL
+printf '\303\251\377\200' >$T/f10           # not ASCII
+printf '%%s%%n%%x' >$T/f11
+FIXED="f01 f02 f03 f04 f05 f06 f07 f08 f09 f10 f11"
+
+# excluded FILE: not fuzzed (logged): fault injection has its own tests;
+# test_proto_major would make every later connect fail; test_grant_pages
+# is debugfs_create_u32 (the kernel's parser, which truncates, and no code
+# of ours)
+excluded() {
+	case $1 in
+	*/fault/* | "$DK"/test_proto_major | "$DK"/test_grant_pages) return 0 ;;
+	esac
+	return 1
+}
+# unsafe FILE INPUT: an input a command file would act on: test_forge
+# takes "1\0..." as peer 1 and runs its forged-key test (which breaks the
+# connection); every other command file refuses all of the fixed set
+unsafe() {
+	case "$1:$2" in
+	"$DK"/test_forge:f09) return 0 ;;
+	esac
+	return 1
+}
+# kind_of FILE: what a write to it may change (state_of reads it):
+# value: the file's own value; disk: the device's size; devices: the list
+# of devices; peers: the krdma peers and their states; none: nothing to
+# read (dvs/space's reading is the last command's result, refusals too)
+kind_of() {
+	case $1 in
+	*/reset) echo disk ;;
+	*/hot_remove) echo devices ;;
+	*/connect | */disconnect | "$DK"/*) echo peers ;;
+	*/dvs/space) echo none ;;
+	*) echo value ;;
+	esac
+}
+state_of() {
+	case $2 in
+	value) cat "$1" ;;
+	disk) cat $B/disksize ;;
+	devices) echo /sys/block/rackswap* ;;
+	peers) echo $C/peers/*; cat $C/peers/*/state ;;
+	esac
+}
+
+FN=0       # inputs written
+FREF=0     # refused with an errno
+FBAD=0     # anything else wrong
+# fuzz_one FILE KIND INPUT: one write of INPUT's bytes, judged
+fuzz_one() {
+	local f=$1 kind=$2 inp=$3 before after rc want
+	before=$(state_of "$f" "$kind" 2>&1)
+	dd if="$inp" of="$f" bs=8192 count=1 2>$T/err >/dev/null
+	rc=$?
+	after=$(state_of "$f" "$kind" 2>&1)
+	FN=$((FN + 1))
+	if [ $rc = 1 ] && grep -q "^dd: error writing '.*': ." $T/err; then
+		FREF=$((FREF + 1))
+		[ "$after" = "$before" ] && return 0
+		log "$f refused $(od -An -c "$inp" | head -n 1) yet changed: '$before' -> '$after'"
+	elif [ $rc = 0 ]; then
+		[ "$after" = "$before" ] && return 0
+		# taken: the value written, up to a NUL or a newline
+		want=$(tr '\000' '\n' <"$inp" | head -n 1)
+		[ "$kind" = value ] && [ -s "$inp" ] && [ "$after" = "$want" ] && return 0
+		log "$f took $(od -An -c "$inp" | head -n 1): '$before' -> '$after'"
+	else
+		log "$f: dd ended with $rc: $(head -n 1 $T/err)"
+	fi
+	FBAD=$((FBAD + 1))
+	return 1
+}
+
+find /sys/kernel/rackswap $H $P /sys/kernel/debug/$MOD $DK -type f -perm -200 \
+	2>/dev/null >$T/files
+for a in disksize backend replicas reset; do echo $B/$a; done >>$T/files
+# the files fuzzed, and the values to restore
+: >$T/targets
+: >$T/saved
+while read -r f; do
+	excluded "$f" && { log "not fuzzed: $f"; continue; }
+	echo "$f" >>$T/targets
+	[ "$(kind_of "$f")" = value ] && echo "$f $(cat "$f")" >>$T/saved
+done <$T/files
+log "fuzzing $(wc -l <$T/targets) files, $FUZZ_N random inputs each"
+t0=$(date +%s)
+while read -r f; do
+	kind=$(kind_of "$f")
+	b0=$FBAD
+	for i in $FIXED; do
+		unsafe "$f" $i && continue
+		fuzz_one "$f" "$kind" $T/$i
+	done
+	i=0
+	while [ $i -lt "$FUZZ_N" ]; do
+		head -c $(($(od -An -N1 -tu1 /dev/urandom) + 8)) /dev/urandom >$T/rnd
+		fuzz_one "$f" "$kind" $T/rnd
+		i=$((i + 1))
+	done
+	[ $FBAD = "$b0" ] || log "$f: $((FBAD - b0)) bad outcome(s)"
+	drain_log
+done <$T/targets
+log "$FN inputs fuzzed, $FREF refused"
+log "fuzzing took $(($(date +%s) - t0)) s"
+check "inputs were refused ($FREF of $FN)" [ "$FREF" -gt 0 ]
+check "every write was taken or refused with an errno, no half-applied state" [ $FBAD = 0 ]
+[ ! -e $BADPAT ] || check "no bad kernel line in the $(wc -l <$T/klog) drained" bad_lines
+
+# restore what a taken input changed (e.g. grace_period_s "1\0...": 1)
+restore() {
+	local f v bad=0
+	while read -r f v; do
+		[ "$(cat "$f")" = "$v" ] && continue
+		echo "$v" >"$f" && [ "$(cat "$f")" = "$v" ] || { log "$f not restored to $v"; bad=1; }
+	done <$T/saved
+	return $bad
+}
+check "values restored" restore
+check "still one live peer each way" sh -c \
+	"[ \$(ls $C/peers | wc -l) = 2 ] && [ \$(cat $C/peers/$out/state) = live ] &&
+	 [ \$(cat $C/peers/$in/state) = live ]"
+check "still swapped on, 64M" sh -c \
+	"grep -q rackswap0 /proc/swaps && [ \$(cat $B/disksize) = $((64 * 1048576)) ]"
+check "cgroup memory.max=16M" swap_cgroup 16M
+seq_verify 32 1
+check "swapoff" swapoff /dev/rackswap0
+check "no request failed" [ "$(cut -d' ' -f6 $B/io_stat)" = 0 ]
+check "reset" sh -c "echo 1 >$B/reset"
+check "nothing granted any more" retry 10 sh -c "[ \$(cat $D/granted_bytes) = 0 ]"
+check "disconnect" sh -c "echo '$LOOP_ADDR 7472' >$C/disconnect"
+rmdir $CG/swap
+check "rmmod" rmmod $MOD
+tap_done
