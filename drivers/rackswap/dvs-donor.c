@@ -12,11 +12,13 @@
  * Each slab holds a module reference, so a donor holding slabs cannot be
  * unloaded until they are drained.
  */
+#include <linux/crc32.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/scatterlist.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "rackswap.h"
@@ -173,6 +175,33 @@ ssize_t dvs_donor_holders(char *buf, size_t size)
 	return n;
 }
 
+/*
+ * Tests: one line per slab granted, "<peer id> <slab id> <bytes> <crc32>",
+ * the CRC over every page of its chunks, read by the CPU. Under the lock,
+ * so no slab is freed meanwhile.
+ */
+void dvs_donor_sums(struct seq_file *m)
+{
+	struct sg_page_iter it;
+	struct dvs_dslab *s;
+	u32 i, crc;
+
+	mutex_lock(&dvs_donor.lock);
+	list_for_each_entry(s, &dvs_donor.slabs, list) {
+		crc = ~0U;
+		for (i = 0; i < s->nr_chunks; i++) {
+			for_each_sgtable_page(&s->chunk[i].sgt, &it, 0)
+				crc = crc32_le(crc,
+					       page_address(sg_page_iter_page(&it)),
+					       PAGE_SIZE);
+			cond_resched();
+		}
+		seq_printf(m, "%d %u %llu %08x\n", krdma_peer_id(s->peer), s->id,
+			   s->size, ~crc);
+	}
+	mutex_unlock(&dvs_donor.lock);
+}
+
 static void dvs_dchunk_free_pages(struct dvs_dchunk *c)
 {
 	struct sg_page_iter it;
@@ -268,6 +297,20 @@ err:
 	return ret;
 }
 
+/*
+ * Counts a refused request and logs why (@what and @val: the value
+ * refused); returns @ret, the caller's answer. -EPROTO: a malformed
+ * request, which makes krdma close the connection.
+ */
+static int dvs_refuse(struct krdma_peer *peer, const char *op, int ret,
+		      const char *what, u64 val)
+{
+	atomic64_inc(&dvs_stats.requests_refused);
+	pr_info_ratelimited("peer %d: %s refused: %s %llu: %pe\n",
+			    krdma_peer_id(peer), op, what, val, ERR_PTR(ret));
+	return ret;
+}
+
 /* Reserves @size bytes of the limit, or says why not. */
 static int dvs_donor_reserve(u64 size)
 {
@@ -296,22 +339,23 @@ static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
 	u32 i, n;
 	int ret;
 
-	if (len < sizeof(*rq))
-		return -EINVAL;
+	if (len != sizeof(*rq))
+		return dvs_refuse(peer, "ALLOC", -EPROTO, "payload bytes", len);
 	size = le64_to_cpu(rq->slab_size);
 	if (dvs_slab_size_valid(size))
-		return -EINVAL;
+		return dvs_refuse(peer, "ALLOC", -EINVAL, "slab size", size);
 	n = size >> DVS_CHUNK_SHIFT;
 	if (*resp_len < struct_size(rs, grant_id, n))
-		return -EINVAL;
+		return dvs_refuse(peer, "ALLOC", -EINVAL, "response room",
+				  *resp_len);
 	if (!try_module_get(THIS_MODULE))
-		return -ESHUTDOWN;
+		return dvs_refuse(peer, "ALLOC", -ESHUTDOWN, "unloading, size",
+				  size);
 	ret = dvs_donor_reserve(size);
 	if (ret) {
-		pr_info_ratelimited("peer %d: slab refused: %s\n",
-				    krdma_peer_id(peer), ret == -EACCES ?
-				    "donation disabled (donate=0)" :
-				    "over the donation limit");
+		dvs_refuse(peer, "ALLOC", ret, ret == -EACCES ?
+			   "donation disabled (donate=0), size" :
+			   "over the donation limit, size", size);
 		goto err_module;
 	}
 
@@ -368,6 +412,7 @@ static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
 err_chunks:
 	/* not listed: dvs_dslab_free() returns the reservation and the ref */
 	kvfree(pages);
+	atomic64_inc(&dvs_stats.requests_refused);
 	pr_warn_ratelimited("peer %d: slab of %llu bytes not granted: %pe\n",
 			    krdma_peer_id(peer), size, ERR_PTR(ret));
 	dvs_dslab_free(s);
@@ -375,6 +420,7 @@ err_chunks:
 err_free:
 	kvfree(pages);
 	kvfree(s);
+	atomic64_inc(&dvs_stats.requests_refused);
 	mutex_lock(&dvs_donor.lock);
 	dvs_donor.granted -= size;
 	mutex_unlock(&dvs_donor.lock);
@@ -390,13 +436,15 @@ static int dvs_free_handler(struct krdma_peer *peer, const void *req,
 	struct dvs_dslab *s;
 
 	*resp_len = 0;
-	if (len < sizeof(*rq))
-		return -EINVAL;
+	if (len != sizeof(*rq))
+		return dvs_refuse(peer, "FREE", -EPROTO, "payload bytes", len);
 	mutex_lock(&dvs_donor.lock);
 	s = idr_find(&dvs_donor.ids, le32_to_cpu(rq->slab_id));
 	if (!s || s->peer != peer || s->freeing) {
 		mutex_unlock(&dvs_donor.lock);
-		return -ENOENT;
+		/* never granted, freed, or another peer's: not the caller's */
+		return dvs_refuse(peer, "FREE", -ENOENT, "not its slab, id",
+				  le32_to_cpu(rq->slab_id));
 	}
 	s->freeing = true;
 	mutex_unlock(&dvs_donor.lock);
@@ -410,8 +458,11 @@ static int dvs_stat_handler(struct krdma_peer *peer, const void *req,
 	struct dvs_stat_resp *rs = resp;
 	u64 limit, granted;
 
+	if (len)
+		return dvs_refuse(peer, "STAT", -EPROTO, "payload bytes", len);
 	if (*resp_len < sizeof(*rs))
-		return -EINVAL;
+		return dvs_refuse(peer, "STAT", -EINVAL, "response room",
+				  *resp_len);
 	mutex_lock(&dvs_donor.lock);
 	limit = dvs_donor.limit;
 	granted = dvs_donor.granted;

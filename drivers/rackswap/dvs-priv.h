@@ -2,7 +2,7 @@
 /*
  * dvs internals, shared by dvs-space.c (spaces, pool, binding), the
  * backends (dvs-rdma.c with dvs-rebuild.c, dvs-dram.c), dvs-donor.c,
- * dvs-sysfs.c and dvs-test.c.
+ * dvs-sysfs.c, dvs-test.c and dvs-rogue.c.
  */
 #ifndef _RACKSWAP_DVS_PRIV_H
 #define _RACKSWAP_DVS_PRIV_H
@@ -15,6 +15,8 @@
 
 #include "dvs.h"
 #include "dvs-map.h"
+
+struct seq_file;
 
 /* A slab of a space: pooled (slot < 0) or bound to a slot. */
 struct dvs_slab {
@@ -106,6 +108,7 @@ struct dvs_stats {
 	atomic64_t	rebuild_ms;	/* spent in rebuilds */
 	atomic64_t	slabs_degraded;	/* now missing a copy */
 	atomic64_t	slabs_rebound;	/* lost slabs replaced on a write */
+	atomic64_t	requests_refused; /* donor: ALLOC/FREE/STAT refused */
 };
 
 extern struct dvs_stats dvs_stats;
@@ -135,11 +138,15 @@ int dvs_donor_set_limit(const char *val);
 u64 dvs_donor_granted(void);
 u64 dvs_donor_granted_slabs(void);
 ssize_t dvs_donor_holders(char *buf, size_t size);
+void dvs_donor_sums(struct seq_file *m);
 int dvs_set_grace(const char *val);
 
 /* dvs-sysfs.c */
 int dvs_sysfs_init(void);
 void dvs_sysfs_exit(void);
+
+/* dvs-rogue.c */
+int dvs_rogue_run(int id, u32 foreign, char *result, size_t size);
 
 /* dvs-test.c */
 void dvs_test_init(void);

@@ -141,6 +141,9 @@ static struct dvs_counter_attr slabs_degraded_attr =
 static struct dvs_counter_attr slabs_rebound_attr =
 	DVS_COUNTER("slabs_rebound", slabs_rebound);
 
+static struct dvs_counter_attr requests_refused_attr =
+	DVS_COUNTER("requests_refused", requests_refused);
+
 static struct kobj_attribute donate_attr = __ATTR_RW_MODE(donate, 0644);
 static struct kobj_attribute grace_period_s_attr =
 	__ATTR_RW_MODE(grace_period_s, 0644);
@@ -159,6 +162,7 @@ static struct attribute *dvs_attrs[] = {
 	&granted_slabs_attr.attr,
 	&free_bytes_attr.attr,
 	&holders_attr.attr,
+	&requests_refused_attr.attr.attr,
 	&slab_size_attr.attr,
 	&slabs_bound_attr.attr.attr,
 	&slabs_pooled_attr.attr.attr,

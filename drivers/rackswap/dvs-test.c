@@ -16,6 +16,13 @@
  *   read <off> <len> <seed> [<io>]	verify every word (seed 0: zeros)
  *   discard <off> <len>
  *   destroy
+ *   rogue <peer id> <slab id>	send that donor peer DVS requests it must
+ *				refuse (dvs-rogue.c); <slab id>: a slab it
+ *				granted to another peer; "ok <refused>
+ *				<sent> <dropped> <unknown>"
+ *
+ * donor_sums reads one line per slab this node donates: "<peer id> <slab
+ * id> <bytes> <crc32 of its pages>".
  *
  * Results: "ok <ios> <us> <enospc retries>", "bad <words> <first bad
  * offset>" or "error <errno> <offset>".
@@ -28,6 +35,7 @@
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -251,6 +259,16 @@ static int dvs_test_cmd(char *cmd)
 		dvs_test_destroy();
 		return 0;
 	}
+	if (!strcmp(verb, "rogue")) {
+		int id, ret;
+		u32 foreign;
+
+		if (sscanf(cmd, "%15s %d %u", verb, &id, &foreign) != 3)
+			return -EINVAL;
+		ret = dvs_rogue_run(id, foreign, dvs_test.result,
+				    sizeof(dvs_test.result));
+		return ret ? ret : 1;	/* the result is set */
+	}
 	if (!dvs_test.space)
 		return -ENODEV;
 	n = sscanf(cmd, "%15s %llu %llu %llu %llu %llu", verb, &a[0], &a[1],
@@ -301,10 +319,19 @@ static const struct file_operations dvs_test_fops = {
 	.llseek = default_llseek,
 };
 
+static int donor_sums_show(struct seq_file *m, void *v)
+{
+	dvs_donor_sums(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(donor_sums);
+
 void dvs_test_init(void)
 {
 	dvs_test_dir = debugfs_create_dir("dvs", rackswap_debugfs_root);
 	debugfs_create_file("space", 0600, dvs_test_dir, NULL, &dvs_test_fops);
+	debugfs_create_file("donor_sums", 0400, dvs_test_dir, NULL,
+			    &donor_sums_fops);
 }
 
 void dvs_test_exit(void)

@@ -7,6 +7,8 @@
  *   peers			a table of the peers
  *   rpc_test			echo RPCs from many threads, payloads verified
  *   test_proto_major		advertise another protocol major (tests)
+ *   test_incarnation		connect as another incarnation (tests)
+ *   test_handler_delay_ms	slow the request handlers down (tests)
  *   test_send_bad		send a peer a malformed message (tests)
  *   test_call_op		call an op with no handler (tests)
  */
@@ -342,7 +344,7 @@ static ssize_t test_send_bad_write(struct file *file, const char __user *ubuf,
 	if (!ret)
 		ret = krdma_test_send_bad(peer, kind);
 	if (ret == -EINVAL || ret == -ENOENT)
-		pr_warn("test_send_bad: expected \"<peer id> len|short|op|slot|response|hello\"\n");
+		pr_warn("test_send_bad: expected \"<peer id> len|short|op|slot|response|hello|replay|dup\"\n");
 	if (peer)
 		krdma_peer_put(peer);
 	return ret ? ret : count;
@@ -397,6 +399,10 @@ void krdma_debugfs_init(void)
 	debugfs_create_file("rpc_test", 0600, krdma_dir, NULL, &rpc_test_fops);
 	debugfs_create_u16("test_proto_major", 0600, krdma_dir,
 			   &krdma_test_major);
+	debugfs_create_u64("test_incarnation", 0600, krdma_dir,
+			   &krdma_test_incarnation);
+	debugfs_create_u32("test_handler_delay_ms", 0600, krdma_dir,
+			   &krdma_test_handler_delay_ms);
 	debugfs_create_file("test_send_bad", 0200, krdma_dir, NULL,
 			    &test_send_bad_fops);
 	debugfs_create_file("test_call_op", 0200, krdma_dir, NULL,

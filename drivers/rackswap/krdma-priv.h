@@ -117,6 +117,17 @@ struct krdma_slot {
 	int			status;
 };
 
+/*
+ * A slot of the remote's, as its requests use it. Protected by peer->lock;
+ * cleared for each connection (a generation means something only within
+ * the connection that carried it).
+ */
+struct krdma_rslot {
+	u16			gen;	/* of the last request on it */
+	bool			seen;	/* a request used it: @gen is valid */
+	bool			serving; /* its request runs: no new one yet */
+};
+
 struct krdma_peer {
 	/* sysfs directory and reference count: the release frees the peer */
 	struct kobject		kobj;
@@ -150,6 +161,7 @@ struct krdma_peer {
 	struct list_head	requeue;	/* I/Os waiting for a connection */
 	struct krdma_slot	slots[KRDMA_MAX_CREDITS];
 	int			credits; /* slots usable: negotiated */
+	struct krdma_rslot	rslots[KRDMA_MAX_CREDITS];
 	u32			rtt_us;	/* last heartbeat round trip */
 
 	/* stats: atomic, no lock */
@@ -236,6 +248,8 @@ extern unsigned int krdma_connect_timeout_ms;
 extern unsigned int krdma_queue_depth;
 extern bool krdma_loopback;
 extern u16 krdma_test_major;
+extern u64 krdma_test_incarnation;
+extern u32 krdma_test_handler_delay_ms;
 
 /* krdma.c */
 void krdma_conn_lost(struct krdma_peer *peer, int why);

@@ -15,6 +15,7 @@
  * Nothing here allocates memory after the connection is set up: buffers are
  * allocated and DMA-mapped once per connection.
  */
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -150,6 +151,10 @@ int krdma_post_all_recvs(struct krdma_peer *peer)
 {
 	int i, ret;
 
+	/* a new connection: the remote's slots start afresh */
+	spin_lock_irq(&peer->lock);
+	memset(peer->rslots, 0, sizeof(peer->rslots));
+	spin_unlock_irq(&peer->lock);
 	for (i = 0; i < ARRAY_SIZE(peer->recv); i++) {
 		ret = krdma_post_recv(peer, &peer->recv[i]);
 		if (ret)
@@ -367,6 +372,36 @@ static void krdma_take_hello(struct krdma_peer *peer,
 	krdma_set_live_if_ready(peer);
 }
 
+/*
+ * A request on the remote's slot @idx (below its credits): refused when
+ * that slot's previous request is still being served (a credit the remote
+ * does not have) or when it repeats that request's generation (a replay).
+ * Marks the slot in service. Returns false (logged) when refused.
+ */
+static bool krdma_take_request(struct krdma_peer *peer, u32 id, u16 op)
+{
+	struct krdma_rslot *rs = &peer->rslots[id & 0xffff];
+	u16 gen = id >> 16;
+	const char *why = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&peer->lock, flags);
+	if (rs->seen && rs->gen == gen)
+		why = "a replay of its previous request";
+	else if (rs->serving)
+		why = "its previous request is still being served";
+	if (!why) {
+		rs->serving = true;
+		rs->seen = true;
+		rs->gen = gen;
+	}
+	spin_unlock_irqrestore(&peer->lock, flags);
+	if (why)
+		pr_warn("peer %d: request op %u on slot %u gen %u refused: %s\n",
+			peer->id, op, id & 0xffff, gen, why);
+	return !why;
+}
+
 void krdma_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct krdma_buf *b = container_of(wc->wr_cqe, struct krdma_buf, cqe);
@@ -405,6 +440,8 @@ void krdma_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 		pr_warn("peer %d: request op %u slot %u out of range\n",
 			peer->id, op, le32_to_cpu(hdr->id) & 0xffff);
 		krdma_peer_close(peer, -EPROTO);
+	} else if (!krdma_take_request(peer, le32_to_cpu(hdr->id), op)) {
+		krdma_peer_close(peer, -EPROTO);
 	} else {
 		queue_work(krdma.wq, &b->work);
 	}
@@ -424,9 +461,19 @@ static void krdma_handle_work(struct work_struct *work)
 	unsigned long flags;
 	int status, ret = 0;
 
+	/* tests: keep the request in service a while */
+	if (unlikely(READ_ONCE(krdma_test_handler_delay_ms)))
+		msleep(min_t(u32, READ_ONCE(krdma_test_handler_delay_ms), 5000));
 	fn = READ_ONCE(krdma_handlers[op]);
 	status = fn ? fn(peer, hdr + 1, le32_to_cpu(hdr->len),
 			 rb->data + sizeof(*hdr), &rlen) : -EOPNOTSUPP;
+	if (status == -EPROTO) {
+		/* the handler found the request malformed: no answer */
+		pr_warn("peer %d: request op %u (%u bytes) broke the protocol: closing the connection\n",
+			peer->id, op, le32_to_cpu(hdr->len));
+		krdma_peer_close(peer, -EPROTO);
+		return;
+	}
 	if (status || rlen > KRDMA_MAX_PAYLOAD)
 		rlen = 0;
 	krdma_fill_hdr(rb, op, KRDMA_F_RESPONSE, rlen, id, status);
@@ -434,6 +481,7 @@ static void krdma_handle_work(struct work_struct *work)
 
 	/* the request's buffer goes back before its credit does */
 	spin_lock_irqsave(&peer->lock, flags);
+	peer->rslots[id & 0xffff].serving = false;
 	if (peer->state < KRDMA_DOWN) {
 		ret = krdma_post_recv(peer, b);
 		if (!ret)
@@ -558,6 +606,75 @@ out:
  * the protocol, from the hello buffer (unused once live). The receiver must
  * refuse it, log it and close the connection.
  */
+/*
+ * Tests only: two ECHO requests on one slot of ours, posted together from
+ * its buffer (the second at offset @second): the same generation twice
+ * (@replay: the second is a replay), else the next one (a second request
+ * on a slot still in service, when the receiver's handlers are slowed
+ * down by test_handler_delay_ms). The slot expects the answer to the
+ * first, so that one is taken as any; the receiver must refuse the second
+ * and close the connection.
+ */
+static int krdma_test_send_pair(struct krdma_peer *peer, bool replay)
+{
+	const u32 second = KRDMA_MSG_SIZE / 2;
+	struct krdma_buf *b, *hb = &peer->send[KRDMA_HELLO_BUF];
+	struct ib_sge sge[2] = {};
+	struct ib_send_wr wr[2] = {};
+	struct krdma_msg_hdr *hdr2;
+	struct krdma_slot *slot;
+	unsigned long flags;
+	int s, i, ret = -ENOTCONN;
+	u16 gen;
+
+	s = krdma_get_slot(peer);
+	if (s < 0)
+		return s;
+	slot = &peer->slots[s];
+	b = &peer->send[s];
+	hdr2 = b->data + second;
+	for (i = 0; i < 2; i++) {
+		sge[i].addr = b->dma + i * second;
+		sge[i].length = sizeof(struct krdma_msg_hdr);
+		sge[i].lkey = peer->pd->local_dma_lkey;
+		/* the second's completion is the hello buffer's: ignored */
+		wr[i].wr_cqe = i ? &hb->cqe : &b->cqe;
+		wr[i].sg_list = &sge[i];
+		wr[i].num_sge = 1;
+		wr[i].opcode = IB_WR_SEND;
+		wr[i].send_flags = IB_SEND_SIGNALED;
+	}
+	wr[0].next = &wr[1];
+
+	spin_lock_irqsave(&peer->lock, flags);
+	gen = slot->gen;
+	krdma_fill_hdr(b, KRDMA_OP_ECHO, 0, 0, s | (u32)gen << 16, 0);
+	memcpy(hdr2, b->data, sizeof(*hdr2));
+	if (!replay)
+		gen++;
+	hdr2->id = cpu_to_le32(s | (u32)gen << 16);
+	slot->op = KRDMA_OP_ECHO;
+	slot->resp = NULL;
+	slot->resp_max = 0;
+	if (peer->state == KRDMA_LIVE) {
+		ib_dma_sync_single_for_device(peer->dev, b->dma, KRDMA_MSG_SIZE,
+					      DMA_TO_DEVICE);
+		ret = ib_post_send(peer->qp, wr, NULL);
+	}
+	if (ret) {
+		/* nothing in flight: the slot is free again */
+		slot->send_done = true;
+		slot->resp_done = true;
+	}
+	/* else the SEND's completion and the answer (or the reconnection) */
+	slot->owned = false;
+	krdma_slot_put_locked(peer, slot);
+	spin_unlock_irqrestore(&peer->lock, flags);
+	if (ret)
+		wake_up(&peer->slot_wait);
+	return ret;
+}
+
 int krdma_test_send_bad(struct krdma_peer *peer, const char *kind)
 {
 	struct krdma_buf *b = &peer->send[KRDMA_HELLO_BUF];
@@ -565,6 +682,10 @@ int krdma_test_send_bad(struct krdma_peer *peer, const char *kind)
 	unsigned long flags;
 	int ret = -ENOTCONN;
 
+	if (!strcmp(kind, "replay"))		/* one request twice */
+		return krdma_test_send_pair(peer, true);
+	if (!strcmp(kind, "dup"))		/* a credit in use */
+		return krdma_test_send_pair(peer, false);
 	if (!strcmp(kind, "len")) {		/* length field past the bytes */
 		krdma_fill_hdr(b, KRDMA_OP_ECHO, 0, KRDMA_MAX_PAYLOAD, 0, 0);
 	} else if (!strcmp(kind, "short")) {	/* shorter than a header */

@@ -13,7 +13,12 @@
  *			every word; read it for the results
  *   test_forge		"<peer>" (loopback mode): a forged key and a stale
  *			key must reach nothing; read it for the results
+ *   test_rogue_rdma	"<peer>" (loopback mode): RDMA outside a grant
+ *			(past, across, before it; keys one off; a
+ *			destroyed grant's key) must fail and change
+ *			nothing; read it for the results
  */
+#include <linux/crc32.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
@@ -580,12 +585,16 @@ static void forge_io_done(struct krdma_io *io, int status)
 	complete(&f->done);
 }
 
-/* One page of RDMA through @peer to [addr, addr + 4 KiB) with @rkey. */
-static int forge_rdma(struct krdma_peer *peer, u64 addr, u32 rkey,
-		      struct page *page, bool write)
+/*
+ * One page of RDMA through @peer at @off into a region [addr, addr +
+ * @rlen) with @rkey: a remote made up here, so any address and key can be
+ * aimed at (krdma_io_submit() still refuses an @off outside @rlen).
+ */
+static int forge_rdma_at(struct krdma_peer *peer, u64 addr, u32 rkey,
+			 u64 rlen, u64 off, struct page *page, bool write)
 {
 	struct krdma_remote r = {
-		.peer = peer, .len = PAGE_SIZE, .addr = addr, .rkey = rkey,
+		.peer = peer, .len = rlen, .addr = addr, .rkey = rkey,
 	};
 	struct forge_io f = {};
 	int ret;
@@ -594,6 +603,7 @@ static int forge_rdma(struct krdma_peer *peer, u64 addr, u32 rkey,
 	sg_init_table(&f.sg, 1);
 	sg_set_page(&f.sg, page, PAGE_SIZE, 0);
 	f.io.remote = &r;
+	f.io.offset = off;
 	f.io.sg = &f.sg;
 	f.io.nents = 1;
 	f.io.len = PAGE_SIZE;
@@ -607,12 +617,19 @@ static int forge_rdma(struct krdma_peer *peer, u64 addr, u32 rkey,
 	return f.status;
 }
 
+/* One page of RDMA through @peer to [addr, addr + 4 KiB) with @rkey. */
+static int forge_rdma(struct krdma_peer *peer, u64 addr, u32 rkey,
+		      struct page *page, bool write)
+{
+	return forge_rdma_at(peer, addr, rkey, PAGE_SIZE, 0, page, write);
+}
+
 static bool forge_match_other_end(const struct krdma_peer *p, const void *arg)
 {
 	const struct krdma_peer *out = arg;
 
 	return !p->active && p->session == out->session &&
-	       uuid_equal(&p->uuid, &rs_self.uuid);
+	       uuid_equal(&p->uuid, &rs_self.uuid) && !READ_ONCE(p->closing);
 }
 
 /* Waits (up to 30 s) until both ends of the loopback connection are ready. */
@@ -630,6 +647,26 @@ static void forge_wait_ready(struct krdma_peer *a, struct krdma_peer *b)
 static bool forge_page_is(struct page *page, u8 byte)
 {
 	return !memchr_inv(page_address(page), byte, PAGE_SIZE);
+}
+
+/*
+ * Once both ends of the loopback connection are ready: the key and
+ * address of @tg (granted to @x) in the current connection.
+ */
+static int forge_keys(struct krdma_peer *x, struct krdma_peer *y,
+		      struct test_grant *tg, u32 *rkey, u64 *addr)
+{
+	struct ib_mr *mr;
+
+	forge_wait_ready(x, y);
+	mutex_lock(&x->grant_lock);
+	mr = tg->grant->mr;
+	if (mr) {
+		*rkey = mr->rkey;
+		*addr = mr->iova;
+	}
+	mutex_unlock(&x->grant_lock);
+	return mr ? 0 : -ENOTCONN;
 }
 
 static char test_forge_result[256] = "no test run yet\n";
@@ -661,18 +698,9 @@ static int test_forge_run(struct krdma_peer *x)
 		goto out;
 	}
 	memset(page_address(sg_page(tg->sgt.sgl)), 0x5a, PAGE_SIZE);
-	forge_wait_ready(x, y);
-	mutex_lock(&x->grant_lock);
-	mr = tg->grant->mr;
-	if (mr) {
-		rkey = mr->rkey;
-		addr = mr->iova;
-	}
-	mutex_unlock(&x->grant_lock);
-	if (!mr) {
-		ret = -ENOTCONN;
+	ret = forge_keys(x, y, tg, &rkey, &addr);
+	if (ret)
 		goto out;
-	}
 	/* y's requests arrive on x's QPs: granted */
 	memset(page_address(buf), 0, PAGE_SIZE);
 	legit = forge_rdma(y, addr, rkey, buf, false);
@@ -692,14 +720,7 @@ static int test_forge_run(struct krdma_peer *x)
 	stale = forge_rdma(y, addr, rkey, buf, false);
 	stale_untouched = forge_page_is(buf, 0);
 	msleep(100);
-	forge_wait_ready(x, y);
-	mutex_lock(&x->grant_lock);
-	mr = tg->grant->mr;
-	if (mr) {
-		rkey = mr->rkey;
-		addr = mr->iova;
-	}
-	mutex_unlock(&x->grant_lock);
+	forge_keys(x, y, tg, &rkey, &addr);
 	fresh = forge_rdma(y, addr, rkey, buf, false);
 	fresh_ok = !fresh && forge_page_is(buf, 0x5a);
 out:
@@ -716,8 +737,9 @@ out:
 	return ret;
 }
 
-static ssize_t test_forge_write(struct file *file, const char __user *ubuf,
-				size_t count, loff_t *ppos)
+/* A write of "<peer id>" to a loopback test file: @run on that peer. */
+static ssize_t loop_test_write(const char __user *ubuf, size_t count,
+			       int (*run)(struct krdma_peer *x))
 {
 	struct krdma_peer *peer;
 	int id, ret;
@@ -729,10 +751,16 @@ static ssize_t test_forge_write(struct file *file, const char __user *ubuf,
 	if (!peer)
 		return -ENOENT;
 	mutex_lock(&rdma_test_lock);
-	ret = test_forge_run(peer);
+	ret = run(peer);
 	mutex_unlock(&rdma_test_lock);
 	krdma_peer_put(peer);
 	return ret ? ret : count;
+}
+
+static ssize_t test_forge_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	return loop_test_write(ubuf, count, test_forge_run);
 }
 
 static ssize_t test_forge_read(struct file *file, char __user *ubuf,
@@ -750,12 +778,186 @@ static const struct file_operations test_forge_fops = {
 	.llseek	= default_llseek,
 };
 
+/* --- a rogue peer's one-sided RDMA outside its grant (loopback mode) ---- */
+
+static char test_rogue_result[320] = "no test run yet\n";
+
+/* The CRC of every page of @tg. */
+static u32 rogue_crc(struct test_grant *tg)
+{
+	struct sg_page_iter it;
+	u32 crc = ~0U;
+
+	for_each_sgtable_page(&tg->sgt, &it, 0)
+		crc = crc32_le(crc, page_address(sg_page_iter_page(&it)),
+			       PAGE_SIZE);
+	return ~crc;
+}
+
+static void rogue_fill(struct test_grant *tg, u8 byte)
+{
+	struct sg_page_iter it;
+
+	for_each_sgtable_page(&tg->sgt, &it, 0)
+		memset(page_address(sg_page_iter_page(&it)), byte, PAGE_SIZE);
+}
+
+/* @rkey with another key byte (the same MR index): a key never granted */
+static u32 rogue_other_key(u32 rkey, int delta)
+{
+	return (rkey & ~0xffU) | ((rkey + delta) & 0xff);
+}
+
+/*
+ * The rogue is @y, the incoming end of the loopback connection of @x: its
+ * requests arrive on @x's QPs, where @own (2 pages) is granted. It aims
+ * one page past @own's end, across it, before it, with keys one off and
+ * with the key of a grant destroyed: each must fail (the connection then
+ * drops and comes back), no byte of @own or of @victim (another grant of
+ * @x's) may change and the rogue's buffer must not receive any. A read of
+ * @own at its start works before and after.
+ */
+static int test_rogue_run(struct krdma_peer *x)
+{
+	struct krdma_peer *y = krdma_peer_find(forge_match_other_end, x);
+	struct test_grant *own = NULL, *victim = NULL, *freed = NULL;
+	int legit = -1, legit_after = -1, api = -1, refused = 0, sent = 0;
+	bool untouched = true, intact = false, legit_ok = false;
+	bool after_ok = false;
+	u32 crc0 = 0, crc1 = 0, rkey = 0, fkey = 0;
+	u64 addr = 0, faddr = 0, drops = 0;
+	struct page *buf = NULL;
+	int i, r, ret;
+
+	if (!y || !x->active) {
+		pr_warn("test_rogue_rdma: peer %d is not the outgoing end of a loopback connection\n",
+			x->id);
+		ret = -ENOENT;
+		goto out;
+	}
+	buf = alloc_page(GFP_KERNEL);
+	own = test_grant_alloc(x, 2);
+	victim = test_grant_alloc(x, 2);
+	freed = test_grant_alloc(x, 1);
+	if (!buf || !own || !victim || !freed) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	rogue_fill(own, 0x11);
+	rogue_fill(victim, 0x5a);
+	crc0 = rogue_crc(own) ^ rogue_crc(victim);
+	ret = forge_keys(x, y, own, &rkey, &addr);
+	if (ret)
+		goto out;
+	legit = forge_rdma(y, addr, rkey, buf, false);
+	legit_ok = !legit && forge_page_is(buf, 0x11);
+	/* the API itself refuses an offset outside the region: no post */
+	api = forge_rdma_at(y, addr, rkey, 2 * PAGE_SIZE, 2 * PAGE_SIZE, buf,
+			    false);
+	drops = atomic64_read(&x->reconnects);
+	for (i = 0; i < 6; i++) {
+		bool write = i & 1;
+		u32 key;
+		u64 at;
+
+		ret = forge_keys(x, y, own, &rkey, &addr);
+		if (ret)
+			goto out;
+		key = rkey;
+		at = addr;
+		switch (i) {
+		case 0:		/* past the end */
+			at = addr + 2 * PAGE_SIZE;
+			break;
+		case 1:		/* across the end */
+			at = addr + 2 * PAGE_SIZE - PAGE_SIZE / 2;
+			break;
+		case 2:		/* before the start */
+			at = addr - PAGE_SIZE;
+			break;
+		case 3:		/* a key never granted */
+			key = rogue_other_key(rkey, 1);
+			break;
+		case 4:
+			key = rogue_other_key(rkey, -1);
+			break;
+		case 5:		/* the key of a grant destroyed */
+			ret = forge_keys(x, y, freed, &fkey, &faddr);
+			if (ret)
+				goto out;
+			test_grant_free(freed);
+			freed = NULL;
+			key = fkey;
+			at = faddr;
+			break;
+		}
+		memset(page_address(buf), write ? 0xcc : 0xee, PAGE_SIZE);
+		r = forge_rdma(y, at, key, buf, write);
+		sent++;
+		refused += r != 0;
+		if (!r)
+			pr_warn("test_rogue_rdma: case %d (%s at %#llx key %#x) was not refused\n",
+				i, write ? "write" : "read", at, key);
+		if (!write && !forge_page_is(buf, 0xee))
+			untouched = false;
+		/* the refusal broke the connection: let it come back */
+		msleep(100);
+	}
+	ret = forge_keys(x, y, own, &rkey, &addr);
+	if (ret)
+		goto out;
+	drops = atomic64_read(&x->reconnects) - drops;
+	legit_after = forge_rdma(y, addr, rkey, buf, false);
+	after_ok = !legit_after && forge_page_is(buf, 0x11);
+	crc1 = rogue_crc(own) ^ rogue_crc(victim);
+	intact = crc0 == crc1;
+out:
+	snprintf(test_rogue_result, sizeof(test_rogue_result),
+		 "refused=%d sent=%d drops=%llu legit=%d legit_ok=%d api=%d untouched=%d intact=%d crc_before=%08x crc_after=%08x legit_after=%d after_ok=%d\n",
+		 refused, sent, drops, legit, legit_ok, api, untouched, intact,
+		 crc0, crc1, legit_after, after_ok);
+	if (freed)
+		test_grant_free(freed);
+	if (victim)
+		test_grant_free(victim);
+	if (own)
+		test_grant_free(own);
+	if (buf)
+		__free_page(buf);
+	if (y)
+		krdma_peer_put(y);
+	return ret;
+}
+
+static ssize_t test_rogue_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	return loop_test_write(ubuf, count, test_rogue_run);
+}
+
+static ssize_t test_rogue_read(struct file *file, char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	return krdma_read_result(&rdma_test_lock, test_rogue_result, ubuf,
+				 count, ppos);
+}
+
+static const struct file_operations test_rogue_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.read	= test_rogue_read,
+	.write	= test_rogue_write,
+	.llseek	= default_llseek,
+};
+
 void krdma_test_debugfs_init(struct dentry *dir)
 {
 	debugfs_create_u32("test_grant_pages", 0600, dir,
 			   &krdma_test_grant_pages);
 	debugfs_create_file("rdma_test", 0600, dir, NULL, &rdma_test_fops);
 	debugfs_create_file("test_forge", 0600, dir, NULL, &test_forge_fops);
+	debugfs_create_file("test_rogue_rdma", 0600, dir, NULL,
+			    &test_rogue_fops);
 }
 
 int krdma_test_init(void)

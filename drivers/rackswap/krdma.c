@@ -90,6 +90,9 @@ struct krdma krdma = {
 };
 
 u16 krdma_test_major;	/* debugfs test knob: advertise another version */
+/* debugfs test knobs: connect as an old incarnation; slow handlers down */
+u64 krdma_test_incarnation;
+u32 krdma_test_handler_delay_ms;
 
 static void krdma_connect_peers_work(struct work_struct *work);
 static DECLARE_WORK(peers_work, krdma_connect_peers_work);
@@ -137,7 +140,9 @@ static void krdma_fill_cm_hello(struct krdma_cm_hello *h,
 	h->kind = kind;
 	h->index = index;
 	memcpy(h->uuid, &rs_self.uuid, sizeof(h->uuid));
-	h->incarnation = cpu_to_le64(rs_self.incarnation);
+	h->incarnation = cpu_to_le64(request && krdma_test_incarnation ?
+				     krdma_test_incarnation :
+				     rs_self.incarnation);
 	h->session = cpu_to_le64(peer ? peer->session : 0);
 }
 
@@ -188,6 +193,13 @@ static int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len
 	memcpy(&uuid, h->uuid, sizeof(uuid));
 	inc = le64_to_cpu(h->incarnation);
 	spin_lock_irq(&peer->lock);
+	if (peer->was_live && uuid_equal(&uuid, &peer->uuid) &&
+	    inc < peer->incarnation) {
+		spin_unlock_irq(&peer->lock);
+		pr_warn("peer %d (%s): refused a connection of an old incarnation (%llu, now %llu): a replay\n",
+			peer->id, peer->name, inc, peer->incarnation);
+		return -ESTALE;
+	}
 	if (peer->was_live && (!uuid_equal(&uuid, &peer->uuid) ||
 			       inc != peer->incarnation)) {
 		peer->new_identity = true;
@@ -956,6 +968,21 @@ static bool krdma_match_stale(const struct krdma_peer *p, const void *arg)
 	       READ_ONCE(p->state) != KRDMA_LIVE;
 }
 
+/*
+ * A relationship with a later incarnation of the node of @arg (a hello)
+ * than the hello's: the hello replays an old incarnation. Incarnations are
+ * load times: a node's next one is later.
+ */
+static bool krdma_match_newer(const struct krdma_peer *p, const void *arg)
+{
+	const struct krdma_cm_hello *h = arg;
+
+	return !memcmp(&p->uuid, h->uuid, sizeof(h->uuid)) &&
+	       READ_ONCE(p->was_live) && !READ_ONCE(p->closing) &&
+	       READ_ONCE(p->state) != KRDMA_DEAD &&
+	       p->incarnation > le64_to_cpu(h->incarnation);
+}
+
 /* A new incarnation of a node voids the relationships with the old one. */
 static void krdma_close_stale(const struct krdma_cm_hello *h)
 {
@@ -1078,6 +1105,15 @@ static int krdma_accept_req(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 				 ev->param.conn.private_data_len);
 	if (IS_ERR(h)) {
 		ret = PTR_ERR(h);
+		goto err_reject;
+	}
+	peer = krdma_peer_find(krdma_match_newer, h);
+	if (peer) {
+		pr_warn("%pISpc: refused a connection of an old incarnation of %s (%llu; peer %d has %llu): a replay\n",
+			src, peer->name, le64_to_cpu(h->incarnation), peer->id,
+			peer->incarnation);
+		krdma_peer_put(peer);
+		ret = -ESTALE;
 		goto err_reject;
 	}
 	if (h->kind == KRDMA_CONN_DATA) {

@@ -22,7 +22,9 @@ struct sg_table;
  * An RPC handler runs in process context on a WQ_MEM_RECLAIM workqueue. It
  * reads @len bytes of @req and writes at most *@resp_len bytes (on entry:
  * the room) to @resp; it returns 0 or a negative errno, which the caller
- * receives as the call's result.
+ * receives as the call's result. -EPROTO is the exception: the request
+ * broke the protocol (a payload of the wrong length): krdma logs it and
+ * closes the connection for good instead of answering.
  */
 typedef int (*krdma_handler_t)(struct krdma_peer *peer, const void *req,
 			       u32 len, void *resp, u32 *resp_len);

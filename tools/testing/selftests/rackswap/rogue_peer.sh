@@ -1,0 +1,165 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rig: nodes=1 tier=check debug=yes timeout=600
+#
+# A rogue peer in one kernel (loopback mode): a good client stores a dvs
+# space on this node's donation through one connection (10.99.0.1); the
+# rogue, the same module driven by its test files, connects a second time
+# (10.99.0.2) and speaks the protocol badly. Each thing it tries is refused:
+# a request replayed or sent on a credit still in use (the connection is
+# closed), a battery of DVS requests the donor must refuse (sizes out of
+# range or over the donation, FREE of slabs that are not its own, ops no
+# one serves: an errno and the connection stays; payloads of the wrong
+# length: the connection is closed), the donor's count of refusals matches,
+# one-sided RDMA past, across and before its grant and with keys never
+# granted or destroyed (the donor's HCA refuses it, the connection drops
+# and comes back, the rogue's buffer receives nothing), and a connection
+# from an old incarnation of the node. The donor's checksums of the good
+# client's slabs do not change, its connection never drops, and it writes
+# and reads back afterwards.
+. ./lib.sh
+C=/sys/kernel/rackswap/krdma
+D=/sys/kernel/rackswap/dvs
+DK=/sys/kernel/debug/krdma
+S=/sys/kernel/debug/rackswap/dvs/space
+SUMS=/sys/kernel/debug/rackswap/dvs/donor_sums
+ROGUE_ADDR=10.99.0.2
+PORT=7472
+M=1048576
+tap_plan
+
+# cmd COMMAND: one command to the dvs test space; prints its result
+cmd() { echo "$1" >$S && cat $S; }
+# good_sums FILE: the donor's checksums of the good client's slabs
+good_sums() { awk -v a="$good_out" -v b="$good_in" '$1 == a || $1 == b' $SUMS >"$1"; }
+# rogue_in: the incoming end of the rogue's connection (it changes when
+# the donor closes it)
+rogue_in() {
+	local p
+	for p in $(ls $C/peers); do
+		[ "$p" != "$good_in" ] && [ "$(cat $C/peers/$p/direction)" = in ] &&
+			[ "$(cat $C/peers/$p/state)" = live ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+rogue_ready() {
+	[ "$(cat $C/peers/$rogue/state 2>/dev/null)" = live ] && rogue_in >/dev/null &&
+		[ "$(cat $C/peers/$rogue/data_qps)" -ge 1 ]
+}
+good_live() {
+	[ "$(cat $C/peers/$good_out/state)" = live ] && [ "$(cat $C/peers/$good_in/state)" = live ]
+}
+# field KEY LINE: the value of KEY=value in LINE
+field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+check "rxe0 on dummy0" rxe_loopback_up
+ip addr add $ROGUE_ADDR/24 dev dummy0 2>/dev/null
+check "the rogue's address $ROGUE_ADDR on dummy0" sh -c "ip addr show dev dummy0 | grep -q ' $ROGUE_ADDR/'"
+check "load (loopback=1, 4M slabs, pool of 2)" modprobe $MOD loopback=1 slab_size=4M \
+	pool_min=2 pool_max=2 release_delay_s=3600 reconnect_delay_ms=300 reconnect_tries=30
+echo 48M >$D/donate
+
+# --- the good client: 16M written into a 32M space -----------------------
+loop_connect
+good_out=$out
+good_in=$in
+check "a space of 32M over rdma" sh -c "echo 'create 32M rdma' >$S"
+check "its pool fills" sh -c "echo 'fill 20000' >$S"
+r=$(cmd "write 0 $((16 * M)) 21 $M 20000")
+check "the good client writes 16M ($r)" sh -c "echo '$r' | grep -q '^ok'"
+check "its pool fills again" sh -c "echo 'fill 20000' >$S"
+r=$(cmd "read 0 $((16 * M)) 21")
+check "and reads it back ($r)" sh -c "echo '$r' | grep -q '^ok'"
+good_sums /tmp/sums.a
+log "donor sums of the good client's slabs: $(tr '\n' ';' </tmp/sums.a)"
+check "the donor holds 6 slabs for it (4 written, 2 pooled)" [ "$(wc -l </tmp/sums.a)" = 6 ]
+sleep 2
+good_sums /tmp/sums.b
+check "their checksums are stable while nothing writes" cmp -s /tmp/sums.a /tmp/sums.b
+foreign=$(awk 'NR == 1 { print $2 }' /tmp/sums.a)
+rc0=$(cat $C/peers/$good_out/reconnects)
+
+# --- the rogue connects ----------------------------------------------------
+check "the rogue connects to $ROGUE_ADDR" sh -c "echo '$ROGUE_ADDR $PORT' >$C/connect"
+rogue=$(krdma_peer "address=$ROGUE_ADDR $PORT")
+check "its RDMA is ready (peer $rogue)" retry 30 rogue_ready
+
+# --- krdma: a replayed request, a credit still in use ------------------------
+# rogue_msg KIND LOGLINE: the rogue sends that; the donor logs LOGLINE and
+# closes its end; the rogue reconnects
+rogue_msg() {
+	local before
+	before=$(rogue_in)
+	dmesg -c >/dev/null
+	echo "$rogue $1" >$DK/test_send_bad || return 1
+	retry 10 sh -c "dmesg | grep -q '$2'" || { log "$1: no '$2' in the log"; return 1; }
+	log "$1: $(dmesg | grep -m1 "$2")"
+	retry 30 rogue_ready && [ "$(rogue_in)" != "$before" ]
+}
+check "a replayed request: refused, connection closed, the rogue reconnects" \
+	rogue_msg replay "a replay of its previous request"
+echo 300 >$DK/test_handler_delay_ms
+check "a second request on a credit in use: refused, closed, reconnects" \
+	rogue_msg dup "its previous request is still being served"
+echo 0 >$DK/test_handler_delay_ms
+
+# --- dvs: the battery of bad requests -------------------------------------------
+ref0=$(cat $D/requests_refused)
+dmesg -c >/dev/null
+r=$(cmd "rogue $rogue $foreign")
+ref1=$(cat $D/requests_refused)
+log "rogue DVS requests: $r (ok <refused> <sent> <dropped> <unknown ops>); donor refused $((ref1 - ref0))"
+dmesg | grep 'dvs rogue' | sed 's/^/# /'
+# shellcheck disable=SC2086 # the result's fields
+set -- $r
+check "every DVS request refused as expected ($2 of $3)" sh -c "[ '$1' = ok ] && [ '$2' = '$3' ] && [ '$3' -ge 15 ]"
+check "the 4 malformed ones closed the connection ($4)" [ "$4" = 4 ]
+check "the donor counted each refusal it made ($((ref1 - ref0)) = $3 - $5 to unknown ops)" \
+	[ $((ref1 - ref0)) = $(($3 - $5)) ]
+check "the donor logged each malformed one" [ "$(dmesg | grep -c 'broke the protocol')" = 4 ]
+check "the foreign slab is still there" sh -c "awk '\$2 == $foreign' $SUMS | grep -q ."
+check "the rogue is back" retry 30 rogue_ready
+
+# --- RDMA outside its grant -----------------------------------------------------
+echo "$rogue" >$DK/test_rogue_rdma
+r=$(cat $DK/test_rogue_rdma)
+log "rogue RDMA: $r"
+check "RDMA past, across, before its grant, keys one off, a destroyed grant's key: 6 of 6 failed" \
+	[ "$(field refused "$r")/$(field sent "$r")" = 6/6 ]
+check "each broke the connection (reconnects: $(field drops "$r"))" [ "$(field drops "$r")" -ge 6 ]
+check "krdma_io_submit() refuses an offset outside the region itself (EINVAL)" [ "$(field api "$r")" = -22 ]
+check "the rogue's buffer received nothing" [ "$(field untouched "$r")" = 1 ]
+check "the grant and its neighbour kept every byte (crc $(field crc_before "$r") = $(field crc_after "$r"))" \
+	[ "$(field intact "$r")" = 1 ]
+check "a read inside the grant works before and after" \
+	[ "$(field legit_ok "$r")$(field after_ok "$r")" = 11 ]
+
+# --- a connection from an old incarnation ---------------------------------------
+check "the rogue disconnects" sh -c "echo '$ROGUE_ADDR $PORT' >$C/disconnect"
+# incarnation 1: older than any load of ours (load times in ns)
+echo 1 >$DK/test_incarnation
+dmesg -c >/dev/null
+n0=$(ls $C/peers | wc -l)
+check "a connection as an older incarnation is refused" sh -c "! echo '$ROGUE_ADDR $PORT' >$C/connect 2>/dev/null"
+echo 0 >$DK/test_incarnation
+log "$(dmesg | grep -m1 'old incarnation')"
+check "the donor logged it as a replay" sh -c "dmesg | grep -q 'refused a connection of an old incarnation'"
+check "no peer was added" [ "$(ls $C/peers | wc -l)" -le "$n0" ]
+
+# --- the good client, untouched ------------------------------------------------------
+check "the good client's connection is live" good_live
+check "and never dropped (reconnects $rc0 -> $(cat $C/peers/$good_out/reconnects))" \
+	[ "$(cat $C/peers/$good_out/reconnects)" = "$rc0" ]
+good_sums /tmp/sums.c
+check "the donor's checksums of its slabs are unchanged" cmp -s /tmp/sums.a /tmp/sums.c
+r=$(cmd "read 0 $((16 * M)) 21")
+check "its data reads back ($r)" sh -c "echo '$r' | grep -q '^ok'"
+r=$(cmd "write 0 $((16 * M)) 22 $M 20000")
+check "it still writes ($r)" sh -c "echo '$r' | grep -q '^ok'"
+r=$(cmd "read 0 $((16 * M)) 22")
+check "and reads back ($r)" sh -c "echo '$r' | grep -q '^ok'"
+check "destroy" sh -c "echo destroy >$S"
+check "nothing granted any more" retry 20 sh -c "[ \$(cat $D/granted_bytes) = 0 ]"
+check "rmmod" rmmod $MOD
+ip addr del $ROGUE_ADDR/24 dev dummy0 2>/dev/null
+tap_done
