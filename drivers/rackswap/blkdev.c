@@ -13,6 +13,12 @@
  * room) it is failed after a second: swap keeps the page and tries again
  * later.
  *
+ * Requests complete from dvs's completion (rs_io_done(), softirq on an
+ * RDMA link), or, with completion_spin_us set, from their submitter: it
+ * spins in queue_rq for a bounded time and completes the request itself
+ * when the completion came meanwhile (swap never issues polled bios, so
+ * this is the device's only spin; see the rs_cmd states).
+ *
  * Devices are made at load (num_devices) and at run time (zram's model:
  * reading /sys/class/rackswap-control/hot_add makes one and prints its
  * number, writing a number to hot_remove removes that one). A device being
@@ -23,6 +29,8 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 
 #include "rackswap.h"
@@ -39,6 +47,7 @@
 #define RS_RESOURCE_WAIT	HZ	/* retries when no donor has room */
 #define RS_IO_DEADLINE		(20 * HZ)	/* below the 30 s blk timeout */
 #define RS_LAT_BUCKETS		16	/* read latency: < 16 us, then x2 */
+#define RS_SPIN_MAX_US		1000	/* completion_spin_us */
 
 static unsigned int num_devices = 1;
 module_param(num_devices, uint, 0444);
@@ -55,6 +64,46 @@ MODULE_PARM_DESC(blk_queue_depth, "Requests in flight per hardware queue (1-1024
 static unsigned int rs_replicas = 1;
 module_param_named(replicas, rs_replicas, uint, 0444);
 MODULE_PARM_DESC(replicas, "Copies of each slab on distinct donors for the devices made at load or added (1-3; default 1)");
+
+/*
+ * Parses a completion spin (us, 0-RS_SPIN_MAX_US) as the parameter and the
+ * file take it; logs a bad one, prefixed with @who.
+ */
+static int rs_parse_spin(const char *who, const char *s, unsigned int *us)
+{
+	unsigned int v;
+
+	if (kstrtouint(s, 10, &v) || v > RS_SPIN_MAX_US) {
+		pr_warn("%s: completion_spin_us '%.*s' is not 0-%d\n", who,
+			(int)min_t(size_t, strcspn(s, "\n"), 32), s,
+			RS_SPIN_MAX_US);
+		return -EINVAL;
+	}
+	*us = v;
+	return 0;
+}
+
+/* completion_spin_us of the devices made from now on; WRITE_ONCE, no lock */
+static unsigned int rs_spin_us;
+
+static int rs_spin_us_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret;
+
+	ret = rs_parse_spin("parameter", val, &v);
+	if (ret)
+		return ret;
+	WRITE_ONCE(rs_spin_us, v);
+	return 0;
+}
+
+static const struct kernel_param_ops rs_spin_us_ops = {
+	.set	= rs_spin_us_set,
+	.get	= param_get_uint,
+};
+module_param_cb(completion_spin_us, &rs_spin_us_ops, &rs_spin_us, 0644);
+MODULE_PARM_DESC(completion_spin_us, "A request's submitter spins up to this long (us) for its completion, for the devices made from now on (0-1000; default 0: never)");
 
 /* Size given to the devices made at load; 0: set later through disksize. */
 static u64 rs_disksize;
@@ -103,12 +152,30 @@ struct rs_dev {
 	enum dvs_backend	backend;
 	unsigned int		replicas;
 	bool			claim;	/* being removed; disk->open_mutex */
+	unsigned int		spin_us;	/* READ_ONCE/WRITE_ONCE, no lock */
 	/* stats: atomic, no lock */
 	atomic64_t		reads, writes, discards;
 	atomic64_t		read_bytes, write_bytes;
 	atomic64_t		failures, retries;
 	atomic_t		in_flight;
 	atomic64_t		read_lat[RS_LAT_BUCKETS];
+	atomic64_t		spin_done;	/* completed by their submitter */
+	atomic64_t		spin_timeouts;	/* ... left to rs_io_done() */
+};
+
+/*
+ * Who completes a request (rs_cmd.state). Without a spin it is IRQ from
+ * submission on: rs_io_done() completes it. With one, queue_rq sets
+ * SPINNING before the submission; then exactly one of two cmpxchgs wins:
+ * rs_io_done()'s SPINNING -> DONE (it saves the status and leaves the
+ * request to the spinner, which completes it) or the spinner's SPINNING ->
+ * IRQ when its time is up (it leaves the request to rs_io_done()). The
+ * loser does not touch the request again: it may be gone.
+ */
+enum {
+	RS_CMD_IRQ,
+	RS_CMD_SPINNING,
+	RS_CMD_DONE,
 };
 
 /* Per request, in the tag set's cmd_size. */
@@ -116,6 +183,8 @@ struct rs_cmd {
 	struct dvs_io		io;
 	unsigned long		first_try;	/* jiffies; 0: not tried */
 	u64			start_ns;	/* submitted */
+	atomic_t		state;		/* RS_CMD_* */
+	int			status;	/* rs_io_done()'s, for the spinner */
 	struct scatterlist	sg[KRDMA_IO_MAX_SGE];
 };
 
@@ -137,21 +206,70 @@ static unsigned int rs_lat_bucket(u64 us)
 	return min_t(unsigned int, b, RS_LAT_BUCKETS - 1);
 }
 
-static void rs_io_done(struct dvs_io *io, int status)
+/*
+ * Completes read or write @rq with @status: the statistics, the
+ * tracepoint, the latency histogram, then blk-mq. From rs_io_done() or
+ * from the submitter that spun for the completion.
+ */
+static void rs_rq_end(struct request *rq, int status)
 {
-	struct request *rq = io->priv;
 	struct rs_dev *dev = rq->q->queuedata;
 	struct rs_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	u64 us = div_u64(ktime_get_ns() - cmd->start_ns, NSEC_PER_USEC);
 
 	if (status)
 		atomic64_inc(&dev->failures);
-	else if (!io->write)
+	else if (!cmd->io.write)
 		atomic64_inc(&dev->read_lat[rs_lat_bucket(us)]);
-	trace_rackswap_rq_complete(dev->id, rs_op(rq), io->offset, io->len,
-				   status, us);
+	trace_rackswap_rq_complete(dev->id, rs_op(rq), cmd->io.offset,
+				   cmd->io.len, status, us);
 	atomic_dec(&dev->in_flight);
 	blk_mq_end_request(rq, errno_to_blk_status(status));
+}
+
+/*
+ * dvs's completion: final (dvs retried, requeued and failed over within
+ * the I/O already). Any context, possibly before dvs_io_submit() returned.
+ */
+static void rs_io_done(struct dvs_io *io, int status)
+{
+	struct request *rq = io->priv;
+	struct rs_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	cmd->status = status;
+	/* fully ordered: a spinner that reads DONE reads the status too */
+	if (atomic_cmpxchg(&cmd->state, RS_CMD_SPINNING, RS_CMD_DONE) ==
+	    RS_CMD_SPINNING)
+		return;		/* the spinner completes rq */
+	rs_rq_end(rq, status);
+}
+
+/*
+ * The submitter of @rq (state SPINNING, submitted) waits up to @us for its
+ * completion without sleeping, and completes it itself if it came; else it
+ * hands it to rs_io_done(). It stops early when the CPU is wanted.
+ */
+static void rs_spin(struct rs_dev *dev, struct request *rq, unsigned int us)
+{
+	struct rs_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	u64 end = local_clock() + (u64)us * NSEC_PER_USEC;
+
+	/* acquire: pairs with rs_io_done()'s cmpxchg, for cmd->status */
+	while (atomic_read_acquire(&cmd->state) != RS_CMD_DONE) {
+		if (local_clock() >= end || need_resched()) {
+			if (atomic_cmpxchg(&cmd->state, RS_CMD_SPINNING,
+					   RS_CMD_IRQ) == RS_CMD_SPINNING) {
+				/* rs_io_done() has it: rq is not ours now */
+				atomic64_inc(&dev->spin_timeouts);
+				return;
+			}
+			/* it came meanwhile: the loop reads DONE */
+			continue;
+		}
+		cpu_relax();
+	}
+	atomic64_inc(&dev->spin_done);
+	rs_rq_end(rq, cmd->status);
 }
 
 static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
@@ -164,6 +282,7 @@ static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
 	u64 pos = (u64)blk_rq_pos(rq) << RS_SECTOR_SHIFT;
 	u32 len = blk_rq_bytes(rq);
 	unsigned long first_try;
+	unsigned int spin;
 	bool write;
 	int ret;
 
@@ -203,13 +322,22 @@ static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
 	first_try = cmd->first_try;
 	cmd->first_try = 0;
 	cmd->start_ns = ktime_get_ns();
+	/*
+	 * Spin for the last request of a batch only (the others would wait
+	 * behind the spin unsubmitted), and only in a task: a softirq would
+	 * hold back the completion work of this CPU.
+	 */
+	spin = bd->last && in_task() ? READ_ONCE(dev->spin_us) : 0;
+	atomic_set(&cmd->state, spin ? RS_CMD_SPINNING : RS_CMD_IRQ);
 	trace_rackswap_rq_submit(dev->id, rs_op(rq), pos, len);
 	atomic_inc(&dev->in_flight);
-	/* once submitted the request may be completed already: no cmd */
+	/* once submitted (not spinning) it may be completed already: no cmd */
 	ret = dvs_io_submit(space, &cmd->io);
 	if (!ret) {
 		atomic64_inc(write ? &dev->writes : &dev->reads);
 		atomic64_add(len, write ? &dev->write_bytes : &dev->read_bytes);
+		if (spin)
+			rs_spin(dev, rq, spin);
 		return BLK_STS_OK;
 	}
 	atomic_dec(&dev->in_flight);
@@ -240,6 +368,7 @@ static int rs_init_request(struct blk_mq_tag_set *set, struct request *rq,
 	struct rs_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
 	cmd->first_try = 0;
+	atomic_set(&cmd->state, RS_CMD_IRQ);
 	return 0;
 }
 
@@ -409,6 +538,41 @@ static ssize_t degraded_show(struct device *d, struct device_attribute *attr,
 	return sysfs_emit(buf, "%u\n", n);
 }
 
+/*
+ * How long (us, 0-1000) the submitter of a read or write spins for its
+ * completion before it leaves it to the completion handler; any time.
+ */
+static ssize_t completion_spin_us_show(struct device *d,
+				       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(rs_dev_of(d)->spin_us));
+}
+
+static ssize_t completion_spin_us_store(struct device *d,
+					struct device_attribute *attr,
+					const char *buf, size_t count)
+{
+	struct rs_dev *dev = rs_dev_of(d);
+	unsigned int v;
+	int ret;
+
+	ret = rs_parse_spin(dev->disk->disk_name, buf, &v);
+	if (ret)
+		return ret;
+	WRITE_ONCE(dev->spin_us, v);
+	return count;
+}
+
+/* One line: completed timed_out (requests that spun, by outcome). */
+static ssize_t spin_stat_show(struct device *d, struct device_attribute *attr,
+			      char *buf)
+{
+	struct rs_dev *dev = rs_dev_of(d);
+
+	return sysfs_emit(buf, "%lld %lld\n", atomic64_read(&dev->spin_done),
+			  atomic64_read(&dev->spin_timeouts));
+}
+
 /* Frees the device's storage; refused while the device is open. */
 static ssize_t reset_store(struct device *d, struct device_attribute *attr,
 			   const char *buf, size_t count)
@@ -486,6 +650,8 @@ static DEVICE_ATTR_RW(disksize);
 static DEVICE_ATTR_RW(backend);
 static DEVICE_ATTR_RW(replicas);
 static DEVICE_ATTR_RO(degraded);
+static DEVICE_ATTR_RW(completion_spin_us);
+static DEVICE_ATTR_RO(spin_stat);
 static DEVICE_ATTR_WO(reset);
 static DEVICE_ATTR_RO(io_stat);
 static DEVICE_ATTR_RO(read_latency);
@@ -495,6 +661,8 @@ static struct attribute *rs_disk_attrs[] = {
 	&dev_attr_backend.attr,
 	&dev_attr_replicas.attr,
 	&dev_attr_degraded.attr,
+	&dev_attr_completion_spin_us.attr,
+	&dev_attr_spin_stat.attr,
 	&dev_attr_reset.attr,
 	&dev_attr_io_stat.attr,
 	&dev_attr_read_latency.attr,
@@ -537,6 +705,7 @@ static int rs_dev_add(int id)
 		return -ENOMEM;
 	dev->id = id;
 	dev->replicas = rs_replicas;
+	dev->spin_us = READ_ONCE(rs_spin_us);
 	mutex_init(&dev->lock);
 	dev->set.ops = &rs_mq_ops;
 	dev->set.nr_hw_queues = hw_queues ? hw_queues : num_online_cpus();

@@ -16,8 +16,9 @@
 # as swap (mkswap, swapon) under a cgroup v2 memory.max: sequential write
 # and verify, random page touches over 4x the limit, sort of generated lines
 # against its unlimited checksum. Levers: rackswap with one setting
-# changed (rackswap@NAME; "BENCH lever_NAME what"), swap workloads only, in
-# the same rounds. Prints for the host:
+# changed (rackswap@NAME; "BENCH lever_NAME what"), swap workloads (and
+# the fio QD1/QD32 runs for levers marked "fio"), in the same rounds.
+# Prints for the host:
 #   FIO <dev> <workload> <round> <fio's JSON on one line>
 #   SWAP <dev> <workload> <round> <ms> <pswpout> <pswpin> <sys ms> <ok|bad>
 #   BENCH <key> <value>
@@ -143,6 +144,7 @@ fi
 # levers marked "fio"
 pc_default=$(cat /proc/sys/vm/page-cluster)
 P=/sys/module/rackswap/parameters
+SPIN=/sys/block/rackswap0/completion_spin_us
 lever_fio=""
 lever() {
 	devs="$devs rackswap@$1:/dev/rackswap0"
@@ -153,10 +155,12 @@ lever() {
 lever_set() {
 	echo "$pc_default" >/proc/sys/vm/page-cluster
 	[ ! -e $P/inline_softirq ] || echo 1 >$P/inline_softirq
+	[ ! -e $SPIN ] || echo 0 >$SPIN
 	case $1 in
 	pc[0-9]) echo "${1#pc}" >/proc/sys/vm/page-cluster ;;
 	ksoftirqd) echo 0 >$P/inline_softirq ;;
 	idle) echo 2 >$P/inline_softirq ;;
+	spin) echo 50 >$SPIN ;;
 	esac
 }
 # runs_fio NAME: a device does; a lever when marked "fio"
@@ -173,6 +177,7 @@ if [ -e /sys/block/rackswap0 ]; then
 	lever pc5 "vm.page-cluster=5: swap readahead of up to 32 pages"
 	lever ksoftirqd "inline_softirq=0: soft-RoCE's work for a post left to ksoftirqd" fio
 	lever idle "inline_softirq=2: inline only for a post to an idle data QP" fio
+	lever spin "completion_spin_us=50: the submitter spins up to 50 us for its request's completion" fio
 fi
 
 for d in $devs; do
@@ -278,6 +283,8 @@ lever_set none
 if [ -e /sys/block/rackswap0 ]; then
 	echo "BENCH rackswap_io_stat $(tr ' ' , </sys/block/rackswap0/io_stat)"
 	echo "BENCH rackswap_read_latency $(tr ' ' , </sys/block/rackswap0/read_latency)"
+	# the spin lever's requests: completed by their submitter, timed out
+	echo "BENCH rackswap_spin_stat $(tr ' ' , </sys/block/rackswap0/spin_stat)"
 	echo "BENCH rackswap_requests $(awk '{ print $1 + $2 }' /sys/block/rackswap0/io_stat)"
 	# loopback: both ends are here; two VMs: what node1 asked of node2
 	f=rpcs_in

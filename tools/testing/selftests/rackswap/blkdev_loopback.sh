@@ -13,6 +13,13 @@
 #   writes at QD32 (4K-aligned): many of the last two span slab boundaries; the device's
 #   byte counters equal what fio moved, and the read latency histogram
 #   counts every read;
+# - completion_spin_us on the rdma device: bad values refused (EINVAL,
+#   logged, value unchanged), and at load; at 200 us fio 4k randrw QD1 and
+#   64k randrw QD8 verify, their bytes match the device's, every QD1
+#   request spun once (spin_stat: completed + timed out = requests), some
+#   were completed by their submitter, the latency histogram and in_flight
+#   still add up; at 0 spin_stat stops moving; the parameter gives the
+#   value of a device made later (which then spins in the tracepoint part);
 # - the tracepoints: 4 MiB of direct writes and reads give one submit and
 #   one complete event (status 0) per request counted in io_stat, adding
 #   up to 4 MiB each way, and one bind for the slab; a discard of the slab
@@ -32,9 +39,12 @@ check "disksize=abc is refused at load" sh -c "! modprobe $MOD disksize=abc 2>/d
 check "disksize=1000 (not 4K) is refused at load" \
 	sh -c "! modprobe $MOD disksize=1000 2>/dev/null && dmesg | grep -q 'disksize: .1000. is not a multiple of 4K'"
 for a in num_devices=17 num_devices=x hw_queues=257 blk_queue_depth=0 \
-	blk_queue_depth=1025 disksize=-4096; do
+	blk_queue_depth=1025 disksize=-4096 completion_spin_us=1001 \
+	completion_spin_us=-1 completion_spin_us=x; do
 	check "$a is refused at load" sh -c "! modprobe $MOD $a 2>/dev/null && [ ! -e /sys/kernel/rackswap ]"
 done
+check "completion_spin_us=1001 at load: logged" \
+	sh -c "dmesg | grep -q 'parameter: completion_spin_us .1001. is not 0-1000'"
 # one hardware queue of 16 requests: fio's QD32 waits for tags
 check "load with disksize=64M hw_queues=1 blk_queue_depth=16 loopback=1 donate=256M slab_size=4M" \
 	modprobe $MOD loopback=1 donate=256M slab_size=4M disksize=64M \
@@ -109,15 +119,65 @@ for dev in rackswap0 rackswap1; do
 done
 check "the rdma device's slabs are on the donor" [ "$(cat $D/granted_bytes)" -gt 0 ]
 
+# completion_spin_us on the rdma device
+S0=$B0/completion_spin_us
+P=/sys/module/$MOD/parameters/completion_spin_us
+# field N of spin_stat (completed timed_out); their sum: requests that spun
+spin_f() { cut -d' ' -f"$1" "/sys/block/$2/spin_stat"; }
+spun() { awk '{ print $1 + $2 }' "/sys/block/$1/spin_stat"; }
+# rqs DEV: read and write requests submitted so far
+rqs() { echo $(($(io_f "$1" 1) + $(io_f "$1" 2))); }
+# einval FILE VALUE: the write fails with EINVAL
+einval() { printf '%s' "$2" | dd of="$1" 2>&1 | grep -q 'Invalid argument'; }
+check "rackswap0: completion_spin_us 0 by default, nothing spun" \
+	sh -c "[ \$(cat $S0) = 0 ] && [ \"\$(cat $B0/spin_stat)\" = '0 0' ]"
+check "completion_spin_us refuses 1001, -1, abc, 5x, 99999999999 (value unchanged)" \
+	bad_write $S0 1001 -1 abc 5x 99999999999
+check "... with EINVAL" einval $S0 1001
+check "... and a log line" \
+	sh -c "dmesg | grep -q 'rackswap0: completion_spin_us .abc. is not 0-1000'"
+check "completion_spin_us takes 200" sh -c "echo 200 >$S0 && [ \$(cat $S0) = 200 ]"
+n0=$(rqs rackswap0) s0=$(spun rackswap0) d0=$(spin_f 1 rackswap0)
+check "rackswap0, spin 200 us: fio 4k randrw QD1, verified" fio_job rackswap0 s4k \
+	--rw=randrw --bs=4k --iodepth=1 --io_size=8M
+n=$(($(rqs rackswap0) - n0)) sp=$(($(spun rackswap0) - s0)) d=$(($(spin_f 1 rackswap0) - d0))
+log "QD1: $n requests, $sp spun, $d completed by their submitter; spin_stat $(cat $B0/spin_stat)"
+check "QD1: every request spun once (completed + timed out = requests)" \
+	sh -c "[ $n -gt 0 ] && [ $sp = $n ]"
+check "QD1: some were completed by their submitter" [ "$d" -gt 0 ]
+n0=$(rqs rackswap0) s0=$(spun rackswap0) d0=$(spin_f 1 rackswap0)
+check "rackswap0, spin 200 us: fio 64k randrw QD8 (spans slabs), verified" fio_job rackswap0 s64k \
+	--rw=randrw --rwmixread=30 --bs=64k --offset=32k --iodepth=8 --io_size=16M
+n=$(($(rqs rackswap0) - n0)) sp=$(($(spun rackswap0) - s0)) d=$(($(spin_f 1 rackswap0) - d0))
+log "QD8: $n requests, $sp spun (the last of each batch), $d completed by their submitter"
+check "QD8: at most one spin per request, some completed by their submitter" \
+	sh -c "[ $sp -le $n ] && [ $d -gt 0 ]"
+check "completion_spin_us takes 0" sh -c "echo 0 >$S0 && [ \$(cat $S0) = 0 ]"
+s1=$(cat $B0/spin_stat)
+check "rackswap0, spin 0: fio 4k randrw QD1, verified" fio_job rackswap0 n4k \
+	--rw=randrw --bs=4k --iodepth=1 --io_size=4M
+check "spin_stat does not move at 0" [ "$(cat $B0/spin_stat)" = "$s1" ]
+log "rackswap0 io_stat: $(cat $B0/io_stat); read_latency: $(cat $B0/read_latency)"
+check "rackswap0: still no request failed, none in flight" \
+	[ "$(io_f rackswap0 6) $(io_f rackswap0 8)" = "0 0" ]
+check "rackswap0: read_latency still counts every read" [ "$(lat_sum rackswap0)" = "$(io_f rackswap0 1)" ]
+check "the completion_spin_us parameter refuses 1001, -1, abc (value unchanged)" \
+	bad_write "$P" 1001 -1 abc
+check "the parameter takes 20" sh -c "echo 20 >$P && [ \$(cat $P) = 20 ]"
+
 # tracepoints
 [ -d $TR/events ] || mount -t tracefs nodev $TR
 check "tracefs has events/rackswap" [ -d $TR/events/rackswap/rackswap_rq_submit ]
 check "hot_remove 1" sh -c "echo 1 >$H/hot_remove"
 check "a fresh rackswap1 (rdma, 64M): hot_add" sh -c "[ \$(cat $H/hot_add) = 1 ] && [ \$(cat $B1/backend) = rdma ]"
+check "it spins 20 us (the parameter), rackswap0 still 0" \
+	sh -c "[ \$(cat $B1/completion_spin_us) = 20 ] && [ \$(cat $S0) = 0 ]"
+check "the parameter takes 0 again" sh -c "echo 0 >$P"
 echo 1 >$TR/events/rackswap/enable
 echo >$TR/trace
 w0=$(io_f rackswap1 2)
 r0=$(io_f rackswap1 1)
+sp0=$(spun rackswap1)
 dd if=/dev/urandom of=/tmp/pat bs=1M count=4 2>/dev/null
 dd if=/tmp/pat of=/dev/rackswap1 bs=1M count=4 oflag=direct 2>/dev/null
 check "4 MiB back, same bytes" sh -c "dd if=/dev/rackswap1 bs=1M count=4 iflag=direct 2>/dev/null | cmp - /tmp/pat"
@@ -132,6 +192,9 @@ check "one write submit traced per write request" [ "$(tr_count rackswap_rq_subm
 check "they add up to 4 MiB" [ "$(tr_bytes rackswap_rq_submit write)" = $((4 * M)) ]
 check "as many write completes, status 0, 4 MiB" sh -c "[ $(tr_count rackswap_rq_complete write 'status=0 ') = $w ] && [ $(tr_bytes rackswap_rq_complete write) = $((4 * M)) ]"
 check "one read submit and complete (status 0) per read, 4 MiB" sh -c "[ $(tr_count rackswap_rq_submit read) = $r ] && [ $(tr_count rackswap_rq_complete read 'status=0 ') = $r ] && [ $(tr_bytes rackswap_rq_complete read) = $((4 * M)) ]"
+sp=$(($(spun rackswap1) - sp0))
+log "rackswap1 spin_stat: $(cat $B1/spin_stat) for $((w + r)) requests"
+check "rackswap1's requests spun (1 to one per request)" sh -c "[ $sp -ge 1 ] && [ $sp -le $((w + r)) ]"
 check "one slab bound (4 MiB at 0: slot 0)" [ "$(grep rackswap_slab_bind $TR/trace | grep -c 'slot=0 backend=rdma')" = 1 ]
 check "discard of the 4 MiB" sh -c "blkdiscard -o 0 -l $((4 * M)) /dev/rackswap1"
 rel() { grep rackswap_slab_release $TR/trace | grep -q 'slot=0 reason=empty'; }
