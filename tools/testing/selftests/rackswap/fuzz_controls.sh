@@ -14,7 +14,7 @@
 #   granted (taken, revokes nothing);
 # - fuzzing, swapped on: every writable file under /sys/kernel/rackswap/,
 #   /sys/class/rackswap-control/, /sys/module/rackswap/parameters/, the
-#   device's own files (disksize backend replicas reset) and the debugfs
+#   device's own files (disksize backend replicas reset completion_spin_us) and the debugfs
 #   command files (/sys/kernel/debug/rackswap/, /sys/kernel/debug/krdma/;
 #   nothing under a fault/ directory; see excluded) gets a fixed nasty set
 #   and FUZZ_N (16; 6 on the debug kernel) random byte strings of 8-263
@@ -88,7 +88,7 @@ range_bad() {
 	grace_period_s) printf '%s\n' 0 86401 ;;
 	release_delay_s) echo 86401 ;;
 	rebuild_rate_mb) echo 100001 ;;
-	poll_spin_us) echo 1001 ;;
+	poll_spin_us | completion_spin_us) echo 1001 ;;
 	inline_softirq) echo 3 ;;
 	*) return 1 ;;
 	esac
@@ -303,7 +303,7 @@ fuzz_one() {
 
 find /sys/kernel/rackswap $H $P /sys/kernel/debug/$MOD $DK -type f -perm -200 \
 	2>/dev/null >$T/files
-for a in disksize backend replicas reset; do echo $B/$a; done >>$T/files
+for a in disksize backend replicas reset completion_spin_us; do echo $B/$a; done >>$T/files
 # the files fuzzed, and the values to restore
 : >$T/targets
 : >$T/saved
