@@ -36,9 +36,13 @@ static int dvs_dram_alloc(struct dvs_space *space, struct dvs_slab *slab)
 		return -ENOMEM;
 	l->nr_pages = n;
 	for (i = 0; i < n; i++) {
-		/* the refill runs with memalloc_noio: this never swaps to us */
+		/*
+		 * the refill runs as reclaim (PF_MEMALLOC): this never swaps
+		 * to us, and a slab's worth of pages stays out of the reserves
+		 */
 		l->pages[i] = rs_alloc_page(GFP_KERNEL | __GFP_ZERO |
-					    __GFP_NORETRY | __GFP_NOWARN);
+					    __GFP_NORETRY | __GFP_NOWARN |
+					    __GFP_NOMEMALLOC);
 		if (!l->pages[i]) {
 			dvs_dram_free_pages(l);
 			return -ENOMEM;

@@ -139,11 +139,19 @@ static void dvs_stat_max(atomic64_t *max, s64 v)
 		;
 }
 
+/*
+ * Swap writes to unbound slots wait for this work, so reclaim depends on
+ * it: under global memory pressure an allocation that waited on reclaim
+ * here would wait on itself (with GFP_NOIO it loops and never fails). It
+ * runs as reclaim does (PF_MEMALLOC): its small allocations may use the
+ * reserves and fail rather than wait; bulk memory opts out of the
+ * reserves (__GFP_NOMEMALLOC, the dram backend).
+ */
 static void dvs_refill_work(struct work_struct *work)
 {
 	struct dvs_space *space = container_of(work, struct dvs_space,
 					       refill_work);
-	unsigned int noio = memalloc_noio_save();
+	unsigned int noreclaim = memalloc_noreclaim_save();
 	struct dvs_slab *slab;
 	bool more;
 	u64 t0, ns;
@@ -178,7 +186,7 @@ static void dvs_refill_work(struct work_struct *work)
 		atomic64_inc(&dvs_stats.slabs_pooled);
 		wake_up_all(&space->pool_wait);
 	}
-	memalloc_noio_restore(noio);
+	memalloc_noreclaim_restore(noreclaim);
 	return;
 
 failed:
@@ -191,7 +199,7 @@ failed:
 	space->refill_err = ret;
 	spin_unlock_irq(&space->lock);
 	wake_up_all(&space->pool_wait);
-	memalloc_noio_restore(noio);
+	memalloc_noreclaim_restore(noreclaim);
 }
 
 void dvs_slab_mark_lost(struct dvs_slab *slab)
@@ -458,8 +466,11 @@ bool dvs_space_growing(struct dvs_space *space)
 {
 	int err = READ_ONCE(space->refill_err);
 
-	/* -EAGAIN: a donor is reconnecting (the backend's transient no) */
-	return !err || err == -EAGAIN;
+	/*
+	 * -EAGAIN: a donor is reconnecting (the backend's transient no);
+	 * -ENOMEM: the reserves ran dry for a moment (the tick retries)
+	 */
+	return !err || err == -EAGAIN || err == -ENOMEM;
 }
 
 int dvs_space_fill_wait(struct dvs_space *space, unsigned int timeout_ms)

@@ -124,6 +124,7 @@ int krdma_dq_create(struct krdma_dataq *dq, struct rdma_cm_id *id)
 			      1, KRDMA_IO_MAX_SGE);
 	spin_lock_irq(&dq->lock);
 	dq->sq_free = krdma_queue_depth;
+	dq->progress = jiffies;
 	spin_unlock_irq(&dq->lock);
 	return 0;
 }
@@ -247,6 +248,7 @@ static void krdma_io_wr_done(struct ib_cq *cq, struct ib_wc *wc)
 	}
 	spin_lock_irqsave(&dq->lock, flags);
 	dq->sq_free++;
+	dq->progress = jiffies;
 	spin_unlock_irqrestore(&dq->lock, flags);
 	if (atomic_dec_and_test(&io->pending))
 		krdma_io_finish(io);
@@ -318,6 +320,8 @@ static void krdma_dq_kick(struct krdma_dataq *dq)
 	int ret = 0;
 
 	spin_lock_irqsave(&dq->lock, flags);
+	if (dq->sq_free == krdma_queue_depth)
+		dq->progress = jiffies;	/* nothing in flight until now */
 	list_for_each_entry_safe(io, tmp, &dq->wait, entry) {
 		if (!dq->usable ||
 		    DIV_ROUND_UP(io->nents, dq->max_sge) > dq->sq_free)
@@ -512,6 +516,32 @@ void krdma_dq_set_usable(struct krdma_peer *peer, bool usable)
 }
 
 /* Fails the requeued I/Os whose deadline passed. */
+/*
+ * Has @peer a data QP with work requests in flight and no completion for
+ * @limit jiffies? A soft-RoCE QP whose requester could not allocate a
+ * packet under memory pressure can stop there for good, with neither a
+ * completion nor an error: only a reset of the connection (its QPs to
+ * error: everything posted is flushed and requeued) gets its I/O going.
+ * Returns the QP's index, or -1.
+ */
+int krdma_dq_stalled(struct krdma_peer *peer, unsigned long limit)
+{
+	int i, n = READ_ONCE(peer->nr_dq);
+	struct krdma_dataq *dq;
+	bool stalled;
+
+	for (i = 0; i < n; i++) {
+		dq = &peer->dq[i];
+		spin_lock_irq(&dq->lock);
+		stalled = dq->usable && dq->sq_free < krdma_queue_depth &&
+			  time_after(jiffies, dq->progress + limit);
+		spin_unlock_irq(&dq->lock);
+		if (stalled)
+			return i;
+	}
+	return -1;
+}
+
 void krdma_io_timer(struct work_struct *work)
 {
 	struct krdma_peer *peer = container_of(to_delayed_work(work),

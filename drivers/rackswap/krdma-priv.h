@@ -58,6 +58,8 @@ struct krdma_dataq {
 	bool			established;
 	bool			usable;	/* established, keys current: post */
 	int			sq_free; /* work requests we may still post */
+	/* jiffies: the last completion, or a post to an idle send queue */
+	unsigned long		progress;
 	struct list_head	wait;	/* I/Os waiting for room, unmapped */
 };
 
@@ -178,6 +180,7 @@ struct krdma_peer {
 	atomic64_t		rdma_bytes;
 	atomic64_t		io_requeued;	/* waited for a connection */
 	atomic64_t		io_failed;	/* completed with an error */
+	atomic64_t		io_stalls;	/* data QP resets: no progress */
 	struct krdma_peer_usage	usage;		/* the storage layer's */
 
 	/* set up before the connection, torn down by teardown_work */
@@ -291,6 +294,7 @@ void krdma_dq_set_usable(struct krdma_peer *peer, bool usable);
 void krdma_io_resume(struct krdma_peer *peer);
 void krdma_io_fail_all(struct krdma_peer *peer, int status);
 void krdma_io_timer(struct work_struct *work);
+int krdma_dq_stalled(struct krdma_peer *peer, unsigned long limit);
 
 /* krdma-test.c */
 extern u32 krdma_test_grant_pages;

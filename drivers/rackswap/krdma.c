@@ -21,6 +21,7 @@
 #include <linux/in6.h>
 #include <linux/module.h>
 #include <linux/random.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <net/addrconf.h>
@@ -61,7 +62,7 @@ MODULE_PARM_DESC(connect_timeout_ms, "Deadline of a connect, ms (100-30000, defa
 
 unsigned int krdma_rpc_timeout_ms = 10000;
 module_param_named(rpc_timeout_ms, krdma_rpc_timeout_ms, uint, 0444);
-MODULE_PARM_DESC(rpc_timeout_ms, "Default deadline of an RPC, ms (up to 30000, default 10000)");
+MODULE_PARM_DESC(rpc_timeout_ms, "Default deadline of an RPC, ms (up to 30000, default 10000); also the longest a data QP with work in flight may go without a completion");
 
 static unsigned int reconnect_delay_ms = 1000;
 module_param(reconnect_delay_ms, uint, 0444);
@@ -715,11 +716,8 @@ bool krdma_conn_is_down(struct krdma_peer *peer)
  * connecting after the deadline. Passive peers: the wait for the remote
  * to come back is over.
  */
-static void krdma_reconnect_work(struct work_struct *work)
+static void krdma_reconnect(struct krdma_peer *peer)
 {
-	struct krdma_peer *peer = container_of(to_delayed_work(work),
-					       struct krdma_peer,
-					       reconnect_work);
 	struct rdma_cm_id *id;
 	bool start, close;
 	int ret;
@@ -775,6 +773,24 @@ static void krdma_reconnect_work(struct work_struct *work)
 		krdma_conn_lost(peer, ret);
 }
 
+/*
+ * A swap device's I/O waits for the connection to come back, and the
+ * kernel's reclaim waits for that I/O: setting a connection up must not
+ * wait on reclaim itself. Like reclaim (and sunrpc's reconnect of a swap
+ * transport), it runs with PF_MEMALLOC: its allocations may use the
+ * reserves and fail rather than wait.
+ */
+static void krdma_reconnect_work(struct work_struct *work)
+{
+	struct krdma_peer *peer = container_of(to_delayed_work(work),
+					       struct krdma_peer,
+					       reconnect_work);
+	unsigned int noreclaim = memalloc_noreclaim_save();
+
+	krdma_reconnect(peer);
+	memalloc_noreclaim_restore(noreclaim);
+}
+
 static void krdma_hb_work(struct work_struct *work)
 {
 	struct krdma_peer *peer = container_of(to_delayed_work(work),
@@ -782,12 +798,20 @@ static void krdma_hb_work(struct work_struct *work)
 	u64 t0 = ktime_get_ns();
 	__le64 stamp = cpu_to_le64(t0), echo = 0;
 	u32 len = 0;
-	int ret;
+	int ret, dq;
 
 	ret = krdma_call(peer, KRDMA_OP_PING, &stamp, sizeof(stamp), &echo,
 			 sizeof(echo), &len, heartbeat_ms);
 	if (ret == -ENOTCONN)
 		return;
+	dq = krdma_dq_stalled(peer, msecs_to_jiffies(krdma_rpc_timeout_ms));
+	if (dq >= 0) {
+		pr_warn("peer %d (%s): data QP %d completed nothing in %u ms with work in flight: resetting the connection\n",
+			peer->id, peer->name, dq, krdma_rpc_timeout_ms);
+		atomic64_inc(&peer->io_stalls);
+		krdma_conn_lost(peer, -ETIMEDOUT);
+		return;
+	}
 	if (!ret && len == sizeof(echo) && echo == stamp) {
 		peer->hb_missed = 0;
 		WRITE_ONCE(peer->rtt_us, div_u64(ktime_get_ns() - t0, 1000));
@@ -875,10 +899,8 @@ static int krdma_dq_connect(struct krdma_peer *peer, int i)
  * our grants in this connection's PD, brings up the data connections,
  * fetches the keys of the remote's grants, then lets I/O flow.
  */
-static void krdma_ready_work(struct work_struct *work)
+static void krdma_ready(struct krdma_peer *peer)
 {
-	struct krdma_peer *peer = container_of(work, struct krdma_peer,
-					       ready_work);
 	bool new_identity;
 	int i, ret;
 
@@ -937,6 +959,17 @@ lost:
 	pr_warn("peer %d (%s): cannot set up RDMA: %pe\n", peer->id,
 		peer->name, ERR_PTR(ret));
 	krdma_conn_lost(peer, ret);
+}
+
+/* PF_MEMALLOC: see krdma_reconnect_work() */
+static void krdma_ready_work(struct work_struct *work)
+{
+	struct krdma_peer *peer = container_of(work, struct krdma_peer,
+					       ready_work);
+	unsigned int noreclaim = memalloc_noreclaim_save();
+
+	krdma_ready(peer);
+	memalloc_noreclaim_restore(noreclaim);
 }
 
 static bool krdma_match_session(const struct krdma_peer *p, const void *arg)
@@ -1278,7 +1311,7 @@ static void krdma_data_cm_event(struct krdma_peer *peer, struct rdma_cm_id *id,
 	}
 }
 
-static int krdma_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
+static int krdma_cm_event(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 {
 	struct krdma_peer *peer = id->context;
 	struct krdma_cm_hello mine;
@@ -1326,6 +1359,16 @@ static int krdma_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 	if (ret)
 		krdma_conn_lost(peer, ret);
 	return 0;
+}
+
+/* PF_MEMALLOC: see krdma_reconnect_work() */
+static int krdma_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
+{
+	unsigned int noreclaim = memalloc_noreclaim_save();
+	int ret = krdma_cm_event(id, ev);
+
+	memalloc_noreclaim_restore(noreclaim);
+	return ret;
 }
 
 static bool krdma_addr_is_local(const struct sockaddr_storage *ss)

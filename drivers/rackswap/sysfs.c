@@ -223,6 +223,8 @@ static struct krdma_counter_attr io_requeued_attr =
 	KRDMA_COUNTER("io_requeued", io_requeued);
 static struct krdma_counter_attr io_failed_attr =
 	KRDMA_COUNTER("io_failed", io_failed);
+static struct krdma_counter_attr io_stalls_attr =
+	KRDMA_COUNTER("io_stalls", io_stalls);
 static struct krdma_counter_attr granted_slabs_attr =
 	KRDMA_COUNTER("granted_slabs", usage.granted_slabs);
 static struct krdma_counter_attr granted_bytes_attr =
@@ -313,6 +315,7 @@ static struct attribute *peer_attrs[] = {
 	&rdma_bytes_attr.attr.attr,
 	&io_requeued_attr.attr.attr,
 	&io_failed_attr.attr.attr,
+	&io_stalls_attr.attr.attr,
 	&granted_slabs_attr.attr.attr,
 	&granted_bytes_attr.attr.attr,
 	&stored_slabs_attr.attr.attr,

@@ -105,12 +105,17 @@ for n in $(seq 1 "$nodes"); do
 			-device "e1000,netdev=l$l,mac=52:54:00:99:$l:0$n")
 	done
 	uuid=$(printf '5241434b-5357-4150-8000-%012d' "$n")
+	# RIG_MONITOR=1: a QEMU monitor socket per node, for a hung guest
+	# ("sendkey alt-sysrq-w" after the test enabled sysrq)
+	mon=()
+	[ -z "${RIG_MONITOR:-}" ] ||
+		mon=(-monitor "unix:$out/node$n.mon,server=on,wait=off")
 	timeout --kill-after=10 "$tmo" qemu-system-x86_64 -nodefaults -accel tcg -cpu max,la57=off \
 		-m "$(node_mem "$n")" -smp "$smp" -display none -no-reboot -uuid "$uuid" \
 		-kernel "$KIMAGE" -initrd "$initrd" \
 		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic $slabargs rig.node=$n rig.nodes=$nodes rig.tests=${tests// /,} $kargs $append" \
 		-serial "file:$out/node$n.console" -serial "file:$out/node$n.results" \
-		-pidfile "$out/node$n.pid" \
+		-pidfile "$out/node$n.pid" "${mon[@]}" \
 		"${net[@]}" >"$out/node$n.qemu" 2>&1 &
 	pids+=($!)
 	# a link's server side must listen before its client starts

@@ -22,17 +22,37 @@ LOAD="port=$PORT slab_size=16M reconnect_delay_ms=500"
 MIB=1024
 tap_plan
 
+# stall_report: where each task in D state and each kworker waits (into the
+# test's log, not the kernel's: a stack there would read as a bad line)
+stall_report() {
+	local t st
+	for t in /proc/[0-9]*; do
+		st=$(awk '/^State:/ { print $2 }' $t/status 2>/dev/null)
+		case "$st $(cat $t/comm 2>/dev/null)" in
+		D*|*kworker*) ;;
+		*) continue ;;
+		esac
+		log "${t#/proc/} $(cat $t/comm) $st"
+		sed 's/^/#    /' $t/stack 2>/dev/null
+	done
+	log "io_stat $(cat $B/io_stat)"
+	grep . $D/* 2>/dev/null | sed 's/^/# /'
+	grep -E 'MemFree|MemAvailable|SwapFree' /proc/meminfo | sed 's/^/# /'
+}
+
 check "rxe on the links" rxe_links_up
 check "load $MOD" modprobe $MOD $LOAD
 
 if [ "$NODE" = 1 ]; then
+	# all sysrq functions: a hung run can be examined (rig README)
+	echo 1 >/proc/sys/kernel/sysrq
 	log "MemTotal $(awk '/MemTotal/ { print $2 }' /proc/meminfo) kB, MemAvailable $(awk '/MemAvailable/ { print $2 }' /proc/meminfo) kB"
 	check "connected to node2" retry 150 sh -c \
 		"echo '$(link_addr 2 1) $PORT' >$C/connect 2>/dev/null"
 	p=$(krdma_peer direction=out state=live)
 	ready() { [ "$(cat $C/peers/$p/data_qps)" -ge 1 ]; }
 	check "its data QP is up" retry 30 ready
-	check "disksize 1400M" sh -c "echo 1400M >$B/disksize"
+	check "disksize 1152M (no more than node2 donates)" sh -c "echo 1152M >$B/disksize"
 	check "mkswap, swapon" sh -c "mkswap /dev/rackswap0 >/dev/null && swapon /dev/rackswap0"
 	out0=$(vmstat pswpout)
 	memtouch seq $MIB 1 >/tmp/seq.out 2>&1 &
@@ -50,10 +70,16 @@ if [ "$NODE" = 1 ]; then
 			[ $stall -le $longest ] || longest=$stall
 		fi
 		last=$now
+		if [ $stall -ge 60 ] ||
+		   dmesg | grep -q 'Write-error on swap-device'; then
+			log "pswpout stalled $stall s or a write failed: blocked tasks and workers"
+			stall_report
+			kill -9 $pid
+		fi
 	done
 	wait $pid
 	rc=$?
-	log "memtouch exit $rc: $(cat /tmp/seq.out); pswpout +$(($(vmstat pswpout) - out0)) in $((samples * 2)) s, longest stall ${longest} s; reconnects $(cat $C/peers/$p/reconnects)"
+	log "memtouch exit $rc: $(cat /tmp/seq.out); pswpout +$(($(vmstat pswpout) - out0)) in $((samples * 2)) s, longest stall ${longest} s; reconnects $(cat $C/peers/$p/reconnects), data QP resets $(cat $C/peers/$p/io_stalls)"
 	check "$MIB MiB (twice the memory) written and verified: 0 bad words" \
 		sh -c "[ $rc = 0 ] && grep -q ': 0 bad words' /tmp/seq.out"
 	check "not OOM-killed" sh -c "! dmesg | grep -q 'Killed process.*memtouch'"
