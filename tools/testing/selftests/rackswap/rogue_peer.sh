@@ -87,14 +87,20 @@ check "its RDMA is ready (peer $rogue)" retry 30 rogue_ready
 # --- krdma: a replayed request, a credit still in use ------------------------
 # rogue_msg KIND LOGLINE: the rogue sends that; the donor logs LOGLINE and
 # closes its end; the rogue reconnects
+# (the donor's end of it keeps its peer id: a reconnection under the same
+# session; the rogue's reconnects count tells the connection was closed)
 rogue_msg() {
 	local before
-	before=$(rogue_in)
+	before=$(cat $C/peers/$rogue/reconnects)
 	dmesg -c >/dev/null
 	echo "$rogue $1" >$DK/test_send_bad || return 1
 	retry 10 sh -c "dmesg | grep -q '$2'" || { log "$1: no '$2' in the log"; return 1; }
 	log "$1: $(dmesg | grep -m1 "$2")"
-	retry 30 rogue_ready && [ "$(rogue_in)" != "$before" ]
+	ROGUE_RC0=$before
+	retry 30 rogue_back
+}
+rogue_back() {
+	rogue_ready && [ "$(cat $C/peers/$rogue/reconnects)" -gt "$ROGUE_RC0" ]
 }
 check "a replayed request: refused, connection closed, the rogue reconnects" \
 	rogue_msg replay "a replay of its previous request"
