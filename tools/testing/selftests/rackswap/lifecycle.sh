@@ -10,10 +10,10 @@
 # no failed request, swapoff, reset,
 # wait for node2 to unload, disconnect, unload. On node2: load, donate,
 # wait until node1 holds slabs and until it gave them all back, unload.
-# One warm-up cycle, then 2 x RUN cycles (RUN 25 on the stock kernel: 51
+# One warm-up cycle, then 2 x RUN cycles (RUN 50 on the stock kernel: 101
 # cycles; 2 on the debug kernel, several times slower: 5 cycles). A cycle
-# took 10-20 s on TCG by estimate (not yet measured): the 32 MiB workload
-# keeps 51 cycles near 15 minutes, within the timeout.
+# took 7-9 s on the stock kernel (45-60 s on the debug one): the 32 MiB
+# workload keeps 101 cycles near 15 minutes, within the timeout.
 # Each node compares before, between and after the runs (res_snapshot,
 # res_compare, module unloaded each time): RDMA resources (QP, CQ, MR, PD,
 # CM id) exactly, slab caches (one object per cycle is a leak; node1's
@@ -37,7 +37,7 @@ C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
 B=/sys/block/rackswap0
 PORT=7482
-if debug_kernel; then RUN=${RUN:-2}; else RUN=${RUN:-25}; fi
+if debug_kernel; then RUN=${RUN:-2}; else RUN=${RUN:-50}; fi
 DONOR=$(link_addr 2 1)
 LOAD="port=$PORT slab_size=4M reconnect_delay_ms=200"
 tap_plan
