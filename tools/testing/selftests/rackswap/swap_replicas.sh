@@ -1,6 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# rig: nodes=4 tier=full debug=no timeout=1500
+# rig: nodes=4 tier=full debug=no timeout=1500 mem=1G
+#
+# mem=1G is the rig's default for several VMs: the field gives this test a
+# boot of its own, as it needs all three donors alive (dvs_replicas, in the
+# same 4-VM boot before it, kills two of them).
 #
 # A donor dies mid-workload. node1 swaps on /dev/rackswap0 (4 MiB slabs)
 # over three donors (node2-node4, 320M each), in a cgroup v2 with
