@@ -4,16 +4,17 @@
 #
 # Leaks and lifetime over whole lifecycles, on both roles: node1 swaps to
 # node2's memory. A cycle on node1: load, connect to node2, disksize 64M,
-# mkswap, swapon, 32 MiB written and verified in a cgroup with
-# memory.max=20M (a quarter of it or more paged out to node2: pswpout;
-# 16M got the warm-up cycle OOM-killed once on the debug kernel),
+# mkswap, swapon, 48 MiB written and verified in a cgroup with
+# memory.max=32M (8 MiB or more paged out to node2: pswpout; 32 MiB
+# under 16M and 20M got a cycle's workload OOM-killed in its cgroup now
+# and then, on both kernels),
 # no failed request, swapoff, reset,
 # wait for node2 to unload, disconnect, unload. On node2: load, donate,
 # wait until node1 holds slabs and until it gave them all back, unload.
 # One warm-up cycle, then 2 x RUN cycles (RUN 50 on the stock kernel: 101
 # cycles; 2 on the debug kernel, several times slower: 5 cycles). A cycle
-# took 7-9 s on the stock kernel (45-60 s on the debug one): the 32 MiB
-# workload keeps 101 cycles near 15 minutes, within the timeout.
+# took 7-9 s on the stock kernel with 32 MiB (45-60 s on the debug one):
+# 101 cycles of 48 MiB should take 15-20 minutes, within the timeout.
 # Each node compares before, between and after the runs (res_snapshot,
 # res_compare, module unloaded each time): RDMA resources (QP, CQ, MR, PD,
 # CM id) exactly, slab caches (one object per cycle is a leak; node1's
@@ -50,7 +51,7 @@ fi
 
 # the space's first slabs are pooled: the workload's first writes find
 # them (writes waiting for the refill are pages under writeback that the
-# cgroup cannot reclaim: with memory.max=20M it went OOM once in 6 cycles)
+# cgroup cannot reclaim)
 pool_filled() { [ "$(cat $D/slabs_pooled)" -ge 2 ]; }
 
 # a swapper's cycle; logs what failed and cleans up as far as it can
@@ -76,7 +77,7 @@ swapper_cycle() {
 		return 1
 	fi
 	out0=$(vmstat pswpout)
-	r=$(in_cgroup memtouch seq 32 1)
+	r=$(in_cgroup memtouch seq 48 1)
 	swapoff /dev/rackswap0 || { log "swapoff failed"; return 1; }
 	if ! echo "$r" | grep -q ': 0 bad words' ||
 		[ "$(vmstat pswpout)" -lt $((out0 + 32 * 64)) ] ||
@@ -98,7 +99,7 @@ swapper_cycle() {
 	retry 300 donor_went || { log "node2 did not unload"; return 1; }
 	echo "$DONOR $PORT" >$C/disconnect 2>/dev/null
 	rmmod $MOD || { log "rmmod failed"; return 1; }
-	log "cycle: 32 MiB verified, pswpout +$(($(vmstat pswpout) - out0)), $(($(date +%s) - t0)) s"
+	log "cycle: 48 MiB verified, pswpout +$(($(vmstat pswpout) - out0)), $(($(date +%s) - t0)) s"
 }
 
 # a donor's cycle
@@ -112,7 +113,7 @@ donor_cycle() {
 }
 
 if [ "$NODE" = 1 ]; then
-	check "cgroup memory.max=20M" swap_cgroup 20M
+	check "cgroup memory.max=32M" swap_cgroup 32M
 	cycle=swapper_cycle
 	# a blk-mq disk added and removed: see res_compare
 	RES_KNOWN="inode_cache dentry"
