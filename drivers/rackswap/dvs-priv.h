@@ -63,6 +63,14 @@ struct dvs_backend_ops {
 extern const struct dvs_backend_ops dvs_rdma_ops;
 extern const struct dvs_backend_ops dvs_dram_ops;
 
+/* allocations a space's refill keeps in flight at most */
+#define DVS_REFILLERS	4
+
+struct dvs_refiller {
+	struct work_struct	work;		/* dvs_wq */
+	struct dvs_space	*space;		/* const */
+};
+
 struct dvs_space {
 	const struct dvs_backend_ops *ops;
 	enum dvs_backend	backend;	/* const */
@@ -76,6 +84,7 @@ struct dvs_space {
 	struct list_head	pool;
 	struct list_head	dead;	/* lost slabs replaced, I/O ending */
 	unsigned int		pooled;
+	unsigned int		allocating;	/* by the refillers now */
 	unsigned int		bound;
 	unsigned int		pool_target;
 	bool			missed;		/* a bind found the pool empty */
@@ -84,7 +93,7 @@ struct dvs_space {
 	unsigned int		degraded;	/* bound slabs missing a copy */
 
 	wait_queue_head_t	pool_wait;	/* the refill added a slab */
-	struct work_struct	refill_work;	/* dvs_wq */
+	struct dvs_refiller	refill[DVS_REFILLERS];
 	struct work_struct	repair_work;	/* dvs_wq: degraded slabs */
 	struct delayed_work	tick_work;	/* release, loss, decay */
 	int			refill_err;	/* of the last attempt */
@@ -112,7 +121,7 @@ struct dvs_stats {
 };
 
 extern struct dvs_stats dvs_stats;
-extern struct workqueue_struct *dvs_wq;	/* WQ_MEM_RECLAIM */
+extern struct workqueue_struct *dvs_wq;	/* WQ_MEM_RECLAIM | WQ_HIGHPRI */
 
 /* parameters (dvs-space.c / dvs-donor.c) */
 extern u64 dvs_slab_size;

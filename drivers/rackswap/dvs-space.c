@@ -3,7 +3,10 @@
  * dvs: spaces. A space is an array of slab slots, bound on first write to
  * a slab taken from the space's pool; the pool is filled when the space is
  * made and refilled in the background (dvs_wq, WQ_MEM_RECLAIM) toward an
- * adaptive target, so the write path never waits on an RPC. Each slab
+ * adaptive target, so the write path never waits on an RPC: up to
+ * DVS_REFILLERS allocations in flight, the target doubled at the first
+ * write that finds the pool empty (a burst of swap-out) and at each tick
+ * that saw one, lowered by one each idle tick. Each slab
  * keeps a map of the pages in use; a slab that stayed empty for
  * release_delay_s goes back to its backend. A slab whose storage is gone
  * is marked lost: its I/O fails with -EIO, until a write replaces it with
@@ -139,6 +142,23 @@ static void dvs_stat_max(atomic64_t *max, s64 v)
 		;
 }
 
+/* Starts the refillers that are not running yet. */
+static void dvs_refill_kick(struct dvs_space *space)
+{
+	int i;
+
+	for (i = 0; i < DVS_REFILLERS; i++)
+		queue_work(dvs_wq, &space->refill[i].work);
+}
+
+static void dvs_refill_cancel(struct dvs_space *space)
+{
+	int i;
+
+	for (i = 0; i < DVS_REFILLERS; i++)
+		cancel_work_sync(&space->refill[i].work);
+}
+
 /*
  * Swap writes to unbound slots wait for this work, so reclaim depends on
  * it: under global memory pressure an allocation that waited on reclaim
@@ -149,8 +169,8 @@ static void dvs_stat_max(atomic64_t *max, s64 v)
  */
 static void dvs_refill_work(struct work_struct *work)
 {
-	struct dvs_space *space = container_of(work, struct dvs_space,
-					       refill_work);
+	struct dvs_space *space = container_of(work, struct dvs_refiller,
+					       work)->space;
 	unsigned int noreclaim = memalloc_noreclaim_save();
 	struct dvs_slab *slab;
 	bool more;
@@ -159,7 +179,10 @@ static void dvs_refill_work(struct work_struct *work)
 
 	for (;;) {
 		spin_lock_irq(&space->lock);
-		more = !space->dying && space->pooled < dvs_pool_want(space);
+		more = !space->dying &&
+		       space->pooled + space->allocating < dvs_pool_want(space);
+		if (more)
+			space->allocating++;
 		spin_unlock_irq(&space->lock);
 		if (!more)
 			break;
@@ -179,6 +202,7 @@ static void dvs_refill_work(struct work_struct *work)
 		atomic64_add(ns, &dvs_stats.alloc_ns_total);
 		dvs_stat_max(&dvs_stats.alloc_ns_max, ns);
 		spin_lock_irq(&space->lock);
+		space->allocating--;
 		list_add_tail(&slab->pool_entry, &space->pool);
 		space->pooled++;
 		space->refill_err = 0;
@@ -193,6 +217,7 @@ failed:
 	/* the tick retries: capacity may come later */
 	atomic64_inc(&dvs_stats.alloc_failures);
 	spin_lock_irq(&space->lock);
+	space->allocating--;
 	if (space->refill_err != ret)
 		pr_warn("no slab for a space of %llu bytes: %pe\n",
 			space->geom.size, ERR_PTR(ret));
@@ -351,7 +376,7 @@ static void dvs_tick_work(struct work_struct *work)
 		pr_warn("%d pooled slabs lost: dropped\n", pooled_lost);
 	}
 	if (refill && kick)
-		queue_work(dvs_wq, &space->refill_work);
+		dvs_refill_kick(space);
 	if (degraded && kick && space->ops->repair)
 		queue_work(dvs_wq, &space->repair_work);
 	if (kick)
@@ -362,7 +387,7 @@ struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend,
 				   unsigned int copies)
 {
 	struct dvs_space *space;
-	int ret;
+	int ret, i;
 
 	if (copies < 1 || copies > DVS_MAX_COPIES ||
 	    (backend == DVS_BACKEND_DRAM && copies != 1)) {
@@ -395,13 +420,16 @@ struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend,
 	INIT_LIST_HEAD(&space->dead);
 	space->pool_target = dvs_pool_min;
 	init_waitqueue_head(&space->pool_wait);
-	INIT_WORK(&space->refill_work, dvs_refill_work);
+	for (i = 0; i < DVS_REFILLERS; i++) {
+		space->refill[i].space = space;
+		INIT_WORK(&space->refill[i].work, dvs_refill_work);
+	}
 	INIT_WORK(&space->repair_work, dvs_repair_work);
 	INIT_DELAYED_WORK(&space->tick_work, dvs_tick_work);
 	mutex_lock(&dvs_lock);
 	list_add_tail(&space->list, &dvs_spaces);
 	mutex_unlock(&dvs_lock);
-	queue_work(dvs_wq, &space->refill_work);
+	dvs_refill_kick(space);
 	queue_delayed_work(dvs_wq, &space->tick_work, DVS_TICK);
 	return space;
 
@@ -418,11 +446,11 @@ void dvs_space_destroy(struct dvs_space *space)
 	spin_lock_irq(&space->lock);
 	space->dying = true;
 	spin_unlock_irq(&space->lock);
-	cancel_work_sync(&space->refill_work);
+	dvs_refill_cancel(space);
 	cancel_work_sync(&space->repair_work);
 	cancel_delayed_work_sync(&space->tick_work);
 	/* the tick may have queued work before it saw dying */
-	cancel_work_sync(&space->refill_work);
+	dvs_refill_cancel(space);
 	cancel_work_sync(&space->repair_work);
 	atomic64_sub(space->degraded, &dvs_stats.slabs_degraded);
 
@@ -475,7 +503,7 @@ bool dvs_space_growing(struct dvs_space *space)
 
 int dvs_space_fill_wait(struct dvs_space *space, unsigned int timeout_ms)
 {
-	queue_work(dvs_wq, &space->refill_work);
+	dvs_refill_kick(space);
 	if (!wait_event_timeout(space->pool_wait, dvs_pool_full(space),
 				msecs_to_jiffies(timeout_ms)))
 		return -ETIMEDOUT;
@@ -494,6 +522,12 @@ static struct dvs_slab *dvs_pool_take(struct dvs_space *space, u32 slot,
 	slab = list_first_entry_or_null(&space->pool, struct dvs_slab,
 					pool_entry);
 	if (!slab) {
+		/* a burst: the refill catches up with a larger pool */
+		if (!space->missed)
+			space->pool_target = dvs_pool_target(space->pool_target,
+							     dvs_pool_min,
+							     dvs_pool_max,
+							     true, false);
 		space->missed = true;
 		atomic64_inc(&dvs_stats.pool_misses);
 		*kick = true;
@@ -597,7 +631,7 @@ static struct dvs_slab *dvs_io_slab(struct dvs_space *space,
 out:
 	spin_unlock_irqrestore(&space->lock, flags);
 	if (kick)
-		queue_work(dvs_wq, &space->refill_work);
+		dvs_refill_kick(space);
 	return slab;
 }
 
@@ -732,7 +766,7 @@ int dvs_init(void)
 	ret = dvs_check_params();
 	if (ret)
 		return ret;
-	dvs_wq = alloc_workqueue("dvs", WQ_MEM_RECLAIM, 0);
+	dvs_wq = alloc_workqueue("dvs", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
 	if (!dvs_wq)
 		return -ENOMEM;
 	ret = dvs_donor_init();
