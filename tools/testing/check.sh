@@ -52,7 +52,8 @@ vm_run() {
 	local kernel=$1 nodes=$2 run=$3 mem=${4:-} tests out counts rc memarg=()
 	tests=$("$T/select-tests.sh" "$run" "$nodes" "$mem") || { failed=$((failed + 1)); return; }
 	[ -n "$tests" ] || return 0
-	out=$LOGS/vm-$kernel-n$nodes${mem:+-m$mem}
+	# QEMU splits its options at commas: none in the log directory
+	out=$LOGS/vm-$kernel-n$nodes${mem:+-m${mem//,/-}}
 	[ -z "$mem" ] || memarg=(-m "$mem")
 	echo "# $kernel kernel, $nodes VM(s)${mem:+ ($mem)}: $tests"
 	"$RIG_DIR/vm.sh" -k "$kernel" -n "$nodes" "${memarg[@]}" -o "$out" $tests >"$out.log" 2>&1

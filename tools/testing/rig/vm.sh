@@ -60,6 +60,8 @@ tests="$*"
 kernel_env "$kernel"
 [ -n "$initrd" ] || initrd=$("$RIG_DIR/build-initramfs.sh" "$kernel") || exit 1
 [ -n "$out" ] || out=$BUILD/runs/$kernel-n$nodes-$(date +%Y%m%d-%H%M%S)
+# QEMU splits its options (socket paths) at commas
+case $out in *,*) die "output directory must not contain a comma: $out" ;; esac
 mkdir -p "$out"
 rm -f "$out"/node*.{console,results,pid} "$out"/link*.sock "$out/killed"
 

@@ -18,7 +18,8 @@
 # Each node compares before, between and after the runs (res_snapshot,
 # res_compare, module unloaded each time): RDMA resources (QP, CQ, MR, PD,
 # CM id) exactly, slab caches (one object per cycle is a leak; node1's
-# inode_cache and dentry are allowed one, the kernel's own per blk-mq disk:
+# inode_cache, its LSM blob (lsm_inode_cache) and dentry are allowed one,
+# the kernel's own per blk-mq disk:
 # RES_KNOWN) and free memory within 256 KiB per cycle: the noise measured
 # by krdma_rdma_leak.sh is under 128 KiB per cycle with the per-CPU lists
 # counted, swapping adds swap cache and cgroup churn, and the leaks that
@@ -121,7 +122,7 @@ if [ "$NODE" = 1 ]; then
 	check "cgroup memory.max=32M" swap_cgroup 32M
 	cycle=swapper_cycle
 	# a blk-mq disk added and removed: see res_compare
-	RES_KNOWN="inode_cache dentry"
+	RES_KNOWN="inode_cache lsm_inode_cache dentry"
 else
 	cycle=donor_cycle
 	RES_KNOWN=
