@@ -19,6 +19,11 @@
  * when the completion came meanwhile (swap never issues polled bios, so
  * this is the device's only spin; see the rs_cmd states).
  *
+ * With a backing device (backing_dev, backing.c) a write's data is also
+ * copied there asynchronously, and a read that fails remotely (at
+ * submission: a lost slab; or at completion) is served from it by a work
+ * item when it holds every page of the read.
+ *
  * Devices are made at load (num_devices) and at run time (zram's model:
  * reading /sys/class/rackswap-control/hot_add makes one and prints its
  * number, writing a number to hot_remove removes that one). A device being
@@ -35,6 +40,7 @@
 
 #include "rackswap.h"
 #include "blkdev.h"
+#include "backing.h"
 #include "compat.h"
 #include "dvs-priv.h"
 #include "trace.h"
@@ -149,6 +155,8 @@ struct rs_dev {
 	struct blk_mq_tag_set	set;
 	struct mutex		lock;	/* space, backend, replicas: sizing, reset */
 	struct dvs_space	*space;	/* NULL until sized */
+	/* set and cleared under lock while not sized: no I/O then */
+	struct rs_backing	*backing;
 	enum dvs_backend	backend;
 	unsigned int		replicas;
 	bool			claim;	/* being removed; disk->open_mutex */
@@ -185,6 +193,7 @@ struct rs_cmd {
 	u64			start_ns;	/* submitted */
 	atomic_t		state;		/* RS_CMD_* */
 	int			status;	/* rs_io_done()'s, for the spinner */
+	struct work_struct	bread;	/* a read the backing device serves */
 	struct scatterlist	sg[KRDMA_IO_MAX_SGE];
 };
 
@@ -227,13 +236,9 @@ static void rs_rq_end(struct request *rq, int status)
 	blk_mq_end_request(rq, errno_to_blk_status(status));
 }
 
-/*
- * dvs's completion: final (dvs retried, requeued and failed over within
- * the I/O already). Any context, possibly before dvs_io_submit() returned.
- */
-static void rs_io_done(struct dvs_io *io, int status)
+/* The request's final status: to its spinner, else completed here. */
+static void rs_io_finish(struct request *rq, int status)
 {
-	struct request *rq = io->priv;
 	struct rs_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
 	cmd->status = status;
@@ -242,6 +247,36 @@ static void rs_io_done(struct dvs_io *io, int status)
 	    RS_CMD_SPINNING)
 		return;		/* the spinner completes rq */
 	rs_rq_end(rq, status);
+}
+
+/* A read no remote copy could serve, from the backing device. */
+static void rs_backing_read_work(struct work_struct *work)
+{
+	struct rs_cmd *cmd = container_of(work, struct rs_cmd, bread);
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+	struct rs_dev *dev = rq->q->queuedata;
+
+	rs_io_finish(rq, rs_backing_read(dev->backing, rq, cmd->io.offset));
+}
+
+/*
+ * dvs's completion: final (dvs retried, requeued and failed over within
+ * the I/O already). Any context, possibly before dvs_io_submit() returned.
+ * A read that failed goes to the backing device when it holds every page.
+ */
+static void rs_io_done(struct dvs_io *io, int status)
+{
+	struct request *rq = io->priv;
+	struct rs_dev *dev = rq->q->queuedata;
+	struct rs_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct rs_backing *b = READ_ONCE(dev->backing);
+
+	if (status && !io->write && b &&
+	    rs_backing_covers(b, io->offset, io->len)) {
+		rs_backing_queue(&cmd->bread);
+		return;
+	}
+	rs_io_finish(rq, status);
 }
 
 /*
@@ -279,8 +314,10 @@ static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct rs_dev *dev = rq->q->queuedata;
 	struct rs_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct dvs_space *space = READ_ONCE(dev->space);
+	struct rs_backing *backing = READ_ONCE(dev->backing);
 	u64 pos = (u64)blk_rq_pos(rq) << RS_SECTOR_SHIFT;
 	u32 len = blk_rq_bytes(rq);
+	struct rs_bwrite *bw = NULL;
 	unsigned long first_try;
 	unsigned int spin;
 	bool write;
@@ -299,6 +336,8 @@ static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
 		trace_rackswap_rq_submit(dev->id, rs_op(rq), pos, len);
 		atomic64_inc(&dev->discards);
 		ret = dvs_discard(space, pos, len);
+		if (backing)
+			rs_backing_discard(backing, pos, len);
 		trace_rackswap_rq_complete(dev->id, rs_op(rq), pos, len, ret, 0);
 		blk_mq_end_request(rq, errno_to_blk_status(ret));
 		return BLK_STS_OK;
@@ -331,13 +370,29 @@ static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
 	atomic_set(&cmd->state, spin ? RS_CMD_SPINNING : RS_CMD_IRQ);
 	trace_rackswap_rq_submit(dev->id, rs_op(rq), pos, len);
 	atomic_inc(&dev->in_flight);
+	/* its copy, taken while the pages are the request's */
+	if (write && backing)
+		bw = rs_backing_write_prepare(backing, rq, pos, len);
 	/* once submitted (not spinning) it may be completed already: no cmd */
 	ret = dvs_io_submit(space, &cmd->io);
 	if (!ret) {
 		atomic64_inc(write ? &dev->writes : &dev->reads);
 		atomic64_add(len, write ? &dev->write_bytes : &dev->read_bytes);
+		if (bw)
+			rs_backing_write_issue(bw);
 		if (spin)
 			rs_spin(dev, rq, spin);
+		return BLK_STS_OK;
+	}
+	if (bw)
+		rs_backing_write_cancel(bw);
+	if (!write && ret != -EBUSY && backing &&
+	    rs_backing_covers(backing, pos, len)) {
+		/* no remote copy (a lost slab): the backing device has all */
+		atomic_set(&cmd->state, RS_CMD_IRQ);
+		atomic64_inc(&dev->reads);
+		atomic64_add(len, &dev->read_bytes);
+		rs_backing_queue(&cmd->bread);
 		return BLK_STS_OK;
 	}
 	atomic_dec(&dev->in_flight);
@@ -369,6 +424,7 @@ static int rs_init_request(struct blk_mq_tag_set *set, struct request *rq,
 
 	cmd->first_try = 0;
 	atomic_set(&cmd->state, RS_CMD_IRQ);
+	INIT_WORK(&cmd->bread, rs_backing_read_work);
 	return 0;
 }
 
@@ -400,18 +456,31 @@ static struct rs_dev *rs_dev_of(struct device *d)
 static int rs_dev_size(struct rs_dev *dev, u64 size)
 {
 	struct dvs_space *space;
+	int ret;
 
+	if (dev->backing) {
+		ret = rs_backing_start(dev->backing, size);
+		if (ret) {
+			pr_warn("%s: not sized: backing device %s: %pe\n",
+				dev->disk->disk_name,
+				rs_backing_path(dev->backing), ERR_PTR(ret));
+			return ret;
+		}
+	}
 	space = dvs_space_create(size, dev->backend, dev->replicas);
 	if (IS_ERR(space)) {
 		pr_warn("%s: not sized: %pe\n", dev->disk->disk_name, space);
+		if (dev->backing)
+			rs_backing_stop(dev->backing);
 		return PTR_ERR(space);
 	}
 	WRITE_ONCE(dev->space, space);
 	set_capacity_and_notify(dev->disk, size >> RS_SECTOR_SHIFT);
-	pr_info("%s: %llu bytes, %s backend, %u replica(s)\n",
+	pr_info("%s: %llu bytes, %s backend, %u replica(s), backing device %s\n",
 		dev->disk->disk_name, size,
 		dev->backend == DVS_BACKEND_DRAM ? "dram" : "rdma",
-		dev->replicas);
+		dev->replicas,
+		dev->backing ? rs_backing_path(dev->backing) : "none");
 	return 0;
 }
 
@@ -573,6 +642,95 @@ static ssize_t spin_stat_show(struct device *d, struct device_attribute *attr,
 			  atomic64_read(&dev->spin_timeouts));
 }
 
+/*
+ * The local block device every write also goes to (its path, or none);
+ * set before disksize, kept open (exclusively) until none or removal.
+ */
+static ssize_t backing_dev_show(struct device *d,
+				struct device_attribute *attr, char *buf)
+{
+	struct rs_dev *dev = rs_dev_of(d);
+	ssize_t n;
+
+	mutex_lock(&dev->lock);
+	n = sysfs_emit(buf, "%s\n", dev->backing ?
+		       rs_backing_path(dev->backing) : "none");
+	mutex_unlock(&dev->lock);
+	return n;
+}
+
+static ssize_t backing_dev_store(struct device *d,
+				 struct device_attribute *attr,
+				 const char *buf, size_t count)
+{
+	struct rs_dev *dev = rs_dev_of(d);
+	struct rs_backing *b = NULL;
+	char *path;
+	int ret = 0;
+
+	path = kstrndup(buf, count, GFP_KERNEL);
+	if (!path)
+		return -ENOMEM;
+	strim(path);
+	mutex_lock(&dev->lock);
+	if (dev->space) {
+		pr_warn("%s: already sized: reset it before changing its backing device\n",
+			dev->disk->disk_name);
+		ret = -EBUSY;
+		goto out;
+	}
+	if (strcmp(path, "none")) {
+		if (path[0] != '/' || memchr(buf, '\0', count)) {
+			pr_warn("%s: backing_dev takes a device's path or none\n",
+				dev->disk->disk_name);
+			ret = -EINVAL;
+			goto out;
+		}
+		b = rs_backing_open(path, dev);
+		if (IS_ERR(b)) {
+			ret = PTR_ERR(b);
+			pr_warn("%s: backing device %.64s: %pe\n",
+				dev->disk->disk_name, path, b);
+			goto out;
+		}
+		if (rs_backing_bdev(b)->bd_disk->fops == &rs_fops) {
+			pr_warn("%s: %.64s is a rackswap device: not a backing device\n",
+				dev->disk->disk_name, path);
+			rs_backing_close(b);
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+	if (dev->backing)
+		rs_backing_close(dev->backing);
+	WRITE_ONCE(dev->backing, b);
+	pr_info("%s: backing device %s\n", dev->disk->disk_name,
+		b ? rs_backing_path(b) : "none");
+out:
+	mutex_unlock(&dev->lock);
+	kfree(path);
+	return ret ? ret : count;
+}
+
+/*
+ * One line: writes write_bytes skipped_pages write_errors reads read_bytes
+ * read_errors backed_pages of the backing device; zeros without one.
+ */
+static ssize_t backing_stat_show(struct device *d,
+				 struct device_attribute *attr, char *buf)
+{
+	struct rs_dev *dev = rs_dev_of(d);
+	ssize_t n;
+
+	mutex_lock(&dev->lock);
+	if (dev->backing)
+		n = rs_backing_stat(dev->backing, buf);
+	else
+		n = sysfs_emit(buf, "0 0 0 0 0 0 0 0\n");
+	mutex_unlock(&dev->lock);
+	return n;
+}
+
 /* Frees the device's storage; refused while the device is open. */
 static ssize_t reset_store(struct device *d, struct device_attribute *attr,
 			   const char *buf, size_t count)
@@ -601,6 +759,8 @@ static ssize_t reset_store(struct device *d, struct device_attribute *attr,
 		WRITE_ONCE(dev->space, NULL);
 		blk_mq_unfreeze_queue(dev->disk->queue);
 		dvs_space_destroy(space);
+		if (dev->backing)
+			rs_backing_stop(dev->backing);
 		pr_info("%s: reset\n", dev->disk->disk_name);
 	}
 out:
@@ -655,6 +815,8 @@ static DEVICE_ATTR_RO(spin_stat);
 static DEVICE_ATTR_WO(reset);
 static DEVICE_ATTR_RO(io_stat);
 static DEVICE_ATTR_RO(read_latency);
+static DEVICE_ATTR_RW(backing_dev);
+static DEVICE_ATTR_RO(backing_stat);
 
 static struct attribute *rs_disk_attrs[] = {
 	&dev_attr_disksize.attr,
@@ -666,6 +828,8 @@ static struct attribute *rs_disk_attrs[] = {
 	&dev_attr_reset.attr,
 	&dev_attr_io_stat.attr,
 	&dev_attr_read_latency.attr,
+	&dev_attr_backing_dev.attr,
+	&dev_attr_backing_stat.attr,
 	NULL,
 };
 
@@ -761,6 +925,8 @@ static void rs_dev_remove(struct rs_dev *dev)
 	/* removed: nothing is open, no request in flight */
 	if (dev->space)
 		dvs_space_destroy(dev->space);
+	if (dev->backing)
+		rs_backing_close(dev->backing);
 	put_disk(dev->disk);
 	blk_mq_free_tag_set(&dev->set);
 	kfree(dev);
@@ -859,9 +1025,14 @@ int rackswap_blkdev_init(void)
 		       num_devices, rs_queue_depth, hw_queues, rs_replicas);
 		return -EINVAL;
 	}
+	ret = rs_backing_init();
+	if (ret)
+		return ret;
 	rs_major = register_blkdev(0, "rackswap");
-	if (rs_major < 0)
-		return rs_major;
+	if (rs_major < 0) {
+		ret = rs_major;
+		goto err_backing;
+	}
 	ret = class_register(&rs_control_class);
 	if (ret)
 		goto err_blkdev;
@@ -880,6 +1051,8 @@ int rackswap_blkdev_init(void)
 
 err_blkdev:
 	unregister_blkdev(rs_major, "rackswap");
+err_backing:
+	rs_backing_exit();
 	return ret;
 }
 
@@ -897,4 +1070,5 @@ void rackswap_blkdev_exit(void)
 	}
 	mutex_unlock(&rs_devs_lock);
 	unregister_blkdev(rs_major, "rackswap");
+	rs_backing_exit();
 }

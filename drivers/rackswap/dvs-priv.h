@@ -86,6 +86,8 @@ struct dvs_space {
 	unsigned int		pooled;
 	unsigned int		allocating;	/* by the refillers now */
 	unsigned int		bound;
+	/* bound slabs lost: each takes a pool slab at its next write */
+	unsigned int		bound_lost;
 	unsigned int		pool_target;
 	bool			missed;		/* a bind found the pool empty */
 	bool			binds;		/* binds since the last tick */

@@ -126,12 +126,15 @@ static void dvs_slab_put_back(struct dvs_slab *slab)
 	kvfree(slab);
 }
 
-/* Unbound slots the pool should still cover. space->lock held. */
+/*
+ * Slabs the pool should still cover: unbound slots, and bound ones whose
+ * slab was lost (a write replaces it). space->lock held.
+ */
 static unsigned int dvs_pool_want(struct dvs_space *space)
 {
 	unsigned int unbound = space->geom.nr_slots - space->bound;
 
-	return min(space->pool_target, unbound);
+	return min(space->pool_target, unbound + space->bound_lost);
 }
 
 static void dvs_stat_max(atomic64_t *max, s64 v)
@@ -236,6 +239,8 @@ void dvs_slab_mark_lost(struct dvs_slab *slab)
 	spin_lock_irqsave(&space->lock, flags);
 	first = !slab->lost;
 	slab->lost = true;
+	if (first && slab->slot >= 0 && space->slots[slab->slot] == slab)
+		space->bound_lost++;
 	spin_unlock_irqrestore(&space->lock, flags);
 	if (first) {
 		atomic64_inc(&dvs_stats.slabs_lost);
@@ -327,6 +332,8 @@ static void dvs_tick_work(struct work_struct *work)
 			continue;
 		space->slots[slot] = NULL;
 		space->bound--;
+		if (slab->lost)
+			space->bound_lost--;
 		if (slab->degraded)
 			space->degraded--;
 		atomic64_dec(&dvs_stats.slabs_bound);
@@ -564,6 +571,7 @@ static struct dvs_slab *dvs_rebind_lost(struct dvs_space *space,
 		slab->lostmap[i] = old->map[i] | old->lostmap[i];
 	slab->lost_pages = dvs_map_count(slab->lostmap, 0, pages);
 	list_add_tail(&old->pool_entry, &space->dead);
+	space->bound_lost--;
 	if (old->degraded)
 		space->degraded--;
 	atomic64_inc(&dvs_stats.slabs_rebound);

@@ -40,16 +40,6 @@ mkdir -p $T
 if debug_kernel; then FUZZ_N=${FUZZ_N:-6}; else FUZZ_N=${FUZZ_N:-16}; fi
 tap_plan
 
-# --- the kernel log since a mark ------------------------------------------
-MARK=0
-kmsg_mark() {
-	MARK=$((MARK + 1))
-	echo "fuzz_controls: mark $MARK" >/dev/kmsg
-}
-since_mark() {
-	dmesg -s 4194304 | sed -n "/fuzz_controls: mark $MARK\$/,\$p" | tail -n +2
-}
-
 # drain_log: moves the kernel log so far to $T/klog. Every refusal logs a
 # line: the fuzzing alone would wrap the kernel's 128 KiB log before
 # run-tests reads it, and a report in it would be lost; so the test
@@ -166,16 +156,6 @@ check "every bad parameter value failed the load, left no module and was logged"
 drain_log
 
 # --- (b) wrong order of operations -------------------------------------------
-# write_err FILE VALUE: the error a write of VALUE gets (strerror text),
-# empty when it is taken
-write_err() {
-	printf '%s' "$2" | dd of="$1" 2>$T/werr >/dev/null
-	sed -n "s/^dd: error writing '.*': //p" $T/werr
-}
-refused_with() { # FILE VALUE STRERROR
-	e=$(write_err "$1" "$2")
-	[ "$e" = "$3" ] || { log "$1 <- '$2': '$e', want '$3'"; return 1; }
-}
 BUSY="Device or resource busy"
 
 check "load with loopback=1 donate=256M slab_size=4M" modprobe $MOD \
@@ -303,7 +283,7 @@ fuzz_one() {
 
 find /sys/kernel/rackswap $H $P /sys/kernel/debug/$MOD $DK -type f -perm -200 \
 	2>/dev/null >$T/files
-for a in disksize backend replicas reset completion_spin_us; do echo $B/$a; done >>$T/files
+for a in disksize backend replicas reset completion_spin_us backing_dev; do echo $B/$a; done >>$T/files
 # the files fuzzed, and the values to restore
 : >$T/targets
 : >$T/saved

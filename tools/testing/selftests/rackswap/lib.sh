@@ -154,6 +154,30 @@ rping_verdict() {
 # --- swap workloads -----------------------------------------------------------
 CG=/sys/fs/cgroup
 # vmstat KEY: a counter of /proc/vmstat (pswpin, pswpout...)
+# --- refusals and the kernel log --------------------------------------------
+# kmsg_mark: marks the kernel log; since_mark: prints what came after it
+MARK=0
+kmsg_mark() {
+	MARK=$((MARK + 1))
+	echo "rackswap-selftest: mark $MARK" >/dev/kmsg
+}
+since_mark() {
+	dmesg -s 4194304 | sed -n "/rackswap-selftest: mark $MARK\$/,\$p" | tail -n +2
+}
+# write_err FILE VALUE: the error a write of VALUE gets (strerror text),
+# empty when it is taken
+write_err() {
+	printf '%s' "$2" | dd of="$1" 2>/tmp/werr.$$ >/dev/null
+	sed -n "s/^dd: error writing '.*': //p" /tmp/werr.$$
+	rm -f /tmp/werr.$$
+}
+# refused_with FILE VALUE STRERROR: a write of VALUE fails with STRERROR
+refused_with() {
+	local e
+	e=$(write_err "$1" "$2")
+	[ "$e" = "$3" ] || { log "$1 <- '$2': '$e', want '$3'"; return 1; }
+}
+
 vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 # swap_cgroup LIMIT: the cgroup v2 "swap" with memory.max=LIMIT
 swap_cgroup() {

@@ -1,0 +1,110 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rig: nodes=3 tier=full debug=no timeout=1200 mem=1G
+#
+# mem=1G: a boot of its own (a donor is killed).
+#
+# The local backing device (backing_dev). node1 swaps on /dev/rackswap0
+# (one copy of each 4 MiB slab, over node2 and node3, 256M each) with a
+# RAM disk (brd, /dev/ram0, 256M) as its backing device.
+# - Bad settings are refused with an errno and a log line: a relative
+#   path, a missing device, a rackswap device, a change once sized; a
+#   device larger than its backing device is not sized.
+# - In a cgroup with memory.max=32M a process writes 96 MiB and verifies
+#   every word 4 times; once 48 MiB were paged out the donor holding the
+#   most is killed (its QEMU: a crash). Its pages read back from the
+#   backing device: the process ends with 0 bad words (without one it
+#   gets SIGBUS: swap_replicas), the backing device served reads and none
+#   failed; swapoff completes.
+. ./lib.sh
+[ "$NODES" -ge 3 ] || skip_all "needs three nodes"
+C=/sys/kernel/rackswap/krdma
+D=/sys/kernel/rackswap/dvs
+B=/sys/block/rackswap0
+PORT=7483
+LOAD="port=$PORT slab_size=4M heartbeat_ms=500 heartbeat_missed=3 reconnect_delay_ms=500 connect_timeout_ms=2000 reconnect_tries=2"
+tap_plan
+
+check "rxe on the links" rxe_links_up
+check "load $MOD" modprobe $MOD $LOAD
+
+if [ "$NODE" = 1 ]; then
+	# refused VALUE ERRNO-TEXT LOG: the write fails with that errno, logged
+	refused() {
+		kmsg_mark
+		refused_with $B/backing_dev "$1" "$2" &&
+			since_mark | grep -q "$3" &&
+			[ "$(cat $B/backing_dev)" = none ]
+	}
+	check "brd: /dev/ram0 of 256M" modprobe brd rd_nr=1 rd_size=262144
+	check "backing_dev is none at first" [ "$(cat $B/backing_dev)" = none ]
+	check "a relative path: EINVAL, logged" \
+		refused ram0 "Invalid argument" "takes a device's path or none"
+	check "a missing device: ENOENT, logged" \
+		refused /dev/nosuchdisk "No such file or directory" "backing device /dev/nosuchdisk"
+	check "a rackswap device: EINVAL, logged" \
+		refused /dev/rackswap0 "Invalid argument" "is a rackswap device"
+	check "backing_dev /dev/ram0" sh -c \
+		"echo /dev/ram0 >$B/backing_dev && [ \$(cat $B/backing_dev) = /dev/ram0 ]"
+	too_big() {
+		kmsg_mark
+		refused_with $B/disksize 512M "No space left on device" &&
+			since_mark | grep -q "backing device /dev/ram0: 268435456 bytes" &&
+			[ "$(cat $B/disksize)" = 0 ]
+	}
+	check "disksize 512M over a 256M backing device: ENOSPC, logged" too_big
+	check "none, then /dev/ram0 again" sh -c \
+		"echo none >$B/backing_dev && [ \$(cat $B/backing_dev) = none ] &&
+		 echo /dev/ram0 >$B/backing_dev"
+	connect_donors $PORT 2 3
+	check "disksize 192M" sh -c "echo 192M >$B/disksize"
+	changed() {
+		kmsg_mark
+		refused_with $B/backing_dev none "Device or resource busy" &&
+			since_mark | grep -q "reset it before changing its backing device"
+	}
+	check "backing_dev once sized: EBUSY, logged" changed
+	check "mkswap, swapon" sh -c "mkswap /dev/rackswap0 >/dev/null && swapon /dev/rackswap0"
+	check "cgroup memory.max=32M" swap_cgroup 32M
+	paged() { [ "$(vmstat pswpout)" -ge $((out0 + $1 * 256)) ]; }
+	out0=$(vmstat pswpout)
+	in_cgroup memtouch seq 96 4 >/tmp/seq.out 2>&1 &
+	seq=$!
+	check "48 MiB paged out" retry 600 paged 48
+	k=2
+	[ "$(stored_on 3)" -le "$(stored_on 2)" ] || k=3
+	s=$((5 - k))
+	log "backing_stat $(cat $B/backing_stat)"
+	log "killing node$k ($(stored_on $k) bytes stored there, node$s $(stored_on $s))"
+	stored_s=$(stored_on $s)
+	echo "RIG-KILL $k"
+	wait $seq
+	rc=$?
+	log "memtouch: exit $rc: $(tr '\n' ' ' </tmp/seq.out)"
+	check "node$k killed mid-workload: 96 MiB verified 4 times, 0 bad words" \
+		sh -c "[ $rc = 0 ] && grep -q ': 0 bad words' /tmp/seq.out"
+	st=$(cat $B/backing_stat)
+	log "backing_stat $st; io_stat $(cat $B/io_stat); slabs lost $(cat $D/slabs_lost), rebound $(cat $D/slabs_rebound)"
+	# writes write_bytes skipped write_errors reads read_bytes read_errors backed
+	set -- $st
+	check "the backing device took writes, none failed" sh -c "[ $1 -gt 0 ] && [ $4 = 0 ]"
+	check "it served reads of the lost slabs, none failed" sh -c "[ $5 -gt 0 ] && [ $7 = 0 ]"
+	check "node$k's slabs found lost" [ "$(cat $D/slabs_lost)" -gt 0 ]
+	log "stored on node$s: $stored_s bytes before the crash, $(stored_on $s) after"
+	check "swapoff completes" swapoff /dev/rackswap0
+	check "reset" sh -c "echo 1 >$B/reset"
+	check "backing_dev none" sh -c "echo none >$B/backing_dev"
+	check "brd unloads (nothing holds /dev/ram0)" rmmod brd
+	rmdir $CG/swap
+	check "rmmod" rmmod $MOD
+	tap_done
+fi
+
+echo 256M >$D/donate
+check "node1 connected" retry 200 krdma_peer direction=in state=live
+none() { ! krdma_peer direction=in state=live >/dev/null; }
+# node1 kills one of the two donors; the survivor waits for it to leave
+check "node1 left" retry 1100 none
+check "nothing granted at the end" [ "$(cat $D/granted_bytes)" = 0 ]
+check "rmmod" rmmod $MOD
+tap_done
