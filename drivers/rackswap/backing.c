@@ -144,6 +144,16 @@ static unsigned long *rs_backing_map(u64 pages)
 	return rs_kvzalloc(BITS_TO_LONGS(pages) * sizeof(long), GFP_KERNEL);
 }
 
+static void rs_backing_maps_free(struct rs_backing *b)
+{
+	kvfree(b->backed);
+	kvfree(b->busy);
+	kvfree(b->stale);
+	b->backed = NULL;
+	b->busy = NULL;
+	b->stale = NULL;
+}
+
 int rs_backing_start(struct rs_backing *b, u64 size)
 {
 	u64 have = rackswap_bdev_bytes(b->ref.bdev);
@@ -158,9 +168,7 @@ int rs_backing_start(struct rs_backing *b, u64 size)
 	b->busy = rs_backing_map(pages);
 	b->stale = rs_backing_map(pages);
 	if (!b->backed || !b->busy || !b->stale) {
-		kvfree(b->backed);
-		kvfree(b->busy);
-		kvfree(b->stale);
+		rs_backing_maps_free(b);
 		return -ENOMEM;
 	}
 	spin_lock_irq(&b->lock);
@@ -179,12 +187,7 @@ void rs_backing_stop(struct rs_backing *b)
 	spin_lock_irq(&b->lock);
 	b->nr_pages = 0;
 	spin_unlock_irq(&b->lock);
-	kvfree(b->backed);
-	kvfree(b->busy);
-	kvfree(b->stale);
-	b->backed = NULL;
-	b->busy = NULL;
-	b->stale = NULL;
+	rs_backing_maps_free(b);
 }
 
 /* Pages [first, first + nr) leave the backing device's hold. b->lock held. */
