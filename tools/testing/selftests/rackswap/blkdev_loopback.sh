@@ -31,7 +31,6 @@ H=/sys/class/rackswap-control
 B0=/sys/block/rackswap0
 B1=/sys/block/rackswap1
 TR=/sys/kernel/tracing
-M=1048576
 tap_plan
 
 check "rxe0 on dummy0" rxe_loopback_up

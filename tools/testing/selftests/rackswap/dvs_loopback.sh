@@ -18,19 +18,11 @@
 . ./lib.sh
 C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
-S=/sys/kernel/debug/rackswap/dvs/space
 P=/sys/module/$MOD/parameters
-M=1048576
 tap_plan
 
-# cmd COMMAND: one command to the test space; prints its result
-cmd() { echo "$1" >$S && cat $S; }
-# ctl COMMAND: one command to the test space, quietly
-ctl() { echo "$1" >$S; }
 # holders_bytes: the bytes of every holder the donor lists, summed
 holders_bytes() { awk '{ n += $4 } END { print n + 0 }' $D/holders; }
-# ok_res RESULT: an "ok" result
-ok_res() { case "$1" in ok*) return 0 ;; esac; log "result: $1"; return 1; }
 
 check "rxe0 on dummy0" rxe_loopback_up
 res_snapshot /tmp/res.a

@@ -20,16 +20,9 @@
 [ "$NODES" -ge 3 ] || skip_all "needs three nodes"
 C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
-S=/sys/kernel/debug/rackswap/dvs/space
-M=1048576
 PORT=7475
 LOAD="port=$PORT slab_size=4M release_delay_s=1 pool_min=2 pool_max=2 heartbeat_ms=500 reconnect_delay_ms=500 connect_timeout_ms=3000"
 tap_plan
-
-cmd() { echo "$1" >$S && cat $S; }
-ctl() { echo "$1" >$S; }
-ok_res() { case "$1" in ok*) return 0 ;; esac; log "result: $1"; return 1; }
-granted() { cat $D/granted_bytes; }
 
 check "rxe on the links" rxe_links_up
 res_snapshot /tmp/res.a

@@ -363,6 +363,44 @@ kmemleak_check() {
 	fi
 }
 
+# --- the dvs test space (debugfs, see dvs-test.c) --------------------------
+S=/sys/kernel/debug/rackswap/dvs/space
+M=1048576
+# cmd COMMAND: one command to the test space; prints its result
+cmd() { echo "$1" >$S && cat $S; }
+# ctl COMMAND: one command to the test space, quietly
+ctl() { echo "$1" >$S; }
+# ok_res RESULT: an "ok" result
+ok_res() { case "$1" in ok*) return 0 ;; esac; log "result: $1"; return 1; }
+# granted: the bytes this node grants (as a donor)
+granted() { cat /sys/kernel/rackswap/dvs/granted_bytes; }
+
+# rdma_diag WHAT: what the RDMA stack, the neighbour table and krdma see,
+# logged (for a reconnection that does not come)
+rdma_diag() {
+	local g p
+	log "--- $1"
+	ip -s neigh 2>&1 | sed 's/^/#   /'
+	ip -o link 2>&1 | sed 's/^/#   /'
+	rdma link 2>&1 | sed 's/^/#   /'
+	rdma res show cm_id 2>&1 | sed 's/^/#   /'
+	rdma res show qp 2>&1 | sed 's/^/#   /'
+	for g in /sys/class/infiniband/rxe*/ports/1/gids/[0-3]; do
+		echo "#   $g $(cat "$g" 2>/dev/null)"
+	done
+	for p in /sys/kernel/rackswap/krdma/peers/*; do
+		[ -e "$p/state" ] && echo "#   peer ${p##*/} $(cat "$p/state") reconnects $(cat "$p/reconnects")"
+	done
+	dmesg | tail -n 60 | sed 's/^/#   /'
+}
+
+# tell N WORD: sends WORD to node N, where hear takes it (TCP port 7600 on
+# the test link): for what the nodes cannot see of each other. hear WORD
+# [S]: waits up to S seconds (default 900) for a word, true if it is WORD.
+tell() { retry 120 tell_once "$@"; }
+tell_once() { echo "$2" | nc "$(link_addr "$1" "$NODE")" 7600 2>/dev/null; }
+hear() { [ "$(timeout "${2:-900}" nc -l -p 7600)" = "$1" ]; }
+
 # connect_donors PORT N...: node1 connects to nodes N... on PORT and waits
 # until one-sided RDMA flows to each; sets pN to our peer id of node N
 connect_donors() {

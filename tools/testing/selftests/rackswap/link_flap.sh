@@ -20,22 +20,6 @@ FLAPS=${FLAPS:-12}
 LOAD="port=$PORT heartbeat_ms=500 reconnect_delay_ms=500"
 tap_plan
 
-diag() {
-	log "--- $1"
-	ip -s neigh 2>&1 | sed 's/^/#   /'
-	ip -o link 2>&1 | sed 's/^/#   /'
-	rdma link 2>&1 | sed 's/^/#   /'
-	rdma res show cm_id 2>&1 | sed 's/^/#   /'
-	rdma res show qp 2>&1 | sed 's/^/#   /'
-	for g in /sys/class/infiniband/rxe*/ports/1/gids/[0-3]; do
-		echo "#   $g $(cat "$g" 2>/dev/null)"
-	done
-	for p in $C/peers/*; do
-		[ -e "$p/state" ] && echo "#   peer ${p##*/} $(cat "$p/state") reconnects $(cat "$p/reconnects")"
-	done
-	dmesg | tail -n 60 | sed 's/^/#   /'
-}
-
 check "rxe on the links" rxe_links_up
 check "load $MOD" modprobe $MOD $LOAD
 echo 512 >$DK/test_grant_pages
@@ -63,7 +47,7 @@ if [ "$NODE" = 2 ]; then
 		else
 			bad=$((bad + 1))
 			log "flap $i: not back after 60 s"
-			diag "node2, flap $i"
+			rdma_diag "node2, flap $i"
 			# let node1 dump too, then see whether it recovers
 			touch /tmp/stuck
 			retry 120 live "$rc" && log "flap $i: back later, after $(($(date +%s) - t0)) s"
@@ -89,7 +73,7 @@ while [ -e $C/peers/$p ] && [ $down -lt 200 ]; do
 	else
 		down=$((down + 1))
 		[ "$(cat $C/peers/$p/reconnects)" -ge "$FLAPS" ] && [ $down -ge 5 ] && break
-		[ $down = 40 ] && diag "node1, node2's peer not live for 40 s"
+		[ $down = 40 ] && rdma_diag "node1, node2's peer not live for 40 s"
 	fi
 	sleep 1
 done

@@ -21,15 +21,11 @@
 C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
 DK=/sys/kernel/debug/krdma
-S=/sys/kernel/debug/rackswap/dvs/space
 SUMS=/sys/kernel/debug/rackswap/dvs/donor_sums
 ROGUE_ADDR=10.99.0.2
 PORT=7472
-M=1048576
 tap_plan
 
-# cmd COMMAND: one command to the dvs test space; prints its result
-cmd() { echo "$1" >$S && cat $S; }
 # good_sums FILE: the donor's checksums of the good client's slabs
 good_sums() { awk -v a="$good_out" -v b="$good_in" '$1 == a || $1 == b' $SUMS >"$1"; }
 # rogue_in: the incoming end of the rogue's connection (it changes when

@@ -23,9 +23,7 @@
 C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
 B=/sys/block/rackswap0
-M=1048576
 tap_plan
-
 
 check "rxe0 on dummy0" rxe_loopback_up
 check "load with loopback=1 donate=512M slab_size=4M" modprobe $MOD \
