@@ -51,6 +51,10 @@ struct dvs_dslab {
 static struct {
 	struct mutex		lock;	/* the fields below */
 	struct list_head	slabs;
+	/*
+	 * slab ids, given cyclically: a client's FREE sent again after its
+	 * answer was lost finds nothing rather than a newer slab
+	 */
 	struct idr		ids;
 	u64			limit;	/* bytes; 0: donates nothing */
 	u64			granted;	/* bytes reserved or granted */
@@ -388,7 +392,7 @@ static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
 
 	mutex_lock(&dvs_donor.lock);
 	ret = s->is_void ? -ENOTCONN :
-	      idr_alloc(&dvs_donor.ids, s, 1, 0, GFP_KERNEL);
+	      idr_alloc_cyclic(&dvs_donor.ids, s, 1, 0, GFP_KERNEL);
 	if (ret < 0) {
 		mutex_unlock(&dvs_donor.lock);
 		goto err_chunks;

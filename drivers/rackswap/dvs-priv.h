@@ -119,6 +119,7 @@ struct dvs_stats {
 	atomic64_t	rebuild_ms;	/* spent in rebuilds */
 	atomic64_t	slabs_degraded;	/* now missing a copy */
 	atomic64_t	slabs_rebound;	/* lost slabs replaced on a write */
+	atomic64_t	frees_deferred;	/* frees kept until a donor was back */
 	atomic64_t	requests_refused; /* donor: ALLOC/FREE/STAT refused */
 };
 
@@ -137,6 +138,9 @@ void dvs_io_end(struct dvs_io *io, int status);
 bool dvs_slab_any_used(struct dvs_slab *slab, u32 first, u32 n);
 void dvs_slab_mark_lost(struct dvs_slab *slab);
 u64 dvs_slab_size_of(const struct dvs_space *space);
+
+/* dvs-rdma.c */
+void dvs_rdma_exit(void);
 
 /* dvs-rebuild.c */
 int dvs_rdma_repair(struct dvs_slab *slab);

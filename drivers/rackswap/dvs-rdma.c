@@ -43,19 +43,116 @@ static int dvs_rdma_stat(struct krdma_peer *peer, u64 *free)
 	return 0;
 }
 
-static void dvs_rdma_send_free(struct krdma_peer *peer, u32 slab_id)
+/*
+ * Frees a donor could not be told of: its connection was down. Each holds
+ * a reference to its peer and is sent again once the peer's I/O flows, or
+ * dropped once the peer is closed for good (the donor then freed the slab
+ * itself). Without this, a slab dropped while its donor was away (a link
+ * down within the donor's grace period) stayed granted there for as long
+ * as we stayed connected. The list is protected by dvs_frees_lock; the
+ * work runs once a second while it is not empty.
+ */
+struct dvs_pending_free {
+	struct list_head	list;
+	struct krdma_peer	*peer;
+	u32			slab_id;
+};
+
+static LIST_HEAD(dvs_frees);
+static DEFINE_SPINLOCK(dvs_frees_lock);
+static void dvs_frees_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(dvs_frees_work, dvs_frees_work_fn);
+
+/*
+ * Tells @peer to free slab @slab_id. -ENOTCONN: the peer is away and was
+ * not told, or its answer was lost with the connection (a second free of
+ * a slab is refused with -ENOENT: a donor does not reuse slab ids soon).
+ */
+static int dvs_rdma_call_free(struct krdma_peer *peer, u32 slab_id)
 {
 	struct dvs_free_req rq = { .slab_id = cpu_to_le32(slab_id) };
 	u32 len;
 	int ret;
 
 	if (krdma_peer_is_dead(peer))
-		return;		/* the donor freed it when we left */
+		return 0;	/* the donor freed it when we left */
 	ret = krdma_call(peer, DVS_OP_FREE, &rq, sizeof(rq), NULL, 0, &len, 0);
-	if (ret && ret != -ENOTCONN)
+	if (ret == -ENOTCONN && !krdma_peer_is_dead(peer))
+		return -ENOTCONN;
+	if (ret && ret != -ENOTCONN && ret != -ENOENT)
 		pr_warn_ratelimited("peer %d: freeing slab %u: %pe\n",
 				    krdma_peer_id(peer), slab_id,
 				    ERR_PTR(ret));
+	return 0;
+}
+
+static void dvs_frees_work_fn(struct work_struct *work)
+{
+	struct dvs_pending_free *f, *tmp;
+	LIST_HEAD(todo);
+	bool more;
+
+	spin_lock(&dvs_frees_lock);
+	list_splice_init(&dvs_frees, &todo);
+	spin_unlock(&dvs_frees_lock);
+	list_for_each_entry_safe(f, tmp, &todo, list) {
+		/* still away: kept for the next round */
+		if (!krdma_peer_is_dead(f->peer) &&
+		    !krdma_peer_is_ready(f->peer))
+			continue;
+		if (dvs_rdma_call_free(f->peer, f->slab_id))
+			continue;
+		list_del(&f->list);
+		krdma_peer_put(f->peer);
+		kfree(f);
+	}
+	spin_lock(&dvs_frees_lock);
+	list_splice(&todo, &dvs_frees);
+	more = !list_empty(&dvs_frees);
+	spin_unlock(&dvs_frees_lock);
+	if (more)
+		queue_delayed_work(dvs_wq, &dvs_frees_work, HZ);
+}
+
+/* Frees slab @slab_id on @peer now or, if it is away, once it is back. */
+static void dvs_rdma_send_free(struct krdma_peer *peer, u32 slab_id)
+{
+	struct dvs_pending_free *f;
+
+	if (!dvs_rdma_call_free(peer, slab_id))
+		return;
+	f = rs_kmalloc(sizeof(*f), GFP_NOIO | __GFP_NOWARN);
+	if (f)
+		f->peer = krdma_peer_get(krdma_peer_id(peer));
+	if (!f || !f->peer) {
+		pr_warn_ratelimited("peer %d: slab %u stays granted there until we leave it (its free could not be kept)\n",
+				    krdma_peer_id(peer), slab_id);
+		kfree(f);
+		return;
+	}
+	f->slab_id = slab_id;
+	spin_lock(&dvs_frees_lock);
+	list_add_tail(&f->list, &dvs_frees);
+	spin_unlock(&dvs_frees_lock);
+	atomic64_inc(&dvs_stats.frees_deferred);
+	queue_delayed_work(dvs_wq, &dvs_frees_work, HZ);
+}
+
+/*
+ * At unload, once every space is gone: the frees still kept are dropped;
+ * krdma closes their peers next, and a donor frees the slabs of a client
+ * that closed.
+ */
+void dvs_rdma_exit(void)
+{
+	struct dvs_pending_free *f, *tmp;
+
+	cancel_delayed_work_sync(&dvs_frees_work);
+	list_for_each_entry_safe(f, tmp, &dvs_frees, list) {
+		list_del(&f->list);
+		krdma_peer_put(f->peer);
+		kfree(f);
+	}
 }
 
 static void dvs_rcopy_close(struct dvs_rcopy *r)

@@ -799,5 +799,6 @@ void dvs_exit(void)
 	dvs_sysfs_exit();
 	dvs_donor_exit();
 	WARN_ON(!list_empty(&dvs_spaces));
+	dvs_rdma_exit();
 	destroy_workqueue(dvs_wq);
 }

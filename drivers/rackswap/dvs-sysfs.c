@@ -140,6 +140,8 @@ static struct dvs_counter_attr slabs_degraded_attr =
 	DVS_COUNTER("slabs_degraded", slabs_degraded);
 static struct dvs_counter_attr slabs_rebound_attr =
 	DVS_COUNTER("slabs_rebound", slabs_rebound);
+static struct dvs_counter_attr frees_deferred_attr =
+	DVS_COUNTER("frees_deferred", frees_deferred);
 
 static struct dvs_counter_attr requests_refused_attr =
 	DVS_COUNTER("requests_refused", requests_refused);
@@ -178,6 +180,7 @@ static struct attribute *dvs_attrs[] = {
 	&rebuild_ms_attr.attr.attr,
 	&slabs_degraded_attr.attr.attr,
 	&slabs_rebound_attr.attr.attr,
+	&frees_deferred_attr.attr.attr,
 	&alloc_us_avg_attr.attr,
 	&alloc_us_max_attr.attr,
 	NULL,

@@ -26,6 +26,7 @@
 #include <linux/string.h>
 #include <net/addrconf.h>
 #include <net/route.h>
+#include <rdma/ib_cache.h>
 #include <rdma/ib_cm.h>
 
 #include "rackswap.h"
@@ -475,25 +476,25 @@ static void krdma_cm_quiesce(struct rdma_cm_id *id)
 #define KRDMA_PORT_WAIT_MS	30000
 
 /*
- * Waits until the port of the connection is active again (at most
- * KRDMA_PORT_WAIT_MS, or until the device goes away). Disconnecting sends
- * a CM message, and soft-RoCE (rxe) moves its management QP to the error
- * state for good when a send fails on a down link: no connection could be
- * made on that device afterwards.
- */
-/*
- * Whether @id's port is up. rxe puts its QP1 in the error state for good
- * when a CM message is sent on a down port: no connection can be made on
- * that device again. So nothing is sent while the port is down.
+ * Whether @id's port is up (the core's cached state: querying the device
+ * makes rxe log a line per query while the carrier is off). Soft-RoCE on
+ * 6.1 puts its QP1 in the error state for good when a CM message is sent
+ * while its netdev is administratively down (no route): no connection can
+ * be made on that device again. So we send none while the port is down.
  */
 static bool krdma_port_up(struct rdma_cm_id *id)
 {
-	struct ib_port_attr attr;
+	enum ib_port_state state;
 
-	return !ib_query_port(id->device, id->port_num, &attr) &&
-	       attr.state == IB_PORT_ACTIVE;
+	return !ib_get_cached_port_state(id->device, id->port_num, &state) &&
+	       state == IB_PORT_ACTIVE;
 }
 
+/*
+ * Waits until the port of the connection is active again (at most
+ * KRDMA_PORT_WAIT_MS, or until the device goes away): disconnecting sends
+ * a CM message (see krdma_port_up()).
+ */
 static void krdma_wait_port_active(struct krdma_peer *peer)
 {
 	struct rdma_cm_id *id = peer->cm_id;

@@ -8,7 +8,7 @@ set -euo pipefail
 
 PKGS="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static kmod
 build-essential bc cpio gzip xz-utils rdma-core ibverbs-providers ibverbs-utils
-rdmacm-utils perftest fio util-linux iproute2 sparse linux-source-6.1
+rdmacm-utils perftest fio util-linux iproute2 sparse linux-source-6.1 socat
 flex bison libelf-dev libssl-dev gnuplot-nox"
 
 missing=""

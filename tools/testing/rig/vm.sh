@@ -58,12 +58,13 @@ case $nodes in [1-9]) ;; *) die "nodes must be 1..9" ;; esac
 tests="$*"
 
 kernel_env "$kernel"
+command -v socat >/dev/null || die "no socat (link faults use it): run 'make setup'"
 [ -n "$initrd" ] || initrd=$("$RIG_DIR/build-initramfs.sh" "$kernel") || exit 1
 [ -n "$out" ] || out=$BUILD/runs/$kernel-n$nodes-$(date +%Y%m%d-%H%M%S)
 # QEMU splits its options (socket paths) at commas
 case $out in *,*) die "output directory must not contain a comma: $out" ;; esac
 mkdir -p "$out"
-rm -f "$out"/node*.{console,results,pid} "$out"/link*.sock "$out/killed"
+rm -f "$out"/node*.{console,results,pid,mon} "$out"/link*.sock "$out/killed" "$out/links.log"
 
 # Deadline: every test's own timeout, plus booting (slow on the debug kernel).
 tmo=0
@@ -104,14 +105,13 @@ for n in $(seq 1 "$nodes"); do
 		[ "$m" = "$n" ] && continue
 		if [ "$n" -lt "$m" ]; then l=$n$m side=on; else l=$m$n side=off; fi
 		net+=(-netdev "stream,id=l$l,server=$side,addr.type=unix,addr.path=$out/link$l.sock"
-			-device "e1000,netdev=l$l,mac=52:54:00:99:$l:0$n")
+			-device "e1000,netdev=l$l,id=nic$l,mac=52:54:00:99:$l:0$n")
 	done
 	uuid=$(printf '5241434b-5357-4150-8000-%012d' "$n")
-	# RIG_MONITOR=1: a QEMU monitor socket per node, for a hung guest
-	# ("sendkey alt-sysrq-w" after the test enabled sysrq)
-	mon=()
-	[ -z "${RIG_MONITOR:-}" ] ||
-		mon=(-monitor "unix:$out/node$n.mon,server=on,wait=off")
+	# A QEMU monitor socket per node: the link faults below use it, and
+	# so can a person for a hung guest ("sendkey alt-sysrq-w" after the
+	# test enabled sysrq)
+	mon=(-monitor "unix:$out/node$n.mon,server=on,wait=off")
 	timeout --kill-after=10 "$tmo" qemu-system-x86_64 -nodefaults -accel tcg -cpu max,la57=off \
 		-m "$(node_mem "$n")" -smp "$smp" -display none -no-reboot -uuid "$uuid" \
 		-kernel "$KIMAGE" -initrd "$initrd" \
@@ -134,10 +134,37 @@ done
 # A test may crash a node on purpose (a dead peer): it prints "RIG-KILL <n>"
 # on its results port and the QEMU of node n is killed with SIGKILL, as a
 # real crash; node n's results then say RIG-KILLED.
-watch_kills() {
-	local n m
+#
+# A test may pull the cable of its node's link to node m: it prints
+# "RIG-LINK <m> off" ("on": put back) and QEMU's "set_link" takes node n's
+# NIC on that link down (up): the guest's NIC loses its carrier and no
+# packet crosses, while its netdev stays up with its addresses and routes.
+# The NIC's link, not the stream netdev's: a netdev taken down in the
+# middle of writing a frame drops the rest of it, which breaks the
+# stream's framing (the peer QEMU closes the connection, and this one then
+# crashes on its next frame once the link is up).
+# (Not "ip link set down" in the guest: on 6.1's soft-RoCE a connection
+# message sent while the netdev is administratively down puts the RDMA
+# device's QP1 into an error state that the kernel lifts only for sending:
+# the device never hears a connection reply again until it is re-created.)
+# Each request is done once, in order, and logged in links.log.
+watch_requests() {
+	local n m l lines done_n
+	local -a links_done
 	while sleep 0.5; do
 		for n in $(seq 1 "$nodes"); do
+			lines=$(tr -d '\r' <"$out/node$n.results" 2>/dev/null |
+				sed -n 's/^RIG-LINK \([1-9]\) \(on\|off\)$/\1 \2/p')
+			done_n=${links_done[$n]:-0}
+			while read -r m state; do
+				[ -n "$m" ] || continue
+				if [ "$n" -lt "$m" ]; then l=$n$m; else l=$m$n; fi
+				echo "set_link nic$l $state" |
+					socat - "UNIX-CONNECT:$out/node$n.mon" >/dev/null 2>&1
+				echo "$(date +%T) node$n: link$l $state (rc $?)" >>"$out/links.log"
+				done_n=$((done_n + 1))
+			done < <(echo "$lines" | tail -n +"$((done_n + 1))" | grep .)
+			links_done[n]=$done_n
 			for m in $(tr -d '\r' <"$out/node$n.results" 2>/dev/null |
 				sed -n 's/^RIG-KILL \([1-9]\)$/\1/p'); do
 				grep -qx "$m" "$out/killed" 2>/dev/null && continue
@@ -148,7 +175,7 @@ watch_kills() {
 		done
 	done
 }
-watch_kills &
+watch_requests &
 watcher=$!
 
 qrc=0

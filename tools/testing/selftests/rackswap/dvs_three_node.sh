@@ -8,7 +8,8 @@
 # donates nothing; when node2 is full a write fails cleanly (ENOSPC) and
 # the data stays intact; node3 raising its limit is picked up; a granting
 # donor's rmmod says "in use" and lists its holder; a discard gives slabs
-# back (node2's granted bytes go down); node1's link to node2 down for 3 s
+# back (node2's granted bytes go down); node1's link to node2 down (its
+# cable pulled: lib.sh's cable) for 3 s
 # (within node2's 15 s grace period): nothing lost; down for 20 s (beyond
 # its 5 s grace period): node2 frees the slabs, node1 finds them lost (EIO)
 # and the others intact, whether it reconnects or gives up. At the end every donor has granted nothing and
@@ -70,11 +71,10 @@ if [ "$NODE" = 1 ]; then
 	check "discard of 16M: 4 slabs went back" retry 30 released
 
 	# node1's link to node2 down within node2's grace period
-	dev=$(ip -o -4 addr show | awk -v a="$(link_addr 1 2)" '$4 ~ "^" a "/" { print $2 }')
 	rc0=$(cat $C/peers/$p2/reconnects)
-	ip link set "$dev" down
+	cable 2 out
 	sleep 3
-	ip link set "$dev" up
+	cable 2 in
 	back() { [ "$(cat $C/peers/$p2/reconnects)" -gt "$1" ] && ready $p2; }
 	check "node2 reconnected after 3 s down" retry 90 back "$rc0"
 	check "within the grace period: nothing lost" ok_res "$(cmd "read $((16 * M)) $((32 * M)) 5 786432")"
@@ -84,9 +84,9 @@ if [ "$NODE" = 1 ]; then
 	# beyond it (node2 lowers its grace period to 5 s meanwhile)
 	sleep 8
 	rc0=$(cat $C/peers/$p2/reconnects)
-	ip link set "$dev" down
+	cable 2 out
 	sleep 20
-	ip link set "$dev" up
+	cable 2 in
 	# node1 learns it when it reconnects (node2 no longer has the grants)
 	# or when it gives up reconnecting (reconnect_tries): either way
 	lost() { [ "$(cat $D/slabs_lost)" -gt 0 ]; }

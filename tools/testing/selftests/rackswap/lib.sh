@@ -54,6 +54,28 @@ link_addr() {
 	if [ "$1" -lt "$2" ]; then echo "10.99.$1$2.$1"; else echo "10.99.$2$1.$1"; fi
 }
 
+# link_netdev N: our netdev on the link to node N
+link_netdev() {
+	ip -o -4 addr show | awk -v a="$(link_addr "$NODE" "$1")" '$4 ~ "^" a "/" { print $2 }'
+}
+
+# cable N out|in: the cable of our link to node N pulled out, or put back:
+# the rig has QEMU take our NIC's link down (up). The NIC loses its carrier
+# and no packet crosses, as when a cable or a switch port fails; the
+# netdev stays up, with its addresses and routes. Waits until the carrier
+# says so. (Link faults are not "ip link set down": see tools/testing/rig/
+# vm.sh on what that does to soft-RoCE on 6.1.) Prints the request on the
+# results port: call it from the test's own shell, not in $(...) or a pipe.
+cable() {
+	local dev want=1 state=on
+	dev=$(link_netdev "$1")
+	[ -n "$dev" ] || { log "cable: no link to node$1"; return 1; }
+	[ "$2" = out ] && want=0 state=off
+	echo "RIG-LINK $1 $state"
+	retry 30 carrier_is "$dev" $want
+}
+carrier_is() { [ "$(cat "/sys/class/net/$1/carrier" 2>/dev/null)" = "$2" ]; }
+
 # The loopback test mode: donor and swapper in one kernel, rxe on a dummy
 # netdev (rxe does not work on lo).
 LOOP_ADDR=10.99.0.1
@@ -380,8 +402,14 @@ granted() { cat /sys/kernel/rackswap/dvs/granted_bytes; }
 rdma_diag() {
 	local g p
 	log "--- $1"
-	ip -s neigh 2>&1 | sed 's/^/#   /'
+	ip neigh show 2>&1 | sed 's/^/#   /'
 	ip -o link 2>&1 | sed 's/^/#   /'
+	for g in /sys/class/net/eth*/statistics; do
+		echo "#   ${g%/statistics}: rx $(cat $g/rx_packets) tx $(cat $g/tx_packets) rx_dropped $(cat $g/rx_dropped) tx_dropped $(cat $g/tx_dropped) rx_missed $(cat $g/rx_missed_errors)"
+	done
+	for g in /sys/class/infiniband/rxe*/ports/1/hw_counters; do
+		echo "#   ${g%/ports/1/hw_counters}:" $(cd $g && grep . *)
+	done
 	rdma link 2>&1 | sed 's/^/#   /'
 	rdma res show cm_id 2>&1 | sed 's/^/#   /'
 	rdma res show qp 2>&1 | sed 's/^/#   /'

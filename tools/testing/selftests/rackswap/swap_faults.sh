@@ -12,6 +12,7 @@
 # (processes writing 128 MiB and verifying it twice, one after the other,
 # and a process outside the cgroup). Each fault comes once 32 MiB more
 # were paged out:
+# (a link down is its cable pulled: lib.sh's cable)
 # - node1's link to node2 down for 10 s, then up (beyond the heartbeat's
 #   6 s, within node2's grace period): node2 reconnects, its grants kept;
 # - node1's RDMA device to node3 deleted for 2 s ("rdma link delete",
@@ -21,7 +22,9 @@
 #   incarnation, voids the copies there and rebuilds them.
 # Every process ends with 0 bad words, no request fails, no slab is lost,
 # the copies are rebuilt (degraded back to 0: time and bytes logged) and
-# swapoff brings everything back.
+# swapoff brings everything back: once node1 reset its device, while it
+# is still connected, no donor grants anything (the frees of copies
+# dropped while a donor was away reached it once it was back).
 #
 # node4 learns when to restart from what it sees: node1's slabs freed at
 # the end of its grace period.
@@ -44,7 +47,6 @@ if [ "$NODE" = 1 ]; then
 	# paged MIB: pswpout grew by MIB since $out0
 	paged() { [ "$(vmstat pswpout)" -ge $((out0 + $1 * 256)) ]; }
 	# netdev N: node1's network device on its link to node N
-	netdev() { ip -o -4 addr show | awk -v a="$(link_addr 1 "$1")" '$4 ~ "^" a "/" { print $2 }'; }
 	reconnects() { cat $C/peers/$1/reconnects; }
 	# back P N: peer P reconnected more than N times and is ready for RDMA
 	back() {
@@ -75,15 +77,14 @@ if [ "$NODE" = 1 ]; then
 	outside=$!
 
 	check "32 MiB paged out" retry 600 paged 32
-	dev=$(netdev 2)
 	rc=$(reconnects $p2)
-	ip link set "$dev" down
+	cable 2 out
 	sleep 10
-	ip link set "$dev" up
+	cable 2 in
 	check "link to node2 down 10 s: node2 reconnected" back_or_diag $p2 "$rc"
 
 	check "64 MiB paged out" retry 600 paged 64
-	dev=$(netdev 3)
+	dev=$(link_netdev 3)
 	rc=$(reconnects $p3)
 	rdma link delete "rxe_$dev"
 	sleep 2
@@ -91,13 +92,12 @@ if [ "$NODE" = 1 ]; then
 	check "RDMA device to node3 deleted 2 s: node3 reconnected" back_or_diag $p3 "$rc"
 
 	check "96 MiB paged out" retry 600 paged 96
-	dev=$(netdev 4)
 	rc=$(reconnects $p4)
 	dropped0=$(cat $D/copies_dropped)
 	t0=$(date +%s)
-	ip link set "$dev" down
+	cable 4 out
 	sleep 30
-	ip link set "$dev" up
+	cable 4 in
 	check "link to node4 down 30 s: node4 reconnected" back_or_diag $p4 "$rc"
 	check "it restarted meanwhile: new incarnation logged" sh -c \
 		"dmesg | grep -q '($(cat $C/peers/$p4/name)): the remote restarted'"
@@ -121,6 +121,11 @@ if [ "$NODE" = 1 ]; then
 	dmesg | grep rackswap | grep -v 'reconnecting in' | tail -n 60 | sed 's/^/# /'
 	check "swapoff" swapoff /dev/rackswap0
 	check "reset" sh -c "echo 1 >$B/reset"
+	log "frees deferred while a donor was away: $(cat $D/frees_deferred)"
+	told() { tell 2 reset && tell 3 reset && tell 4 reset; }
+	check "told the donors: everything given back" told
+	heard() { hear checked && hear checked && hear checked; }
+	check "each donor checked that it grants nothing, still connected" heard
 	rmdir $CG/swap
 	check "rmmod" rmmod $MOD
 	tap_done
@@ -155,7 +160,12 @@ if [ "$NODE" = 4 ]; then
 		"rmmod $MOD && modprobe $MOD $LOAD && echo 400M >$D/donate"
 	check "node1 connected again" retry 200 krdma_peer direction=in state=live
 fi
-check "node1 left" retry 1400 none
+check "node1 gave everything back (told)" hear reset 1500
+nothing() { [ "$(granted)" = 0 ]; }
+check "nothing granted while node1 is still connected: no free lost" \
+	retry 60 nothing
+check "told node1" tell 1 checked
+check "node1 left" retry 300 none
 touch /tmp/sf.stop
 wait $watch
 check "nothing granted at the end" [ "$(granted)" = 0 ]
