@@ -20,6 +20,7 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/module.h>
+#include <linux/netdevice.h>
 #include <linux/random.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -476,18 +477,35 @@ static void krdma_cm_quiesce(struct rdma_cm_id *id)
 #define KRDMA_PORT_WAIT_MS	30000
 
 /*
- * Whether @id's port is up (the core's cached state: querying the device
- * makes rxe log a line per query while the carrier is off). Soft-RoCE on
- * 6.1 puts its QP1 in the error state for good when a CM message is sent
- * while its netdev is administratively down (no route): no connection can
- * be made on that device again. So we send none while the port is down.
+ * Whether @id's port is up: the core's cached port state (querying the
+ * device makes rxe log a line per query while the carrier is off) and,
+ * for RoCE, whether its netdev is running. Soft-RoCE on 6.1 puts its QP1
+ * in the error state for good when a CM message is sent while its netdev
+ * is administratively down (no route): no connection can be made on that
+ * device again. So we send none while the port is down. The netdev is
+ * the earlier sign: it stops running before its routes go, and the port
+ * state changes only later, in rxe's and then the cache's event handlers;
+ * a connection whose send failed on the missing route is torn down, and
+ * would send its disconnect, in between.
  */
 static bool krdma_port_up(struct rdma_cm_id *id)
 {
+	const struct rdma_dev_addr *da = &id->route.addr.dev_addr;
+	struct net_device *ndev;
 	enum ib_port_state state;
+	bool up;
 
-	return !ib_get_cached_port_state(id->device, id->port_num, &state) &&
-	       state == IB_PORT_ACTIVE;
+	if (ib_get_cached_port_state(id->device, id->port_num, &state) ||
+	    state != IB_PORT_ACTIVE)
+		return false;
+	if (!da->bound_dev_if)
+		return true;
+	rcu_read_lock();
+	ndev = dev_get_by_index_rcu(da->net ? da->net : &init_net,
+				    da->bound_dev_if);
+	up = ndev && netif_running(ndev);
+	rcu_read_unlock();
+	return up;
 }
 
 /*
