@@ -6,9 +6,18 @@
  * A grant's pages are registered by fast registration (IB_WR_REG_MR on the
  * control QP) in the PD of the peer's current connection, and only there:
  * no other peer's QP can reach them, and there is no global rkey. Each
- * connection registers them again under new keys; the old MR is
- * deregistered once the old connection's QPs are drained, so a key from
- * an old connection reaches nothing. A grant outlives connections: it is
+ * connection registers them again in a new MR, under the key the device
+ * gave it; the old MR is deregistered once the old connection's QPs are
+ * drained, so a key from an old connection reaches nothing.
+ *
+ * The REG_MR goes behind a LOCAL_INV of the same key: rxe (6.1) runs a
+ * QP's local operations again when it retransmits a send posted before
+ * them (req_retry() rewinds to the oldest uncompleted request), and a
+ * second REG_MR of a valid MR fails and puts the QP in error. Under
+ * memory pressure, with packets dropped, that took the connection down.
+ * Invalidate-then-register under an unchanged key gives the same result
+ * when run twice; a key of our own would not (the second invalidate
+ * would not match it). A grant outlives connections: it is
  * void only when the peer is closed for good or comes back as a new
  * incarnation.
  *
@@ -26,6 +35,19 @@
 
 /* A grant is one MR: at most this many pages (2 MiB of 4 KiB pages). */
 #define KRDMA_GRANT_MAX_PAGES	512
+
+/* The REG_MR behind it reports a failure as a flush: log this one */
+static void krdma_inv_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct krdma_grant *g = container_of(wc->wr_cqe, struct krdma_grant,
+					     inv_cqe);
+
+	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR) {
+		pr_warn("peer %d: invalidating grant %u failed: %s\n",
+			g->peer->id, g->id, ib_wc_status_msg(wc->status));
+		krdma_conn_lost(g->peer, -EIO);
+	}
+}
 
 static void krdma_reg_done(struct ib_cq *cq, struct ib_wc *wc)
 {
@@ -64,6 +86,7 @@ static int krdma_grant_map(struct krdma_grant *g)
 {
 	struct krdma_peer *peer = g->peer;
 	struct ib_device *dev = READ_ONCE(peer->dev);
+	struct ib_send_wr inv = {};
 	struct ib_reg_wr wr = {};
 	unsigned long flags;
 	int n, ret;
@@ -102,7 +125,11 @@ static int krdma_grant_map(struct krdma_grant *g)
 		ret = ret < 0 ? ret : -EINVAL;
 		goto err;
 	}
-	ib_update_fast_reg_key(g->mr, ++peer->next_key);
+	inv.opcode = IB_WR_LOCAL_INV;
+	inv.wr_cqe = &g->inv_cqe;
+	inv.send_flags = IB_SEND_SIGNALED;
+	inv.ex.invalidate_rkey = g->mr->rkey;
+	inv.next = &wr.wr;
 	wr.wr.opcode = IB_WR_REG_MR;
 	wr.wr.wr_cqe = &g->cqe;
 	wr.wr.send_flags = IB_SEND_SIGNALED;
@@ -114,8 +141,7 @@ static int krdma_grant_map(struct krdma_grant *g)
 	spin_lock_irqsave(&peer->lock, flags);
 	ret = -ENOTCONN;
 	if (peer->state == KRDMA_LIVE)
-		ret = rs_ib_post_send(RS_FAULT_REG, peer->qp, &wr.wr,
-				      NULL);
+		ret = rs_ib_post_send(RS_FAULT_REG, peer->qp, &inv, NULL);
 	spin_unlock_irqrestore(&peer->lock, flags);
 	if (ret)
 		goto err;
@@ -165,6 +191,7 @@ struct krdma_grant *krdma_grant_create(struct krdma_peer *peer,
 	g->len = len;
 	g->voided = voided;
 	g->priv = priv;
+	g->inv_cqe.done = krdma_inv_done;
 	g->cqe.done = krdma_reg_done;
 	init_completion(&g->reg_done);
 

@@ -76,7 +76,8 @@ struct krdma_grant {
 	/* registration of the current connection, or none */
 	struct ib_device	*dev;	/* sgt mapped for it */
 	struct ib_mr		*mr;
-	struct ib_cqe		cqe;
+	struct ib_cqe		inv_cqe;	/* the LOCAL_INV before it */
+	struct ib_cqe		cqe;		/* the REG_MR */
 	struct completion	reg_done;
 	int			reg_status;
 };
@@ -214,7 +215,6 @@ struct krdma_peer {
 	struct mutex		remote_lock;	/* remotes, their keys */
 	struct list_head	remotes;
 	u32			next_grant_id;
-	u8			next_key;	/* varies the key of each MR */
 
 	wait_queue_head_t	slot_wait;	/* a slot freed or state changed */
 	struct completion	established;	/* LIVE or failed: connect waits */

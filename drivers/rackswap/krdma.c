@@ -357,8 +357,11 @@ static void krdma_destroy_queues(struct krdma_peer *peer)
 static int krdma_create_queues(struct krdma_peer *peer)
 {
 	struct ib_device *dev = peer->cm_id->device;
-	/* +1 each for ib_drain_qp(); grant registrations go one at a time */
-	int nsend = ARRAY_SIZE(peer->send) + 1 + 1;
+	/*
+	 * +1 each for ib_drain_qp(); grant registrations go one at a time,
+	 * two requests each (LOCAL_INV, REG_MR)
+	 */
+	int nsend = ARRAY_SIZE(peer->send) + 1 + 2;
 	int nrecv = ARRAY_SIZE(peer->recv) + 1;
 	struct ib_qp_init_attr attr = {};
 	int ret;
