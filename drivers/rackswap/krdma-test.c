@@ -473,9 +473,14 @@ static int rdma_test_run(struct rdma_test *t)
 			break;
 		}
 	}
-	/* every I/O is bounded by its deadline: so is this wait */
+	/*
+	 * Every I/O is bounded by its deadline: so is this wait. It wakes
+	 * every 10 s: a run longer than the hung-task timeout (a cable pulled
+	 * on the debug kernel) is not reported as a hung task.
+	 */
 	if (!atomic_dec_and_test(&t->running))
-		wait_for_completion(&t->done);
+		while (!wait_for_completion_timeout(&t->done, 10 * HZ))
+			continue;
 	elapsed = ktime_get_ns() - t0;
 
 	nr = min_t(u32, atomic_read(&t->nlat[0]), TEST_MAX_LAT);
