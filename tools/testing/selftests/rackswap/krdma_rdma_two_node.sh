@@ -59,6 +59,9 @@ if [ "$NODE" = 2 ]; then
 	# keep 2 grants on node1, then come back as a new incarnation
 	printf '%s 2 64 1 8 1 10000 0' "$p" >$DK/rdma_test
 	check "2 grants kept on node1" rdma_ok "$(cat $DK/rdma_test)" 256
+	# node1 counts them while we are still here (a slow kernel's node1
+	# could look after our rmmod)
+	check "node1 counted the grants it holds for us" hear counted 300
 	sleep 2
 	check "rmmod" rmmod $MOD
 	sleep 2
@@ -93,6 +96,7 @@ rekeyed() { [ "$(cat $C/peers/$p/registrations)" -gt "$((regs0 + 4))" ]; }
 check "the grants of node2 registered again under new keys ($regs0 -> $(cat $C/peers/$p/registrations))" retry 30 rekeyed
 held() { [ "$(cat $C/peers/$p/grants)" = 2 ]; }
 check "2 grants held for node2" retry 60 held
+tell 2 counted || log "node2 did not hear that we counted"
 new_node2() {
 	q=$(krdma_peer direction=in state=live) && [ "$(cat $C/peers/$q/incarnation)" != "$inc" ]
 }
