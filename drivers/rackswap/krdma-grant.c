@@ -8,7 +8,9 @@
  * no other peer's QP can reach them, and there is no global rkey. Each
  * connection registers them again in a new MR, under the key the device
  * gave it; the old MR is deregistered once the old connection's QPs are
- * drained, so a key from an old connection reaches nothing.
+ * drained, so a key from an old connection reaches nothing. A grant
+ * outlives connections: it is void only when the peer is closed for good
+ * or comes back as a new incarnation.
  *
  * The REG_MR goes behind a LOCAL_INV of the same key: rxe (6.1) runs a
  * QP's local operations again when it retransmits a send posted before
@@ -17,9 +19,7 @@
  * memory pressure, with packets dropped, that took the connection down.
  * Invalidate-then-register under an unchanged key gives the same result
  * when run twice; a key of our own would not (the second invalidate
- * would not match it). A grant outlives connections: it is
- * void only when the peer is closed for good or comes back as a new
- * incarnation.
+ * would not match it).
  *
  * A remote holds the keys of one grant of the peer's. They are fetched by
  * KRDMA_OP_GRANTS when it is opened and again after every reconnection,
