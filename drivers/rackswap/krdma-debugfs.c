@@ -232,7 +232,7 @@ static int rpc_test_run(int id, u32 threads, u32 calls, u32 size)
 	}
 	/* every call is bounded by its deadline: so is this wait */
 	if (!atomic_dec_and_test(&t->running))
-		wait_for_completion(&t->done);
+		krdma_wait_run(&t->done);
 	elapsed = ktime_get_ns() - t0;
 
 	/* the latencies of the calls made, packed, sorted */

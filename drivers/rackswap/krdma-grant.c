@@ -36,17 +36,24 @@
 /* A grant is one MR: at most this many pages (2 MiB of 4 KiB pages). */
 #define KRDMA_GRANT_MAX_PAGES	512
 
-/* The REG_MR behind it reports a failure as a flush: log this one */
-static void krdma_inv_done(struct ib_cq *cq, struct ib_wc *wc)
+/*
+ * A failed request of @g's registration (@what) breaks the connection; a
+ * flush is the teardown's, or the REG_MR behind a failed LOCAL_INV.
+ */
+static void krdma_reg_wc(struct krdma_grant *g, struct ib_wc *wc,
+			 const char *what)
 {
-	struct krdma_grant *g = container_of(wc->wr_cqe, struct krdma_grant,
-					     inv_cqe);
-
 	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR) {
-		pr_warn("peer %d: invalidating grant %u failed: %s\n",
-			g->peer->id, g->id, ib_wc_status_msg(wc->status));
+		pr_warn("peer %d: %s grant %u failed: %s\n", g->peer->id,
+			what, g->id, ib_wc_status_msg(wc->status));
 		krdma_conn_lost(g->peer, -EIO);
 	}
+}
+
+static void krdma_inv_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	krdma_reg_wc(container_of(wc->wr_cqe, struct krdma_grant, inv_cqe),
+		     wc, "invalidating");
 }
 
 static void krdma_reg_done(struct ib_cq *cq, struct ib_wc *wc)
@@ -55,11 +62,7 @@ static void krdma_reg_done(struct ib_cq *cq, struct ib_wc *wc)
 					     cqe);
 
 	g->reg_status = wc->status == IB_WC_SUCCESS ? 0 : -EIO;
-	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR) {
-		pr_warn("peer %d: registering grant %u failed: %s\n",
-			g->peer->id, g->id, ib_wc_status_msg(wc->status));
-		krdma_conn_lost(g->peer, -EIO);
-	}
+	krdma_reg_wc(g, wc, "registering");
 	complete(&g->reg_done);
 }
 

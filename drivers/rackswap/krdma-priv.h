@@ -82,6 +82,18 @@ struct krdma_grant {
 	int			reg_status;
 };
 
+/*
+ * Waits for a test run's threads (krdma-test.c, krdma-debugfs.c), whose
+ * every request is bounded by its deadline, waking every 10 s: a run
+ * longer than the hung-task timeout (a cable pulled on the debug kernel)
+ * is not reported as a hung task.
+ */
+static inline void krdma_wait_run(struct completion *done)
+{
+	while (!wait_for_completion_timeout(done, 10 * HZ))
+		continue;
+}
+
 /* A region a peer granted us. Keys: written by ready_work, while no I/O. */
 struct krdma_remote {
 	struct krdma_peer	*peer;	/* holds a reference */

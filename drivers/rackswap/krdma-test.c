@@ -473,14 +473,9 @@ static int rdma_test_run(struct rdma_test *t)
 			break;
 		}
 	}
-	/*
-	 * Every I/O is bounded by its deadline: so is this wait. It wakes
-	 * every 10 s: a run longer than the hung-task timeout (a cable pulled
-	 * on the debug kernel) is not reported as a hung task.
-	 */
+	/* every I/O is bounded by its deadline: so is this wait */
 	if (!atomic_dec_and_test(&t->running))
-		while (!wait_for_completion_timeout(&t->done, 10 * HZ))
-			continue;
+		krdma_wait_run(&t->done);
 	elapsed = ktime_get_ns() - t0;
 
 	nr = min_t(u32, atomic_read(&t->nlat[0]), TEST_MAX_LAT);
