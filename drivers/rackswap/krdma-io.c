@@ -117,6 +117,13 @@ int krdma_dq_create(struct krdma_dataq *dq, struct rdma_cm_id *id)
 		ib_free_cq(cq);
 		return ret;
 	}
+	/* as the control QP's: rdma_cm's RoCE default is seconds per resend */
+	ret = rdma_set_ack_timeout(id, krdma_ack_timeout);
+	if (ret) {
+		rdma_destroy_qp(id);
+		ib_free_cq(cq);
+		return ret;
+	}
 	dq->cq = cq;
 	dq->qp = id->qp;
 	dq->max_sge = clamp_t(u32, min_t(u32, attr.cap.max_send_sge,

@@ -261,6 +261,7 @@ extern struct krdma krdma;
 extern unsigned int krdma_rpc_timeout_ms;
 extern unsigned int krdma_connect_timeout_ms;
 extern unsigned int krdma_queue_depth;
+extern unsigned int krdma_ack_timeout;
 extern bool krdma_loopback;
 extern u16 krdma_test_major;
 extern u64 krdma_test_incarnation;

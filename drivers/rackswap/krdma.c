@@ -82,8 +82,8 @@ unsigned int krdma_queue_depth = 128;
 module_param_named(queue_depth, krdma_queue_depth, uint, 0444);
 MODULE_PARM_DESC(queue_depth, "Work requests in flight per data QP (16-1024, default 128)");
 
-static unsigned int ack_timeout = 16;
-module_param(ack_timeout, uint, 0444);
+unsigned int krdma_ack_timeout = 16;
+module_param_named(ack_timeout, krdma_ack_timeout, uint, 0444);
 MODULE_PARM_DESC(ack_timeout, "QP ack timeout exponent: 4.096 us << n, 7 retries (8-20, default 16: a dead peer's QP errors in about 2 s)");
 
 struct krdma krdma = {
@@ -399,7 +399,7 @@ static int krdma_create_queues(struct krdma_peer *peer)
 	ret = krdma_post_all_recvs(peer);
 	if (ret)
 		goto err;
-	ret = rdma_set_ack_timeout(peer->cm_id, ack_timeout);
+	ret = rdma_set_ack_timeout(peer->cm_id, krdma_ack_timeout);
 	if (ret)
 		goto err;
 	return 0;
@@ -1713,7 +1713,7 @@ static int krdma_check_params(void)
 	    reconnect_delay_ms < 10 || reconnect_delay_ms > 60000 ||
 	    reconnect_tries > 1000 || data_qps > KRDMA_MAX_DATA_QPS ||
 	    krdma_queue_depth < 16 || krdma_queue_depth > 1024 ||
-	    ack_timeout < 8 || ack_timeout > 20) {
+	    krdma_ack_timeout < 8 || krdma_ack_timeout > 20) {
 		pr_err("invalid parameters: need port 1-65535, heartbeat_ms 100-10000 < rpc_timeout_ms <= 30000, heartbeat_missed 1-10, connect_timeout_ms 100-30000, reconnect_delay_ms 10-60000, reconnect_tries 0-1000, data_qps 0-16, queue_depth 16-1024, ack_timeout 8-20\n");
 		return -EINVAL;
 	}
