@@ -38,7 +38,7 @@ copy_with_libs() {
 BINS="/usr/bin/kmod /usr/bin/rdma /usr/bin/rping /usr/bin/ibv_devices
 /usr/bin/ibv_devinfo /usr/bin/ib_send_lat /usr/bin/ib_read_lat /usr/bin/ib_write_bw
 /usr/sbin/mkswap /usr/sbin/swapon /usr/sbin/swapoff /usr/bin/fio
-/usr/sbin/blkdiscard"
+/usr/sbin/blkdiscard /usr/sbin/tc"
 # verbs user space: the rxe provider, and libgcc_s (needed by rping's threads)
 LIBS="/lib/x86_64-linux-gnu/libgcc_s.so.1
 /usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav34.so"
@@ -63,15 +63,16 @@ echo "root:x:0:" >"$R/etc/group"
 echo "127.0.0.1 localhost" >"$R/etc/hosts"
 
 # Kernel modules (built-in ones are skipped: modprobe reports them "builtin").
-# The second list is the benchmark's other devices (make bench): a kernel
-# without one of them only loses that column.
+# The optional ones: the benchmark's other devices (make bench), where a
+# kernel without one of them only loses that column, and netem, without
+# which krdma_lossy_link skips (the debug kernel has none).
 MODS="configfs crc32_generic dummy e1000 ib_core ib_uverbs ib_cm iw_cm rdma_cm
 rdma_ucm rdma_rxe"
-BENCH_MODS="brd zram nvmet nvmet-rdma nvme-rdma nvme-fabrics"
-for m in $MODS $BENCH_MODS; do
+OPT_MODS="brd zram nvmet nvmet-rdma nvme-rdma nvme-fabrics sch_netem"
+for m in $MODS $OPT_MODS; do
 	if ! deps=$(modprobe -d "$KROOT" -S "$KVER" --show-depends "$m" 2>/dev/null); then
-		case " $BENCH_MODS " in
-		*" $m "*) echo "initramfs: no $m for $KVER (bench only)" >&2; continue ;;
+		case " $OPT_MODS " in
+		*" $m "*) echo "initramfs: no $m for $KVER (optional)" >&2; continue ;;
 		esac
 		die "kernel $KVER has no module $m"
 	fi
