@@ -96,6 +96,13 @@ int krdma_dq_create(struct krdma_dataq *dq, struct rdma_cm_id *id)
 	struct ib_cq *cq;
 	int ret;
 
+	/*
+	 * As the control QP's (rdma_cm's RoCE default is seconds per resend):
+	 * the id keeps it for the QP's move to RTS at connect or accept.
+	 */
+	ret = rdma_set_ack_timeout(id, krdma_ack_timeout);
+	if (ret)
+		return ret;
 	/* +1 send and 1 receive: ib_drain_qp() */
 	cq = ib_alloc_cq(dev, dq, krdma_queue_depth + 2,
 			 dq->index % dev->num_comp_vectors, IB_POLL_SOFTIRQ);
@@ -114,13 +121,6 @@ int krdma_dq_create(struct krdma_dataq *dq, struct rdma_cm_id *id)
 	attr.qp_type = IB_QPT_RC;
 	ret = rdma_create_qp(id, peer->pd, &attr);
 	if (ret) {
-		ib_free_cq(cq);
-		return ret;
-	}
-	/* as the control QP's: rdma_cm's RoCE default is seconds per resend */
-	ret = rdma_set_ack_timeout(id, krdma_ack_timeout);
-	if (ret) {
-		rdma_destroy_qp(id);
 		ib_free_cq(cq);
 		return ret;
 	}
