@@ -67,7 +67,7 @@ echo "127.0.0.1 localhost" >"$R/etc/hosts"
 # kernel without one of them only loses that column, and netem, without
 # which krdma_lossy_link skips (the debug kernel has none).
 MODS="configfs crc32_generic dummy e1000 ib_core ib_uverbs ib_cm iw_cm rdma_cm
-rdma_ucm rdma_rxe"
+rdma_ucm rdma_rxe loop"
 OPT_MODS="brd zram nvmet nvmet-rdma nvme-rdma nvme-fabrics sch_netem"
 for m in $MODS $OPT_MODS; do
 	if ! deps=$(modprobe -d "$KROOT" -S "$KVER" --show-depends "$m" 2>/dev/null); then

@@ -301,6 +301,13 @@ res_snapshot() {
 	} >"$1"
 }
 
+# big_slabs [N]: the N (default 6) slab caches holding the most memory,
+# "name:KiB" on one line, for a test's log when memory runs short
+big_slabs() {
+	awk 'NR > 2 { printf "%d %s\n", $3 * $4 / 1024, $1 }' /proc/slabinfo |
+		sort -rn | head -n "${1:-6}" | awk '{ printf "%s:%s ", $2, $1 }'
+}
+
 # res_compare A B C CYCLES [KB]: A, B and C were taken before, between and
 # after two runs of CYCLES cycles. Fails when an RDMA resource count
 # changed, or when something grew in both runs: a slab cache by CYCLES
