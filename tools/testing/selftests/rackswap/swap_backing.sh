@@ -92,20 +92,27 @@ if [ "$NODE" = 1 ]; then
 	[ "$(stored_on 3)" -le "$(stored_on 2)" ] || k=3
 	s=$((5 - k))
 	log "backing_stat $(cat $B/backing_stat)"
-	log "slab KiB: $(big_slabs)"
 	log "killing node$k ($(stored_on $k) bytes stored there, node$s $(stored_on $s))"
 	stored_s=$(stored_on $s)
 	echo "RIG-KILL $k"
-	# memory while it runs (one debug-kernel run went out of memory
-	# with 490 MiB of unreclaimable slab: this log is to tell whose)
+	# memory from the kill to the end, every 30 s (one debug-kernel run
+	# went out of memory with 490 MiB of unreclaimable slab: this log is
+	# to tell whose)
+	mem_now() {
+		echo "$(cut -d' ' -f1 /proc/uptime) s: $(grep -E 'MemFree|Unevict|SUnreclaim' /proc/meminfo |
+			tr -s ' \n' ' ')slab KiB $(big_slabs 4)" >>/tmp/mem.log
+	}
 	while kill -0 $seq 2>/dev/null; do
-		echo "$(cut -d' ' -f1 /proc/uptime) s: SUnreclaim $(awk '/SUnreclaim/ { print $2 }' /proc/meminfo) kB, $(big_slabs 4)" >>/tmp/slabs.log
+		mem_now
 		sleep 30
 	done &
+	mem_loop=$!
 	wait $seq
 	rc=$?
-	log "slab KiB: $(big_slabs); $(grep -E 'Unevict|SUnreclaim|MemFree' /proc/meminfo | tr -s ' \n' ' ')"
-	while read -r l; do log "$l"; done </tmp/slabs.log
+	kill $mem_loop 2>/dev/null
+	wait $mem_loop
+	mem_now
+	while read -r l; do log "$l"; done </tmp/mem.log
 	log "memtouch: exit $rc: $(tr '\n' ' ' </tmp/seq.out)"
 	check "node$k killed mid-workload: $WORK MiB verified 4 times, 0 bad words" \
 		sh -c "[ $rc = 0 ] && grep -q ': 0 bad words' /tmp/seq.out"
