@@ -21,7 +21,7 @@ case $tier in check | full | debug) ;; *) die "unknown tier '$tier'" ;; esac
 LOGS=$BUILD/check/$tier
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
-passed=0 failed=0 skipped=0
+passed=0 failed=0 skipped=0 rebooted=0
 start=$(date +%s)
 
 # step NAME COMMAND...: one counted step, its output in $LOGS/NAME.log
@@ -59,6 +59,8 @@ vm_run() {
 	"$RIG_DIR/vm.sh" -k "$kernel" -n "$nodes" "${memarg[@]}" -o "$out" $tests >"$out.log" 2>&1
 	rc=$?
 	grep -v -e '^RIG-COUNTS' -e '^rig: .* running' "$out.log"
+	# a VM hung while booting and the run was booted again (vm.sh)
+	[ ! -f "$out/rebooted" ] || rebooted=$((rebooted + 1))
 	counts=$(sed -n 's/^RIG-COUNTS //p' "$out.log")
 	if [ -z "$counts" ]; then
 		failed=$((failed + 1))
@@ -110,6 +112,6 @@ esac
 
 target="make check"
 [ "$tier" = check ] || target="make check-$tier"
-echo "# $target: $(($(date +%s) - start))s, logs in $LOGS"
+echo "# $target: $(($(date +%s) - start))s, $rebooted rig run(s) booted again, logs in $LOGS"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ $failed = 0 ]
