@@ -31,7 +31,7 @@ done
 tail_of() { # node test: its failed checks and bad kernel lines, then its last lines
 	tr -d '\r' <"$dir/node$1.results" |
 		awk -v t="$2" '$1 == "RIG-TEST" { on = ($2 == t) } on' >"$dir/.out"
-	grep -E '^(not ok|RIG-DMESG-BAD)' "$dir/.out" | head -n 10 | sed 's/^/    ! /'
+	grep -E '^(not ok|RIG-DMESG-BAD|RIG-MEM-HIGH)' "$dir/.out" | head -n 30 | sed 's/^/    ! /'
 	tail -n 25 "$dir/.out" | sed 's/^/    | /'
 	rm -f "$dir/.out"
 }
