@@ -84,7 +84,7 @@ MODULE_PARM_DESC(queue_depth, "Work requests in flight per data QP (16-1024, def
 
 unsigned int krdma_ack_timeout = 16;
 module_param_named(ack_timeout, krdma_ack_timeout, uint, 0444);
-MODULE_PARM_DESC(ack_timeout, "QP ack timeout exponent: 4.096 us << n, 7 retries (8-20, default 16: a dead peer's QP errors in about 2 s)");
+MODULE_PARM_DESC(ack_timeout, "QP ack timeout exponent: 4.096 us << n, 7 retries (8-20, default 16: a dead peer's QP errors in about 2 s; soft-RoCE retries without end)");
 
 struct krdma krdma = {
 	.lock	= __MUTEX_INITIALIZER(krdma.lock),
