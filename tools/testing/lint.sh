@@ -43,7 +43,7 @@ kdir=${KDIR:-/usr/src/linux-headers-$kver}
 out=$BUILD/obj/sparse
 copy_sources "$out"
 echo "lint: sparse (make C=2) against $kdir"
-make -s -C "$kdir" M="$out/drivers/rackswap" CONFIG_RACKSWAP=m C=2 CHECK="sparse" \
+make -s -j"$(nproc)" -C "$kdir" M="$out/drivers/rackswap" CONFIG_RACKSWAP=m C=2 CHECK="sparse" \
 	modules >"$out/sparse.log" 2>&1 || { cat "$out/sparse.log"; die "sparse build failed"; }
 if grep -E ': (warning|error):' "$out/sparse.log"; then
 	echo "lint: sparse found problems" >&2
