@@ -449,10 +449,12 @@ connect_donors() {
 	check "RDMA ready to node(s) $*" retry 60 donors_ready "$@"
 }
 donors_ready() {
-	local n p
+	local n p q
 	for n in "$@"; do
 		p=$(eval echo "\$p$n")
-		[ "$(cat /sys/kernel/rackswap/krdma/peers/$p/data_qps 2>/dev/null)" -ge 1 ] &&
+		# no such peer (its connect failed): no number, no error line
+		q=$(cat /sys/kernel/rackswap/krdma/peers/$p/data_qps 2>/dev/null)
+		[ "${q:-0}" -ge 1 ] &&
 			[ "$(cat /sys/kernel/rackswap/krdma/peers/$p/state)" = live ] || return 1
 	done
 }
