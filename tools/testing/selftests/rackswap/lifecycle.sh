@@ -11,10 +11,11 @@
 # no failed request, swapoff, reset,
 # wait for node2 to unload, disconnect, unload. On node2: load, donate,
 # wait until node1 holds slabs and until it gave them all back, unload.
-# One warm-up cycle, then 2 x RUN cycles (RUN 50 on the stock kernel: 101
+# One warm-up cycle, then 2 x RUN cycles (RUN 35 on the stock kernel: 71
 # cycles; 2 on the debug kernel, several times slower: 5 cycles). A cycle
-# took 7-9 s on the stock kernel with 32 MiB (45-60 s on the debug one):
-# 101 cycles of 48 MiB should take 15-20 minutes, within the timeout.
+# of 48 MiB takes 10-17 s on the stock kernel (45-60 s on the debug one):
+# 71 cycles take about 16 minutes, within the timeout (101 cycles took
+# 23 minutes and brought make check-full to 88 of its 90 minutes).
 # Each node compares before, between and after the runs (res_snapshot,
 # res_compare, module unloaded each time): RDMA resources (QP, CQ, MR, PD,
 # CM id) exactly, slab caches (one object per cycle is a leak; node1's
@@ -39,7 +40,7 @@ C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
 B=/sys/block/rackswap0
 PORT=7482
-if debug_kernel; then RUN=${RUN:-2}; else RUN=${RUN:-50}; fi
+if debug_kernel; then RUN=${RUN:-2}; else RUN=${RUN:-35}; fi
 DONOR=$(link_addr 2 1)
 # pool_min=8: 32 MiB pooled ahead, twice the 16 MiB the workload pushes
 # out of its cgroup in a burst (see pool_filled)
