@@ -251,6 +251,15 @@ static void krdma_io_wr_done(struct ib_cq *cq, struct ib_wc *wc)
 					    io->len, io->offset,
 					    ib_wc_status_msg(wc->status));
 			krdma_conn_lost(peer, -EIO);
+		} else if (READ_ONCE(dq->usable)) {
+			/*
+			 * Flushed, yet we did not stop the QP: it went to
+			 * error without an error completion or event of ours
+			 * (or before the remote's disconnect was told). I/O
+			 * stops before the requeue below, which would post
+			 * again to the QP that flushes it, until the deadline.
+			 */
+			krdma_conn_lost(peer, -ECONNRESET);
 		}
 	}
 	spin_lock_irqsave(&dq->lock, flags);

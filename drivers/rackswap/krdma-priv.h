@@ -164,7 +164,7 @@ struct krdma_peer {
 	spinlock_t		lock;	/* protects the fields below to stats */
 	enum krdma_state	state;
 	bool			closing;	/* for good: no reconnection */
-	bool			starting;	/* a connect is issuing its id */
+	bool			starting;	/* a connect's id, a test: QPs stay */
 	bool			was_live;	/* a connection went live once */
 	bool			new_identity;	/* the remote restarted */
 	bool			hello_sent;
@@ -299,6 +299,9 @@ void krdma_grants_void(struct krdma_peer *peer);
 int krdma_remotes_refresh(struct krdma_peer *peer);
 int krdma_grant_init(void);
 void krdma_grant_exit(void);
+
+bool krdma_conn_pin(struct krdma_peer *peer);
+void krdma_conn_unpin(struct krdma_peer *peer);
 
 /* krdma-io.c */
 int krdma_dq_create(struct krdma_dataq *dq, struct rdma_cm_id *id);

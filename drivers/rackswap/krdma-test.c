@@ -17,6 +17,9 @@
  *			(past, across, before it; keys one off; a
  *			destroyed grant's key) must fail and change
  *			nothing; read it for the results
+ *   test_qp_error	"<peer>": moves the peer's data QPs to the error
+ *			state, as soft-RoCE may do by itself: no error
+ *			completion, no event, only flushes
  */
 #include <linux/crc32.h>
 #include <linux/debugfs.h>
@@ -737,19 +740,29 @@ out:
 	return ret;
 }
 
-/* A write of "<peer id>" to a loopback test file: @run on that peer. */
-static ssize_t loop_test_write(const char __user *ubuf, size_t count,
-			       int (*run)(struct krdma_peer *x))
+/* The peer (a reference) whose id a test file was written. */
+static struct krdma_peer *test_peer_from_user(const char __user *ubuf,
+					      size_t count)
 {
 	struct krdma_peer *peer;
 	int id, ret;
 
 	ret = kstrtoint_from_user(ubuf, count, 10, &id);
 	if (ret)
-		return ret;
+		return ERR_PTR(ret);
 	peer = krdma_peer_get(id);
-	if (!peer)
-		return -ENOENT;
+	return peer ? peer : ERR_PTR(-ENOENT);
+}
+
+/* A write of "<peer id>" to a loopback test file: @run on that peer. */
+static ssize_t loop_test_write(const char __user *ubuf, size_t count,
+			       int (*run)(struct krdma_peer *x))
+{
+	struct krdma_peer *peer = test_peer_from_user(ubuf, count);
+	int ret;
+
+	if (IS_ERR(peer))
+		return PTR_ERR(peer);
 	mutex_lock(&rdma_test_lock);
 	ret = run(peer);
 	mutex_unlock(&rdma_test_lock);
@@ -950,6 +963,57 @@ static const struct file_operations test_rogue_fops = {
 	.llseek	= default_llseek,
 };
 
+/* --- a data QP gone to error by itself --------------------------------- */
+
+static ssize_t test_qp_error_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	struct krdma_peer *peer = test_peer_from_user(ubuf, count);
+	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
+	int i, moved = 0, ret = 0;
+
+	if (IS_ERR(peer))
+		return PTR_ERR(peer);
+	if (!krdma_conn_pin(peer)) {
+		pr_warn("test_qp_error: peer %d is not connected\n", peer->id);
+		ret = -ENOTCONN;
+		goto out_put;
+	}
+	/* pinned: the QPs of usable data connections stay */
+	for (i = 0; i < KRDMA_MAX_DATA_QPS; i++) {
+		struct krdma_dataq *dq = &peer->dq[i];
+		struct ib_qp *qp;
+
+		spin_lock_irq(&dq->lock);
+		qp = dq->usable ? dq->qp : NULL;
+		spin_unlock_irq(&dq->lock);
+		if (!qp)
+			continue;
+		ret = ib_modify_qp(qp, &attr, IB_QP_STATE);
+		if (ret) {
+			pr_warn("test_qp_error: peer %d data QP %d: %pe\n",
+				peer->id, i, ERR_PTR(ret));
+			break;
+		}
+		moved++;
+	}
+	krdma_conn_unpin(peer);
+	pr_info("test_qp_error: peer %d: %d data QPs moved to error\n",
+		peer->id, moved);
+	if (!ret && !moved)
+		ret = -ENOTCONN;
+out_put:
+	krdma_peer_put(peer);
+	return ret ? ret : count;
+}
+
+static const struct file_operations test_qp_error_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= test_qp_error_write,
+	.llseek	= default_llseek,
+};
+
 void krdma_test_debugfs_init(struct dentry *dir)
 {
 	debugfs_create_u32("test_grant_pages", 0600, dir,
@@ -958,6 +1022,8 @@ void krdma_test_debugfs_init(struct dentry *dir)
 	debugfs_create_file("test_forge", 0600, dir, NULL, &test_forge_fops);
 	debugfs_create_file("test_rogue_rdma", 0600, dir, NULL,
 			    &test_rogue_fops);
+	debugfs_create_file("test_qp_error", 0200, dir, NULL,
+			    &test_qp_error_fops);
 }
 
 int krdma_test_init(void)

@@ -796,6 +796,29 @@ static void krdma_reconnect(struct krdma_peer *peer)
 }
 
 /*
+ * Keeps the live connection's QPs from its teardown (the gate a connect
+ * issuing its id uses) until krdma_conn_unpin(): false when the connection
+ * is not live with I/O ready. For tests.
+ */
+bool krdma_conn_pin(struct krdma_peer *peer)
+{
+	bool pinned;
+
+	spin_lock_irq(&peer->lock);
+	pinned = peer->state == KRDMA_LIVE && peer->io_ready &&
+		 !peer->starting;
+	if (pinned)
+		peer->starting = true;
+	spin_unlock_irq(&peer->lock);
+	return pinned;
+}
+
+void krdma_conn_unpin(struct krdma_peer *peer)
+{
+	krdma_started(peer);
+}
+
+/*
  * A swap device's I/O waits for the connection to come back, and the
  * kernel's reclaim waits for that I/O: setting a connection up must not
  * wait on reclaim itself. Like reclaim (and sunrpc's reconnect of a swap

@@ -10,8 +10,10 @@
 # forged from another peer's PD and a stale key from before a re-keying
 # reach nothing (the op fails, the connection is re-made, the memory is
 # intact); "rdma link delete"/"add" under load: the I/Os are requeued and
-# finish after the reconnection, keys re-issued, data intact; the module
-# unloads with nothing left.
+# finish after the reconnection, keys re-issued, data intact; data QPs
+# moved to error with no error completion or event (test_qp_error) under
+# load: the connection is re-made, every word verified; the module unloads
+# with nothing left.
 . ./lib.sh
 C=/sys/kernel/rackswap/krdma
 DK=/sys/kernel/debug/krdma
@@ -124,5 +126,27 @@ check "I/Os waited for the reconnection (requeued)" [ "$(cat $C/peers/$out/io_re
 # the 2 grants of the run were registered again in the new connection
 check "keys re-issued: registrations $reg0 -> $(cat $C/peers/$in/registrations)" \
 	[ "$(cat $C/peers/$in/registrations)" -ge $((reg0 + 4)) ]
+
+# data QPs moved to error under load with no error completion and no event
+# (as soft-RoCE may): their flushes end the connection, the I/Os finish on
+# the next one (without that: posted again to the flushing QPs until their
+# deadline, and failed)
+check "data QPs back after the flap" retry 30 ready $out
+rc0=$(cat $C/peers/$out/reconnects)
+w1=$(cat $C/peers/$out/rdma_writes)
+(printf '%s 2 512 10 16 1 30000' "$out" >$DK/rdma_test 2>/dev/null; cat $DK/rdma_test >/tmp/qperr.res) &
+bg=$!
+retry 60 loaded
+check "test_qp_error moves the data QPs of the peer to error" \
+	sh -c "echo $out >$DK/test_qp_error"
+wait $bg
+log "$(cat /tmp/qperr.res)"
+check "QPs in error under load: 20480 I/Os, every word verified" \
+	rdma_ok "$(cat /tmp/qperr.res)" 20480
+check "the flushes ended the connection (ECONNRESET)" \
+	sh -c "dmesg | grep -q 'peer $out .*connection lost: -ECONNRESET'"
+check "the peer reconnected after the QP error" retry 30 reconnected
+check "test_qp_error refuses a peer that does not exist (ENOENT)" \
+	sh -c "! echo 999 >$DK/test_qp_error"
 check "rmmod" rmmod $MOD
 tap_done
