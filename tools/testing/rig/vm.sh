@@ -66,7 +66,7 @@ command -v socat >/dev/null || die "no socat (link faults use it): run 'make set
 # QEMU splits its options (socket paths) at commas
 case $out in *,*) die "output directory must not contain a comma: $out" ;; esac
 mkdir -p "$out"
-rm -f "$out"/node*.console.hung "$out/rebooted"
+rm -f "$out"/node*.console.hung "$out"/node*.regs.hung "$out/rebooted"
 
 # Deadline: every test's own timeout, plus booting (slow on the debug kernel).
 tmo=0
@@ -170,7 +170,7 @@ launch() {
 		timeout --kill-after=10 "$tmo" qemu-system-x86_64 -nodefaults -accel tcg -cpu max,la57=off \
 			-m "$(node_mem "$n")" -smp "$smp" -display none -no-reboot -uuid "$uuid" \
 			-kernel "$KIMAGE" -initrd "$initrd" \
-			-append "console=ttyS0 loglevel=5 panic=-1 oops=panic $slabargs rig.node=$n rig.nodes=$nodes rig.tests=${tests// /,} $kargs $hold $append" \
+			-append "console=ttyS0 loglevel=7 panic=-1 oops=panic $slabargs rig.node=$n rig.nodes=$nodes rig.tests=${tests// /,} $kargs $hold $append" \
 			-serial "file:$out/node$n.console" -serial "file:$out/node$n.results" \
 			-pidfile "$out/node$n.pid" "${mon[@]}" \
 			"${net[@]}" >"$out/node$n.qemu" 2>&1 &
@@ -195,7 +195,9 @@ launch() {
 # "APIC calibration not consistent with PM-Timer", before init): every VM
 # is killed and booted again, once, since QEMU's stream links do not
 # reconnect (one node cannot boot again alone). The hung console is kept as
-# nodeN.console.hung, and the event is logged on stderr and in DIR/rebooted
+# nodeN.console.hung (the boot logs at loglevel 7, init lowers it to 5, so
+# it ends at the step that hung), its CPU registers, sampled three times, as
+# nodeN.regs.hung, and the event is logged on stderr and in DIR/rebooted
 # (check.sh counts those). RIG_BOOT_WAIT=S sets bootwait; RIG_HOLD_BOOT=N
 # makes node N's first boot wait in init (rig.hold), which is how
 # tools/testing/unit/rig_boot_watch.sh tests this.
@@ -225,6 +227,13 @@ if ! booted; then
 	msg="rig: boot watch:$late did not reach the tests in ${bootwait}s; booting all $nodes VM(s) again"
 	for n in $late; do
 		msg="$msg; $n's console ends: $(tail -n 1 "$out/$n.console" | tr -d '\r')"
+		# where its CPU is: running (RIP moves) or halted (HLT=1)
+		for _ in 1 2 3; do
+			echo "info registers" |
+				socat -t 2 - "UNIX-CONNECT:$out/$n.mon" 2>&1 |
+				grep -E '^(RAX|RSI|R8 |R12|RIP|CS |CR0)'
+			sleep 1
+		done >"$out/$n.regs.hung"
 	done
 	echo "$msg" | tee -a "$out/rebooted" >&2
 	kill "$watcher" 2>/dev/null

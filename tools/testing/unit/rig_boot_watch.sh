@@ -3,7 +3,8 @@
 #
 # vm.sh's boot watch: a VM that does not reach its tests in time is booted
 # again, with every other VM of the run, once; the run then passes and the
-# event is on record. Two stock VMs; node2's first boot is held in init
+# event is on record (with the hung node's console, at loglevel 7, and its
+# CPU registers). Two stock VMs; node2's first boot is held in init
 # (RIG_HOLD_BOOT), node1 boots normally.
 . "$(dirname "$0")/tap.lib"
 . "$(dirname "$0")/../rig/lib.sh"
@@ -23,6 +24,10 @@ expect "the boot watch named node2" 0 grep -q 'boot watch: node2 did not reach' 
 expect "and not node1" 1 grep -q 'node1 did not\|node1 node2' "$out/run/rebooted"
 expect "stderr said so" 0 grep -q '^rig: boot watch: node2' "$out/vm.log"
 expect "node2's held console kept" 0 test -s "$out/run/node2.console.hung"
+expect "node2's CPU registers kept: 3 samples" 0 \
+	test "$(grep -c '^RIP=' "$out/run/node2.regs.hung")" = 3
+expect "node2's console shows the boot's info lines (loglevel 7)" 0 \
+	grep -q 'Freeing unused kernel' "$out/run/node2.console.hung"
 for n in 1 2; do
 	expect "node$n's second boot reached its tests" 0 grep -q '^RIG-BEGIN' "$out/run/node$n.results"
 	expect "node$n finished" 0 grep -q '^RIG-END' "$out/run/node$n.results"
