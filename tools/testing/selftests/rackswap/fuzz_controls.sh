@@ -213,21 +213,24 @@ printf '%%s%%n%%x' >$T/f11
 FIXED="f01 f02 f03 f04 f05 f06 f07 f08 f09 f10 f11"
 
 # excluded FILE: not fuzzed (logged): fault injection has its own tests;
-# test_proto_major would make every later connect fail; test_grant_pages
-# is debugfs_create_u32 (the kernel's parser, which truncates, and no code
-# of ours)
+# test_proto_major would make every later connect fail, test_incarnation
+# every later reconnection (refused as a replay); test_grant_pages and
+# test_incarnation are debugfs_create_u32/u64 (the kernel's parser, which
+# truncates, and no code of ours)
 excluded() {
 	case $1 in
-	*/fault/* | "$DK"/test_proto_major | "$DK"/test_grant_pages) return 0 ;;
+	*/fault/* | "$DK"/test_proto_major | "$DK"/test_incarnation | \
+	"$DK"/test_grant_pages) return 0 ;;
 	esac
 	return 1
 }
 # unsafe FILE INPUT: an input a command file would act on: test_forge
-# takes "1\0..." as peer 1 and runs its forged-key test (which breaks the
-# connection); every other command file refuses all of the fixed set
+# takes "1\0..." as peer 1 and runs its forged-key test, test_qp_error
+# as peer 1 and moves its data QPs to error (both break the connection);
+# every other command file refuses all of the fixed set
 unsafe() {
 	case "$1:$2" in
-	"$DK"/test_forge:f09) return 0 ;;
+	"$DK"/test_forge:f09 | "$DK"/test_qp_error:f09) return 0 ;;
 	esac
 	return 1
 }
