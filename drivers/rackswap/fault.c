@@ -31,6 +31,7 @@ static const char * const rs_fault_name[RS_FAULT_NR] = {
 	[RS_FAULT_RPC_SEND]	= "rpc_send",
 	[RS_FAULT_REG]		= "reg",
 	[RS_FAULT_POST]		= "post",
+	[RS_FAULT_REFUSE]	= "refuse",
 };
 
 bool rs_should_fail(enum rs_fault_point point, size_t size)

@@ -15,6 +15,8 @@
  *             and the posting of IB_WR_REG_MR
  *   post      every other work request: the RDMA READs/WRITEs of the
  *             data QPs and the receive buffers of the message QP
+ *   refuse    every successful completion of an RDMA READ/WRITE: it
+ *             reads as the remote's refusal (IB_WC_REM_INV_REQ_ERR)
  *
  * A failing post returns -ENOMEM with nothing posted, as a full queue
  * does. Without the option the helpers are the plain calls.
@@ -37,6 +39,7 @@ enum rs_fault_point {
 	RS_FAULT_RPC_SEND,
 	RS_FAULT_REG,
 	RS_FAULT_POST,
+	RS_FAULT_REFUSE,
 	RS_FAULT_NR,
 };
 

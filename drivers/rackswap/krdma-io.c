@@ -220,9 +220,21 @@ static void krdma_io_finish(struct krdma_io *io)
 		atomic64_add(io->len, &peer->rdma_bytes);
 		io->done(io, 0);
 		break;
-	case IB_WC_REM_ACCESS_ERR:
 	case IB_WC_REM_INV_REQ_ERR:
 	case IB_WC_REM_OP_ERR:
+		/*
+		 * soft-RoCE has refused valid writes this way under load
+		 * (its responder out of step after retransmissions): the
+		 * connection is being reset (krdma_io_wr_done) and the
+		 * next one takes the I/O. A refusal that repeats is real.
+		 */
+		if (++io->refusals <= KRDMA_IO_REFUSALS) {
+			krdma_io_requeue(peer, io);
+			break;
+		}
+		krdma_io_fail(peer, io, -EIO);
+		break;
+	case IB_WC_REM_ACCESS_ERR:
 	case IB_WC_LOC_PROT_ERR:
 	case IB_WC_LOC_LEN_ERR:
 	case IB_WC_LOC_ACCESS_ERR:
@@ -241,15 +253,19 @@ static void krdma_io_wr_done(struct ib_cq *cq, struct ib_wc *wc)
 	struct krdma_io *io = container_of(wc->wr_cqe, struct krdma_io, cqe);
 	struct krdma_dataq *dq = io->dq;
 	struct krdma_peer *peer = dq->peer;
+	enum ib_wc_status status = wc->status;
 	unsigned long flags;
 
-	if (wc->status != IB_WC_SUCCESS) {
-		cmpxchg(&io->wc_status, IB_WC_SUCCESS, wc->status);
-		if (wc->status != IB_WC_WR_FLUSH_ERR) {
+	/* fault point "refuse": a refusal as soft-RoCE's (krdma_io_finish) */
+	if (status == IB_WC_SUCCESS && rs_should_fail(RS_FAULT_REFUSE, io->len))
+		status = IB_WC_REM_INV_REQ_ERR;
+	if (status != IB_WC_SUCCESS) {
+		cmpxchg(&io->wc_status, IB_WC_SUCCESS, status);
+		if (status != IB_WC_WR_FLUSH_ERR) {
 			pr_warn_ratelimited("peer %d: RDMA %s of %u bytes at +%llu failed: %s\n",
 					    peer->id, io->write ? "WRITE" : "READ",
 					    io->len, io->offset,
-					    ib_wc_status_msg(wc->status));
+					    ib_wc_status_msg(status));
 			krdma_conn_lost(peer, -EIO);
 		} else if (READ_ONCE(dq->usable)) {
 			/*
@@ -463,6 +479,7 @@ int krdma_io_submit(struct krdma_io *io)
 	INIT_LIST_HEAD(&io->entry);
 	io->cqe.done = krdma_io_wr_done;
 	io->wc_status = IB_WC_SUCCESS;
+	io->refusals = 0;
 
 	spin_lock_irqsave(&peer->lock, flags);
 	if (r->is_void) {

@@ -78,6 +78,11 @@ u64 krdma_remote_len(const struct krdma_remote *remote);
 
 /* The local scatterlist of one I/O has at most this many entries. */
 #define KRDMA_IO_MAX_SGE	16
+/*
+ * Times an I/O the remote refused as an invalid request or a failed
+ * operation is tried again on the next connection before it fails.
+ */
+#define KRDMA_IO_REFUSALS	2
 
 /*
  * One one-sided RDMA READ or WRITE between local memory and a remote
@@ -110,6 +115,7 @@ struct krdma_io {
 	atomic_t		pending;	/* work requests in flight */
 	int			nr_wr;
 	int			wc_status;	/* first failed completion */
+	unsigned int		refusals;	/* transport refusals retried */
 	struct ib_sge		sge[KRDMA_IO_MAX_SGE];
 	struct ib_rdma_wr	wr[KRDMA_IO_MAX_SGE];
 };

@@ -17,6 +17,10 @@
 #   reg       every 5th registration step fails, 3 times (the same)
 #   post      every 150th post fails, 4 times (the same; the
 #             I/Os are requeued)
+#   refuse    every 100th RDMA completion reads as refused, twice:
+#             each refused I/O is tried again on a new connection and
+#             fio passes with no I/O error; then a write refused three
+#             times fails with EIO
 # For each: failures were injected (the point's "times" counted down; the
 # count is logged), fio ended (no hang) with its data verified or with
 # clean I/O errors (never a verify failure), and once the point is off
@@ -45,8 +49,8 @@ if [ ! -d $F ]; then
 	skip_all "no $F: $MOD built without CONFIG_RACKSWAP_FAULT_INJECTION"
 fi
 tap_plan
-check "loaded; fault points alloc, rpc_send, reg, post" sh -c \
-	"[ -e /sys/class/infiniband/rxe0 ] && for p in alloc rpc_send reg post; do
+check "loaded; fault points alloc, rpc_send, reg, post, refuse" sh -c \
+	"[ -e /sys/class/infiniband/rxe0 ] && for p in alloc rpc_send reg post refuse; do
 		[ -e $F/\$p/probability ] && [ -e $F/\$p/times ] || exit 1; done"
 check "every point starts off (probability 0)" sh -c \
 	"[ \$(cat $F/*/probability | sort -u) = 0 ]"
@@ -130,6 +134,34 @@ point alloc 10 1 8
 point rpc_send 100 5 3
 point reg 100 5 3
 point post 100 150 4
+
+# refuse: a completion that reads as the remote's refusal (an invalid
+# request: soft-RoCE has answered valid writes so under load) resets the
+# connection, and the I/O is tried again on the next one
+check "refuse: the device's slabs all went back (discard)" discarded
+f0=$(cat $C/peers/$out/io_failed)
+r0=$(cat $C/peers/$out/reconnects)
+check "refuse: on (probability 100, interval 100, times 2, verbose 0)" fault_on refuse 100 100 2
+fio_run 16M
+fault_off refuse
+n=$(injected refuse 2)
+log "refuse: $n refusal(s) injected; fio rc $fio_rc error $fio_err; io_failed +$(($(cat $C/peers/$out/io_failed) - f0)); reconnects +$(($(cat $C/peers/$out/reconnects) - r0))"
+check "refuse: 2 refusals injected" [ "$n" = 2 ]
+check "refuse: fio verified, no I/O failed (each refused one tried again)" sh -c \
+	"[ $fio_rc = 0 ] && [ $fio_err = 0 ] && [ $(cat $C/peers/$out/io_failed) = $f0 ]"
+check "refuse: the connection was made again" [ "$(cat $C/peers/$out/reconnects)" -gt "$r0" ]
+check "refuse: both peers live, RDMA ready" retry 120 ready
+# a refusal that repeats is real: an I/O refused three times fails
+dd if=/dev/urandom of=/tmp/blk bs=4k count=1 2>/dev/null
+check "refuse: on for every completion, 3 times" fault_on refuse 100 1 3
+dd if=/tmp/blk of=/dev/rackswap0 bs=4k count=1 oflag=direct 2>/tmp/dd.err
+rc=$?
+fault_off refuse
+log "refuse: dd exit $rc: $(tr '\n' ' ' </tmp/dd.err)"
+check "refuse: a 4k write refused 3 times fails with EIO (3 refusals made)" sh -c \
+	"[ $rc != 0 ] && grep -qiE 'input/output error|I/O error' /tmp/dd.err && [ $(injected refuse 3) = 3 ]"
+check "refuse: off; both peers live, RDMA ready" retry 120 ready
+check "refuse: fio write+verify passes again" fio_run 8M
 
 # a connection lost by a failed receive post (the heartbeats repost every
 # 500 ms), and the next two allocations fail: the reconnection's buffers
