@@ -11,7 +11,8 @@
 #           selftests on the debug kernel when it is present
 #   full    the same host steps, the in-tree build (intree.sh) and every
 #           stock-kernel selftest
-#   debug   every selftest meant for the debug kernel
+#   debug   every selftest meant for the debug kernel (debug=mixed: on
+#           node1 only, the other nodes on the stock kernel)
 set -uo pipefail
 . "$(dirname "$0")/rig/lib.sh"
 T=$TOP/tools/testing
@@ -53,7 +54,7 @@ vm_run() {
 	tests=$("$T/select-tests.sh" "$run" "$nodes" "$mem") || { failed=$((failed + 1)); return; }
 	[ -n "$tests" ] || return 0
 	# QEMU splits its options at commas: none in the log directory
-	out=$LOGS/vm-$kernel-n$nodes${mem:+-m${mem//,/-}}
+	out=$LOGS/vm-${kernel//,/-}-n$nodes${mem:+-m${mem//,/-}}
 	[ -z "$mem" ] || memarg=(-m "$mem")
 	echo "# $kernel kernel, $nodes VM(s)${mem:+ ($mem)}: $tests"
 	"$RIG_DIR/vm.sh" -k "$kernel" -n "$nodes" "${memarg[@]}" -o "$out" $tests >"$out.log" 2>&1
@@ -102,6 +103,7 @@ debug)
 	if debug_present; then
 		for n in 1 2 3 4; do
 			vm_runs debug $n debug
+			vm_runs debug,stock $n mixed
 		done
 	else
 		failed=$((failed + 1))

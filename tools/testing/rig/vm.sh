@@ -4,10 +4,14 @@
 # vm.sh [options] TEST...: boots one VM, or N VMs joined by point-to-point
 # links, runs the named selftests in each, and reports them.
 #
-#   -k stock|debug   kernel (default stock)
+#   -k K[,K...]      kernel, stock or debug (default stock); a list gives
+#                    node 1, 2, ... each its own (the last one for the
+#                    nodes beyond it): "debug,stock" is node1 on the debug
+#                    kernel, the others on the stock one
 #   -n N             number of nodes (default 1; 1..9)
 #   -o DIR           where console logs and results go (default build/runs/...)
-#   -i INITRD        an initramfs already built for that kernel
+#   -i INITRD        an initramfs already built for that kernel (one
+#                    kernel only)
 #   -a ARGS          extra kernel command line
 #   -m MEM[,MEM...]  memory per VM (default 2G for one VM, 1G each for more);
 #                    a list gives node 1, 2, ... each its own (the last
@@ -51,7 +55,7 @@ while getopts "k:n:o:i:a:m:Bq" o; do
 	m) mem=$OPTARG ;;
 	B) bench=1 ;;
 	q) quiet=1 ;;
-	*) die "usage: vm.sh [-k stock|debug] [-n N] [-o DIR] [-i INITRD] [-a ARGS] [-m MEM] [-B] [-q] TEST..." ;;
+	*) die "usage: vm.sh [-k stock|debug[,...]] [-n N] [-o DIR] [-i INITRD] [-a ARGS] [-m MEM] [-B] [-q] TEST..." ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -59,10 +63,26 @@ shift $((OPTIND - 1))
 case $nodes in [1-9]) ;; *) die "nodes must be 1..9" ;; esac
 tests="$*"
 
-kernel_env "$kernel"
+# nth LIST N: the Nth item of a comma list, or its last one
+nth() {
+	local m i=$(($2 - 1))
+	IFS=, read -r -a m <<<"$1"
+	[ $i -lt ${#m[@]} ] || i=$((${#m[@]} - 1))
+	echo "${m[$i]}"
+}
+# each kernel of the list: its image, version and initramfs
+declare -A kimage kver kinitrd
+kernels=$(for n in $(seq 1 "$nodes"); do nth "$kernel" "$n"; done | sort -u)
+[ -z "$initrd" ] || [ "$(echo "$kernels" | wc -l)" = 1 ] ||
+	die "-i INITRD takes one kernel, not '$kernel'"
+for k in $kernels; do
+	kernel_env "$k"
+	kimage[$k]=$KIMAGE kver[$k]=$KVER
+	kinitrd[$k]=$initrd
+	[ -n "$initrd" ] || kinitrd[$k]=$("$RIG_DIR/build-initramfs.sh" "$k") || exit 1
+done
 command -v socat >/dev/null || die "no socat (link faults use it): run 'make setup'"
-[ -n "$initrd" ] || initrd=$("$RIG_DIR/build-initramfs.sh" "$kernel") || exit 1
-[ -n "$out" ] || out=$BUILD/runs/$kernel-n$nodes-$(date +%Y%m%d-%H%M%S)
+[ -n "$out" ] || out=$BUILD/runs/${kernel//,/-}-n$nodes-$(date +%Y%m%d-%H%M%S)
 # QEMU splits its options (socket paths) at commas
 case $out in *,*) die "output directory must not contain a comma: $out" ;; esac
 mkdir -p "$out"
@@ -73,16 +93,18 @@ tmo=0
 for t in $tests; do
 	tmo=$((tmo + $(rig_field "$t" timeout)))
 done
-boot=60 bootwait=180
-kargs=""
-if [ "$kernel" = debug ]; then
-	boot=240 bootwait=420
-	# The debug kernel's ACPI interpreter is slow enough under TCG to hit
-	# the AML loop timeout in the PCI routing method (_PRT), leaving the
-	# e1000 NICs without an interrupt; the BIOS's PIRQ table serves.
-	kargs="pci=noacpi"
+boot=60 bootwait=180 stagger=30
+if [ -n "${kimage[debug]:-}" ]; then
+	boot=240 bootwait=420 stagger=90
 fi
-tmo=$((tmo + boot))
+# node_kargs N: node N's own kernel arguments. The debug kernel's ACPI
+# interpreter is slow enough under TCG to hit the AML loop timeout in the
+# PCI routing method (_PRT), leaving the e1000 NICs without an interrupt;
+# the BIOS's PIRQ table serves.
+node_kargs() {
+	[ "$(nth "$kernel" "$1")" != debug ] || echo pci=noacpi
+}
+tmo=$((tmo + boot + stagger * (nodes - 1)))
 bootwait=${RIG_BOOT_WAIT:-$bootwait}
 
 if [ "$nodes" = 1 ]; then
@@ -92,12 +114,7 @@ else
 fi
 mem=${mem:-$dmem}
 # node_mem N: node N's memory from the list
-node_mem() {
-	local m i=$(($1 - 1))
-	IFS=, read -r -a m <<<"$mem"
-	[ $i -lt ${#m[@]} ] || i=$((${#m[@]} - 1))
-	echo "${m[$i]}"
-}
+node_mem() { nth "$mem" "$1"; }
 slabargs="slab_nomerge slub_debug=U kmemleak=on"
 [ $bench = 0 ] || slabargs=""
 
@@ -146,10 +163,25 @@ watch_requests() {
 	done
 }
 
+# started N: node N is past its early boot ("Run /init" on its console) or
+# stagger seconds passed. The nodes boot one after another: four that
+# calibrated their clocks at once on two cores hung now and then (the
+# debug kernel, at the TSC or APIC timer calibration), and one at a time
+# reaches init sooner (a debug boot alone: ~20 s; four together: ~150 s).
+# run-tests starts the tests together once every peer answers.
+started() {
+	local t0=$SECONDS
+	while [ $((SECONDS - t0)) -lt "$stagger" ]; do
+		grep -q 'Run /init' "$out/node$1.console" 2>/dev/null && return 0
+		kill -0 "${pids[$(($1 - 1))]}" 2>/dev/null || return 0
+		sleep 1
+	done
+}
+
 # launch: boots every node (their timeout processes in pids) and starts
 # the watcher of the tests' requests (watcher)
 launch() {
-	local n m l side uuid hold net mon
+	local n m l k side uuid hold net mon
 	rm -f "$out"/node*.{console,results,pid,mon,qemu} "$out"/link*.sock "$out/killed" "$out/links.log"
 	pids=()
 	for n in $(seq 1 "$nodes"); do
@@ -167,10 +199,11 @@ launch() {
 		# so can a person for a hung guest ("sendkey alt-sysrq-w" after the
 		# test enabled sysrq)
 		mon=(-monitor "unix:$out/node$n.mon,server=on,wait=off")
+		k=$(nth "$kernel" "$n")
 		timeout --kill-after=10 "$tmo" qemu-system-x86_64 -nodefaults -accel tcg -cpu max,la57=off \
 			-m "$(node_mem "$n")" -smp "$smp" -display none -no-reboot -uuid "$uuid" \
-			-kernel "$KIMAGE" -initrd "$initrd" \
-			-append "console=ttyS0 loglevel=7 panic=-1 oops=panic $slabargs rig.node=$n rig.nodes=$nodes rig.tests=${tests// /,} $kargs $hold $append" \
+			-kernel "${kimage[$k]}" -initrd "${kinitrd[$k]}" \
+			-append "console=ttyS0 loglevel=7 panic=-1 oops=panic $slabargs rig.node=$n rig.nodes=$nodes rig.kernels=$kernel rig.tests=${tests// /,} $(node_kargs "$n") $hold $append" \
 			-serial "file:$out/node$n.console" -serial "file:$out/node$n.results" \
 			-pidfile "$out/node$n.pid" "${mon[@]}" \
 			"${net[@]}" >"$out/node$n.qemu" 2>&1 &
@@ -183,6 +216,7 @@ launch() {
 			done
 			[ -S "$out/link$n$m.sock" ] || echo "rig: node$n did not open link$n$m" >&2
 		done
+		[ "$n" = "$nodes" ] || started "$n"
 	done
 	watch_requests &
 	watcher=$!
@@ -222,7 +256,7 @@ booted() {
 
 attempt=1
 launch
-[ $quiet = 1 ] || echo "rig: $nodes x $kernel ($KVER) VM(s) running '$tests' (deadline ${tmo}s), logs in $out"
+[ $quiet = 1 ] || echo "rig: $nodes x $kernel ($(echo ${kver[*]} | tr ' ' ,)) VM(s) running '$tests' (deadline ${tmo}s), logs in $out"
 if ! booted; then
 	msg="rig: boot watch:$late did not reach the tests in ${bootwait}s; booting all $nodes VM(s) again"
 	for n in $late; do

@@ -46,6 +46,9 @@ NODES=${NODES:-1}
 # debug_kernel: true on the debug kernel (KASAN, lockdep, kmemleak), where
 # everything runs several times slower: the swap tests size down there
 debug_kernel() { [ -e /sys/kernel/debug/kmemleak ]; }
+# debug_run: true when any node of the run boots the debug kernel (vm.sh -k
+# debug,stock: only node1), where a test's settings must agree on all nodes
+debug_run() { case ",$(rig_arg rig.kernels)," in *,debug,*) true ;; *) debug_kernel ;; esac; }
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
