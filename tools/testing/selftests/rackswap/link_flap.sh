@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# rig: nodes=2 tier=full debug=no timeout=1500
+# rig: nodes=2 tier=full debug=yes timeout=1500
 #
-# Link flaps, repeated (FLAPS, default 12; rackswap.flaps=N on the kernel
-# command line): node2's link to node1 goes down for 1 to 5 s and up
+# Link flaps, repeated (FLAPS, default 12, 4 on the debug kernel;
+# rackswap.flaps=N on the kernel command line): node2's link to node1 goes down for 1 to 5 s and up
 # again while RDMA I/O runs across it (2 threads, QD16, 24576 page I/Os
 # to node1's test grants, every word verified); each time node2's peer
 # must reconnect within 60 s and the I/O complete intact. The flaps are
@@ -17,7 +17,7 @@ C=/sys/kernel/rackswap/krdma
 DK=/sys/kernel/debug/krdma
 PORT=7478
 FLAPS=${FLAPS:-$(rig_arg rackswap.flaps)}
-FLAPS=${FLAPS:-12}
+if debug_kernel; then FLAPS=${FLAPS:-4}; else FLAPS=${FLAPS:-12}; fi
 LOAD="port=$PORT heartbeat_ms=500 reconnect_delay_ms=500"
 tap_plan
 
