@@ -3,9 +3,10 @@
 # rig: nodes=2 tier=full debug=yes timeout=1500
 #
 # Link flaps, repeated (FLAPS, default 12, 4 on the debug kernel;
-# rackswap.flaps=N on the kernel command line): node2's link to node1 goes down for 1 to 5 s and up
-# again while RDMA I/O runs across it (2 threads, QD16, 24576 page I/Os
-# to node1's test grants, every word verified); each time node2's peer
+# rackswap.flaps=N on the kernel command line): node2's link to node1 goes
+# down for 1 to 5 s and up again while RDMA I/O runs across it (2
+# threads, QD16, 24576 page I/Os to node1's test grants, every word
+# verified); each time node2's peer
 # must reconnect within 60 s and the I/O complete intact. The flaps are
 # by turns the cable pulled (lib.sh's cable) and "ip link set down" (on
 # 6.1's soft-RoCE safe only because krdma sends no CM message while the

@@ -22,11 +22,12 @@
 #   frees node1's slabs and reloads its module: node1 reconnects to a new
 #   incarnation, voids the copies there and rebuilds them.
 # Before the next fault every copy is made again (degraded 0: replicas=2
-# holds for one fault at a time). Every process ends with 0 bad words, no request fails, no slab is lost,
-# the copies are rebuilt (degraded back to 0: time and bytes logged) and
-# swapoff brings everything back: once node1 reset its device, while it
-# is still connected, no donor grants anything (the frees of copies
-# dropped while a donor was away reached it once it was back).
+# holds for one fault at a time). Every process ends with 0 bad words, no
+# request fails, no slab is lost, the copies are rebuilt (degraded back
+# to 0: time and bytes logged) and swapoff brings everything back: once
+# node1 reset its device, while it is still connected, no donor grants
+# anything (the frees of copies dropped while a donor was away reached it
+# once it was back).
 #
 # node4 learns when to restart from what it sees: node1's slabs freed at
 # the end of its grace period.
