@@ -96,7 +96,7 @@ rekeyed() { [ "$(cat $C/peers/$p/registrations)" -gt "$((regs0 + 4))" ]; }
 check "the grants of node2 registered again under new keys ($regs0 -> $(cat $C/peers/$p/registrations))" retry 30 rekeyed
 held() { [ "$(cat $C/peers/$p/grants)" = 2 ]; }
 # node2 keeps its 2 grants once its flap run has ended (until then each of
-# its 4 threads holds one): on the debug kernel that took more than 60 s
+# its 4 threads holds one): on the debug kernel that was once not done 60 s
 # after the reconnection
 check "2 grants held for node2" retry 300 held
 tell 2 counted || log "node2 did not hear that we counted"

@@ -4,14 +4,13 @@
 #
 # Link flaps, repeated (FLAPS, default 12, 4 on the debug kernel;
 # rackswap.flaps=N on the kernel command line): node2's link to node1 goes
-# down for 1 to 5 s and up again while RDMA I/O runs across it (2
-# threads, QD16, 24576 page I/Os to node1's test grants, every word
-# verified); each time node2's peer
-# must reconnect within 60 s and the I/O complete intact. The flaps are
-# by turns the cable pulled (lib.sh's cable) and "ip link set down" (on
-# 6.1's soft-RoCE safe only because krdma sends no CM message while the
-# netdev is down: see the admin guide's Known limits). On a failure both
-# nodes dump what the RDMA stack and the neighbour table see.
+# down for 1 to 5 s and up again while RDMA I/O runs across it (2 threads,
+# QD16, 24576 page I/Os to node1's test grants, every word verified); each
+# time node2's peer must reconnect within 60 s and the I/O complete intact.
+# The flaps are by turns the cable pulled (lib.sh's cable) and "ip link set
+# down" (on 6.1's soft-RoCE safe only because krdma sends no CM message
+# while the netdev is down: see the admin guide's Known limits). On a
+# failure both nodes dump what the RDMA stack and the neighbour table see.
 . ./lib.sh
 [ "$NODES" -ge 2 ] || skip_all "needs two nodes"
 C=/sys/kernel/rackswap/krdma
