@@ -59,7 +59,7 @@ if [ "$NODE" = 2 ]; then
 	while [ $i -lt $RUNS ]; do
 		printf '%s %s 2 1 4' "$p" $THREADS >$DK/rdma_test 2>/dev/null
 		res=$(cat $DK/rdma_test)
-		echo "$res" | grep -q "ios=32 ok=32 errors=0 mismatches=0 touched=0" ||
+		rdma_ok "$res" 32 ||
 			{ bad=$((bad + 1)); log "run $i: $res"; }
 		i=$((i + 1))
 	done

@@ -20,10 +20,6 @@ DK=/sys/kernel/debug/krdma
 P=/sys/module/$MOD/parameters
 tap_plan
 
-# rdma_ok RESULT IOS: every I/O ok, none failed, no page differed
-rdma_ok() {
-	echo "$1" | grep -q "ios=$2 ok=$2 errors=0 mismatches=0 touched=0"
-}
 ready() { [ "$(cat $C/peers/$1/data_qps)" -ge 1 ]; }
 
 check "rxe0 on dummy0" rxe_loopback_up

@@ -21,7 +21,6 @@ PORT=7473
 LOAD="port=$PORT heartbeat_ms=500 reconnect_delay_ms=500"
 tap_plan
 
-rdma_ok() { echo "$1" | grep -q "ios=$2 ok=$2 errors=0 mismatches=0 touched=0"; }
 check "rxe on the links" rxe_links_up
 check "load $MOD" modprobe $MOD $LOAD
 

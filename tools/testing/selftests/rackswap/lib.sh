@@ -407,6 +407,11 @@ ok_res() { case "$1" in ok*) return 0 ;; esac; log "result: $1"; return 1; }
 # granted: the bytes this node grants (as a donor)
 granted() { cat /sys/kernel/rackswap/dvs/granted_bytes; }
 
+# rdma_ok RESULT IOS: a krdma rdma_test result (debugfs) with IOS page I/Os,
+# every one ok: none failed, no page differed, no page changed after a
+# failed read
+rdma_ok() { echo "$1" | grep -q "ios=$2 ok=$2 errors=0 mismatches=0 touched=0"; }
+
 # rdma_diag WHAT: what the RDMA stack, the neighbour table and krdma see,
 # logged (for a reconnection that does not come)
 rdma_diag() {

@@ -63,7 +63,7 @@ if [ "$NODE" = 2 ]; then
 		fi
 		wait $bg
 		log "flap $i: $(cat /tmp/flap.res)"
-		echo "$(cat /tmp/flap.res)" | grep -q "ios=24576 ok=24576 errors=0 mismatches=0" || io_bad=$((io_bad + 1))
+		rdma_ok "$(cat /tmp/flap.res)" 24576 || io_bad=$((io_bad + 1))
 		sleep 2
 	done
 	check "I/O under every flap verified ($io_bad runs not)" [ $io_bad = 0 ]
