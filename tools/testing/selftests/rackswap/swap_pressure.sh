@@ -21,7 +21,7 @@
 #
 # On the debug kernel (make check-debug: node1 on it, node2 on the stock
 # one), KASAN's shadow and the debug slabs leave node1's 512M with a
-# MemTotal of about 320M and 95M available, and paging is several times
+# MemTotal of about 311M and 95M available, and paging is several times
 # slower: the workload is twice MemTotal (about 620 MiB, still six times
 # what is available), "more than the machine has" means MemTotal, and node2
 # waits up to 2400 s. With 1024 MiB there, the run paged steadily but had
