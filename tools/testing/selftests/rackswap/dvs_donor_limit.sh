@@ -154,6 +154,6 @@ check "node1 left" retry 900 none
 check "nothing granted at the end" [ "$(granted)" = 0 ]
 check "rmmod" rmmod $MOD
 res_snapshot /tmp/res.b
-check "memory and RDMA resources back (free memory within 4M)" \
-	res_compare /tmp/res.a /tmp/res.b /tmp/res.b 1 4096
+check "RDMA resources, slab objects (+$RES_OBJS) and memory (4M) back" \
+	res_delta /tmp/res.a /tmp/res.b $RES_OBJS 4096
 tap_done
