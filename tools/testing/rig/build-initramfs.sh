@@ -64,8 +64,9 @@ echo "127.0.0.1 localhost" >"$R/etc/hosts"
 
 # Kernel modules (built-in ones are skipped: modprobe reports them "builtin").
 # The optional ones: the benchmark's other devices (make bench), where a
-# kernel without one of them only loses that column, and netem, without
-# which krdma_lossy_link skips (the debug kernel has none).
+# kernel without one of them only loses that column, and netem, which
+# krdma_lossy_link needs (it fails without it; it runs on the stock kernel
+# only: the debug kernel has none).
 MODS="configfs crc32_generic dummy e1000 ib_core ib_uverbs ib_cm iw_cm rdma_cm
 rdma_ucm rdma_rxe loop"
 OPT_MODS="brd zram nvmet nvmet-rdma nvme-rdma nvme-fabrics sch_netem"
@@ -93,7 +94,7 @@ depmod -b "$R" "$KVER"
 # The guest side of the rig and the selftests.
 mkdir -p "$R/rig" "$R/selftests"
 cp "$RIG_DIR/init" "$R/init"
-cp "$RIG_DIR/run-tests" "$RIG_DIR/bad-patterns" "$RIG_DIR/demo.sh" \
+cp "$RIG_DIR/run-tests" "$RIG_DIR/bad-patterns" "$RIG_DIR/ioerr-patterns" "$RIG_DIR/demo.sh" \
 	"$RIG_DIR/bench-krdma.sh" "$RIG_DIR/bench-swap.sh" "$R/rig/"
 cp -r "$SELFTESTS" "$R/selftests/rackswap"
 # the swap workloads' verifier: static, the initramfs has no libc of its own

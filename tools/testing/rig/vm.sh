@@ -120,7 +120,7 @@ slabargs="slab_nomerge slub_debug=U kmemleak=on"
 
 # A test may crash a node on purpose (a dead peer): it prints "RIG-KILL <n>"
 # on its results port and the QEMU of node n is killed with SIGKILL, as a
-# real crash; node n's results then say RIG-KILLED.
+# real crash; node n's results then say "RIG-KILLED by node<k> in <test>".
 #
 # A test may pull the cable of its node's link to node m: it prints
 # "RIG-LINK <m> off" ("on": put back) and QEMU's "set_link" takes node n's
@@ -157,7 +157,9 @@ watch_requests() {
 				grep -qx "$m" "$out/killed" 2>/dev/null && continue
 				echo "$m" >>"$out/killed"
 				kill -9 "$(cat "$out/node$m.pid")" 2>/dev/null
-				echo "RIG-KILLED by node$n" >>"$out/node$m.results"
+				# the test that asked: only its result may be missing
+				echo "RIG-KILLED by node$n in $(tr -d '\r' <"$out/node$n.results" |
+					sed -n 's/^RIG-TEST //p' | tail -n 1)" >>"$out/node$m.results"
 			done
 		done
 	done

@@ -22,7 +22,7 @@ counts() { # WANT "p f s" NODES TEST...
 
 node 1 "RIG-BEGIN" "RIG-TEST a" "RIG-RESULT pass a 1.0" "RIG-TEST b" "RIG-RESULT skip b 0.1" \
 	"RIG-TEST c" "RIG-RESULT fail c 2.0" "RIG-END"
-expect "pass, skip, fail counted" 0 counts "1 1 1" 1 a b c
+expect "pass counted; skip and fail counted as failures" 0 counts "1 2 0" 1 a b c
 expect "exit status non-zero on a failure" 1 "$R" -q "$D" 1 c
 node 1 "RIG-BEGIN" "RIG-TEST a" "RIG-RESULT pass a 1.0"
 expect "a test the VM never reported fails" 0 counts "1 1 0" 1 a b
@@ -30,7 +30,7 @@ node 1 "RIG-BEGIN" "RIG-RESULT pass a 1.0" "RIG-END"
 node 2 "RIG-BEGIN" "RIG-RESULT fail a 1.0" "RIG-END"
 expect "a failure on one node fails the test" 0 counts "0 1 0" 2 a
 node 2 "RIG-BEGIN" "RIG-RESULT skip a 1.0" "RIG-END"
-expect "a skip on one node is a skip, not a pass" 0 counts "0 0 1" 2 a
+expect "a skip on one node is a failure, not a pass" 0 counts "0 1 0" 2 a
 node 2 "RIG-BEGIN" "RIG-RESULT pass a 1.0" "RIG-END"
 expect "passed on both nodes" 0 counts "1 0 0" 2 a
 CONSOLE="[ 5.0] Oops: 0002 [#1] PREEMPT SMP NOPTI" node 1 "RIG-BEGIN" "RIG-TEST a"
@@ -40,11 +40,15 @@ expect "a bad line at boot fails the run" 0 counts "1 1 0" 1 a
 rm -f "$D/node2.results"
 node 1 "RIG-BEGIN" "RIG-RESULT pass a 1.0" "RIG-END"
 expect "a node that wrote nothing fails the test" 0 counts "0 1 0" 2 a
-node 1 "RIG-BEGIN" "RIG-TEST a" "RIG-KILLED by node2"
+node 1 "RIG-BEGIN" "RIG-TEST a" "RIG-KILLED by node2 in a"
 node 2 "RIG-BEGIN" "RIG-RESULT pass a 1.0" "RIG-END"
 expect "a node killed on purpose: the other node's verdict counts" 0 counts "1 0 0" 2 a
 node 2 "RIG-BEGIN" "RIG-RESULT fail a 1.0" "RIG-END"
 expect "... and its failure fails the test" 0 counts "0 1 0" 2 a
+node 2 "RIG-BEGIN" "RIG-RESULT pass a 1.0" "RIG-RESULT pass b 1.0" "RIG-END"
+expect "a kill excuses only the test that asked for it, not the next one" 0 counts "1 1 0" 2 a b
+node 1 "RIG-BEGIN" "RIG-TEST a" "RIG-KILLED by node2 in c"
+expect "... nor a test that did not ask" 0 counts "0 1 0" 2 a
 rm -f "$D/node2.results"
 # 28 lines of test output after them: out of the summary's 25-line tail
 more=()

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# rig: nodes=1 tier=none debug=yes timeout=1200
+# rig: nodes=1 tier=none debug=yes timeout=1200 ioerr=yes
 #
 # The module's fault points (CONFIG_RACKSWAP_FAULT_INJECTION, built when the
 # kernel has the fault-injection debugfs: the debug kernel) under a real

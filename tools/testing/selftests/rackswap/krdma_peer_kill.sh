@@ -52,7 +52,7 @@ ms=$(echo "$t0 $(uptime_s)" | awk '{ printf "%d", ($2 - $1) * 1000 }')
 log "node1 killed under load: calls ended after $ms ms: $(cat /tmp/kill.res)"
 failed_fast() {
 	grep -q 'errors=[1-9]' /tmp/kill.res && ! grep -q 'mismatches=[1-9]' /tmp/kill.res &&
-		[ "$ms" -lt 15000 ]
+		[ "$ms" -lt 60000 ] # bounded, well below the hung-task timeout
 }
 check "in-flight calls failed within the deadlines ($ms ms)" failed_fast
 wait $bg2

@@ -88,10 +88,10 @@ check "its RDMA is ready (peer $rogue)" retry 30 rogue_ready
 rogue_msg() {
 	local before
 	before=$(cat $C/peers/$rogue/reconnects)
-	dmesg -c >/dev/null
+	kmsg_mark
 	echo "$rogue $1" >$DK/test_send_bad || return 1
-	retry 10 sh -c "dmesg | grep -q '$2'" || { log "$1: no '$2' in the log"; return 1; }
-	log "$1: $(dmesg | grep -m1 "$2")"
+	retry 10 logged "$2" || { log "$1: no '$2' in the log"; return 1; }
+	log "$1: $(since_mark | grep -m1 "$2")"
 	ROGUE_RC0=$before
 	retry 30 rogue_back
 }
@@ -107,18 +107,18 @@ echo 0 >$DK/test_handler_delay_ms
 
 # --- dvs: the battery of bad requests -------------------------------------------
 ref0=$(cat $D/requests_refused)
-dmesg -c >/dev/null
+kmsg_mark
 r=$(cmd "rogue $rogue $foreign")
 ref1=$(cat $D/requests_refused)
 log "rogue DVS requests: $r (ok <refused> <sent> <dropped> <unknown ops>); donor refused $((ref1 - ref0))"
-dmesg | grep 'dvs rogue' | sed 's/^/# /'
+since_mark | grep 'dvs rogue' | sed 's/^/# /'
 # shellcheck disable=SC2086 # the result's fields
 set -- $r
 check "every DVS request refused as expected ($2 of $3)" sh -c "[ '$1' = ok ] && [ '$2' = '$3' ] && [ '$3' -ge 15 ]"
 check "the 4 malformed ones closed the connection ($4)" [ "$4" = 4 ]
 check "the donor counted each refusal it made ($((ref1 - ref0)) = $3 - $5 to unknown ops)" \
 	[ $((ref1 - ref0)) = $(($3 - $5)) ]
-check "the donor logged each malformed one" [ "$(dmesg | grep -c 'broke the protocol')" = 4 ]
+check "the donor logged each malformed one" [ "$(since_mark | grep -c 'broke the protocol')" = 4 ]
 check "the foreign slab is still there" sh -c "awk '\$2 == $foreign' $SUMS | grep -q ."
 check "the rogue is back" retry 30 rogue_ready
 
@@ -140,12 +140,12 @@ check "a read inside the grant works before and after" \
 check "the rogue disconnects" sh -c "echo '$ROGUE_ADDR $PORT' >$C/disconnect"
 # incarnation 1: older than any load of ours (load times in ns)
 echo 1 >$DK/test_incarnation
-dmesg -c >/dev/null
+kmsg_mark
 n0=$(ls $C/peers | wc -l)
 check "a connection as an older incarnation is refused" sh -c "! echo '$ROGUE_ADDR $PORT' >$C/connect 2>/dev/null"
 echo 0 >$DK/test_incarnation
-log "$(dmesg | grep -m1 'old incarnation')"
-check "the donor logged it as a replay" sh -c "dmesg | grep -q 'refused a connection of an old incarnation'"
+log "$(since_mark | grep -m1 'old incarnation')"
+check "the donor logged it as a replay" logged 'refused a connection of an old incarnation'
 check "no peer was added" [ "$(ls $C/peers | wc -l)" -le "$n0" ]
 
 # --- the good client, untouched ------------------------------------------------------

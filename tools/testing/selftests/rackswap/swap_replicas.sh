@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# rig: nodes=4 tier=full debug=mixed timeout=1500 mem=1G
+# rig: nodes=4 tier=full debug=mixed timeout=1500 mem=1G ioerr=yes
 #
 # mem=1G is the rig's default for several VMs: the field gives this test a
 # boot of its own, as it needs all three donors alive (dvs_replicas, in the
