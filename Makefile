@@ -13,9 +13,11 @@
 #   make clean
 
 # The running kernel's build tree when it exists, else the newest
-# installed Debian headers (the rig's kernel: the host kernel here has none).
+# installed Debian 6.1 headers (the rig's kernel, tools/testing/rig/lib.sh:
+# the host kernel here has none; another series installed beside it must
+# not move the build).
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-	  $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+	  $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64))))
 
 # The module's fault points (CONFIG_RACKSWAP_FAULT_INJECTION) when the kernel
 # has the fault-injection debugfs: out of tree there is no Kconfig to ask.

@@ -15,10 +15,15 @@ fi
 
 die() { echo "rig: $*" >&2; exit 1; }
 
-# stock_kver: the newest Debian kernel installed (never hard-coded: the ABI
-# number moves with Debian's updates).
+# stock_kver: the newest installed Debian kernel of the rig's series,
+# RIG_SERIES (default 6.1, Debian 12's), never just the newest installed
+# (another series' headers pull in their image, and would move every
+# target to it); the ABI number is never hard-coded: it moves with
+# Debian's updates.
+RIG_SERIES=${RIG_SERIES:-6.1}
 stock_kver() {
-	ls /lib/modules 2>/dev/null | grep -- '-amd64$' | sort -V | tail -n 1
+	ls /lib/modules 2>/dev/null | grep -- "^${RIG_SERIES//./\\.}\.[0-9]*-[0-9]*-amd64\$" |
+		sort -V | tail -n 1
 }
 
 debug_present() {

@@ -5,6 +5,7 @@
 # is present. linux-image-amd64 and linux-headers-amd64 are installed in one
 # command so that their ABI versions match.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 PKGS="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static kmod
 build-essential bc cpio gzip xz-utils rdma-core ibverbs-providers ibverbs-utils
@@ -19,7 +20,7 @@ done
 
 # The meta packages may be installed while the image and headers of the
 # same ABI are not (a half-removed system): check the pair too.
-kver=$(ls /lib/modules 2>/dev/null | grep -- '-amd64$' | sort -V | tail -n 1 || true)
+kver=$(stock_kver || true)
 if [ -z "$kver" ] || [ ! -e "/boot/vmlinuz-$kver" ] || [ ! -d "/usr/src/linux-headers-$kver" ]; then
 	missing="$missing linux-image-amd64 linux-headers-amd64"
 fi
@@ -35,5 +36,5 @@ echo "setup: installing:$missing"
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086 # word splitting of the package list is wanted
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
-kver=$(ls /lib/modules | grep -- '-amd64$' | sort -V | tail -n 1)
+kver=$(stock_kver)
 echo "setup: done (kernel $kver)"
