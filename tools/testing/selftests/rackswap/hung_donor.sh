@@ -1,0 +1,93 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rig: nodes=3 tier=full debug=no timeout=1200 mem=1024M
+#
+# mem=1024M: a boot of its own (the donor it hangs is not fit for the
+# tests after it until it has caught up).
+#
+# A donor that hangs without dying (a firmware stall, a livelock: its
+# QEMU's CPUs stopped, "RIG-HANG"; its memory, QPs and link stay, nothing
+# answers). node1 swaps on /dev/rackswap0 (4 MiB slabs, replicas=2) over
+# node2 and node3 (320M each) in a cgroup v2 with memory.max=64M; processes
+# write 96 MiB and verify it twice, one after the other, throughout. Once
+# 32 MiB were paged out node2 hangs for 40 s, then runs on. While it hangs
+# node1 declares it lost (missed heartbeats), swap-ins go on from node3's
+# copies (pswpin grows while node2 is stopped), no request fails; once
+# node2 runs again node1 reconnects to it and the copies that missed
+# writes are made again (degraded 0). Every run verified, no slab lost,
+# swapoff, and at the end nothing is granted on either donor.
+. ./lib.sh
+[ "$NODES" -ge 3 ] || skip_all "needs three nodes"
+C=/sys/kernel/rackswap/krdma
+D=/sys/kernel/rackswap/dvs
+B=/sys/block/rackswap0
+PORT=7488
+LOAD="port=$PORT slab_size=4M reconnect_delay_ms=500 connect_timeout_ms=2000 reconnect_tries=100"
+tap_plan
+
+check "rxe on the links" rxe_links_up
+check "load $MOD" modprobe $MOD $LOAD
+
+if [ "$NODE" = 1 ]; then
+	connect_donors $PORT 2 3
+	check "replicas 2, disksize 256M" sh -c "echo 2 >$B/replicas && echo 256M >$B/disksize"
+	check "mkswap, swapon" sh -c "mkswap /dev/rackswap0 >/dev/null && swapon /dev/rackswap0"
+	check "cgroup memory.max=64M" swap_cgroup 64M
+	out0=$(vmstat pswpout)
+	rm -f /tmp/stop /tmp/seq.out
+	(
+		while [ ! -e /tmp/stop ]; do
+			in_cgroup memtouch seq 96 2 >>/tmp/seq.out 2>&1 ||
+				echo "exit $?" >>/tmp/seq.out
+		done
+	) &
+	seq=$!
+	check "32 MiB paged out" retry 600 paged 32
+	rc=$(cat $C/peers/$p2/reconnects)
+	held=$(stored_on 2)
+	echo "RIG-HANG 2"
+	t0=$(date +%s)
+	not_live() { [ "$(cat $C/peers/$p2/state)" != live ]; }
+	check "node2 hung ($held bytes there): declared lost" retry 60 not_live
+	log "node2 declared lost after $(($(date +%s) - t0)) s: $(cat $C/peers/$p2/state)"
+	in0=$(vmstat pswpin)
+	in_grew() { [ "$(vmstat pswpin)" -gt $((in0 + 256)) ]; }
+	check "swap-ins go on from node3 while node2 hangs (pswpin +1 MiB)" retry 120 in_grew
+	while [ $(($(date +%s) - t0)) -lt 40 ]; do sleep 1; done
+	log "pswpin +$(($(vmstat pswpin) - in0)) while node2 hung; io_stat $(cat $B/io_stat)"
+	echo "RIG-RESUME 2"
+	back() {
+		[ "$(cat $C/peers/$p2/reconnects)" -gt "$rc" ] &&
+			[ "$(cat $C/peers/$p2/state)" = live ] &&
+			[ "$(cat $C/peers/$p2/data_qps)" -ge 1 ]
+	}
+	check "node2 runs again: reconnected" retry 300 back
+	whole() { [ "$(cat $B/degraded)" = 0 ] && [ "$(cat $D/copies_dropped)" -gt 0 ]; }
+	check "the copies that missed writes were dropped and made again (degraded 0)" \
+		retry 600 whole
+	log "dropped $(cat $D/copies_dropped), rebuilt $(cat $D/copies_rebuilt): $(cat $D/rebuild_bytes) bytes in $(cat $D/rebuild_ms) ms"
+	touch /tmp/stop
+	wait $seq
+	log "$(tr '\n' ';' </tmp/seq.out)"
+	runs=$(grep -c '^memtouch' /tmp/seq.out)
+	check "$runs runs of 96 MiB verified twice: 0 bad words in each" sh -c \
+		"[ $runs -ge 1 ] && [ \$(grep -c ': 0 bad words' /tmp/seq.out) = $runs ] && ! grep -q '^exit' /tmp/seq.out"
+	log "io_stat $(cat $B/io_stat)"
+	check "no request failed" [ "$(cut -d' ' -f6 $B/io_stat)" = 0 ]
+	check "no slab lost" [ "$(cat $D/slabs_lost)" = 0 ]
+	check "swapoff" swapoff /dev/rackswap0
+	check "reset" sh -c "echo 1 >$B/reset"
+	told() { tell 2 reset && tell 3 reset; }
+	check "told the donors" told
+	rmdir $CG/swap
+	check "rmmod" rmmod $MOD
+	tap_done
+fi
+
+echo 320M >$D/donate
+check "node1 connected" retry 200 krdma_peer direction=in state=live
+check "node1 gave everything back (told)" hear reset 1100
+nothing() { [ "$(granted)" = 0 ]; }
+check "nothing granted" retry 120 nothing
+check "rmmod" retry 60 rmmod $MOD
+tap_done
