@@ -11,6 +11,9 @@
  *   test_handler_delay_ms	slow the request handlers down (tests)
  *   test_send_bad		send a peer a malformed message (tests)
  *   test_call_op		call an op with no handler (tests)
+ *
+ * and the files of krdma-test.c (one-sided RDMA tests) and krdma-neg.c
+ * (negative controls).
  */
 #include <linux/debugfs.h>
 #include <linux/kthread.h>
@@ -408,6 +411,7 @@ void krdma_debugfs_init(void)
 	debugfs_create_file("test_call_op", 0200, krdma_dir, NULL,
 			    &test_call_op_fops);
 	krdma_test_debugfs_init(krdma_dir);
+	krdma_neg_debugfs_init(krdma_dir);
 }
 
 void krdma_debugfs_exit(void)

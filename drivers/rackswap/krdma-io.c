@@ -216,6 +216,9 @@ static void krdma_io_finish(struct krdma_io *io)
 	ib_dma_unmap_sg(io->dev, io->sg, io->nents, krdma_io_dir(io));
 	switch (io->wc_status) {
 	case IB_WC_SUCCESS:
+		/* negative control (krdma-neg.c): data corrupted in flight */
+		if (!io->write && krdma_neg_take(&krdma_neg_flip))
+			krdma_neg_flip_bit(io);
 		atomic64_inc(io->write ? &peer->rdma_writes : &peer->rdma_reads);
 		atomic64_add(io->len, &peer->rdma_bytes);
 		io->done(io, 0);
@@ -437,6 +440,14 @@ static void krdma_io_post(struct krdma_peer *peer, struct krdma_io *io,
 	/* its grant went with an old incarnation: its keys reach nothing */
 	if (READ_ONCE(io->remote->is_void)) {
 		krdma_io_fail(peer, io, -ENXIO);
+		return;
+	}
+	/*
+	 * Negative control (krdma-neg.c): a write acknowledged, never done.
+	 * Completed here as a soft-RoCE completion may be (inline_softirq).
+	 */
+	if (io->write && krdma_neg_take(&krdma_neg_drop)) {
+		io->done(io, 0);
 		return;
 	}
 	spin_lock_irqsave(&dq->lock, flags);

@@ -318,6 +318,38 @@ void krdma_test_debugfs_init(struct dentry *dir);
 int krdma_test_init(void);
 void krdma_test_exit(void);
 
+/*
+ * krdma-neg.c: a negative control, a test hook of krdma-io.c armed through
+ * debugfs: the next @left I/Os of its kind are corrupted. Atomics only: it
+ * is armed at any time and taken from any context, without a lock; the
+ * I/O path reads @left once when it is not armed. @acted may lag @left's
+ * decrement for a moment (read it once the I/O completed).
+ */
+struct krdma_neg {
+	atomic_t		left;	/* I/Os still to corrupt */
+	atomic64_t		acted;	/* I/Os corrupted since load */
+	const char		*name;	/* its debugfs file */
+	const char		*verb;	/* what it did, in that file */
+	const char		*what;	/* what it does, for the log */
+};
+
+extern struct krdma_neg krdma_neg_flip;	/* test_flip_reads */
+extern struct krdma_neg krdma_neg_drop;	/* test_drop_writes */
+
+/* Takes one I/O for @neg when it is armed; one read when it is not. */
+static inline bool krdma_neg_take(struct krdma_neg *neg)
+{
+	if (likely(!atomic_read(&neg->left)))
+		return false;
+	if (atomic_dec_if_positive(&neg->left) < 0)
+		return false;
+	atomic64_inc(&neg->acted);
+	return true;
+}
+
+void krdma_neg_flip_bit(struct krdma_io *io);
+void krdma_neg_debugfs_init(struct dentry *dir);
+
 /* krdma-sysfs.c */
 int krdma_sysfs_init(void);
 void krdma_sysfs_exit(void);
