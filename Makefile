@@ -5,7 +5,8 @@
 #   make              build drivers/rackswap/rackswap.ko against KDIR
 #   make lint         checkpatch.pl --strict + sparse; fails on findings
 #   make check        build, lint, host unit tests, VM selftests (CI tier)
-#   make check-full   everything, including the slow fault/stress tests
+#   make check-full   everything, including the slow fault tests
+#   make check-scale  memory pressure and stress
 #   make check-debug  the VM selftests on the debug kernel
 #   make demo         boot the rig and show the module running
 #   make bench        measure (one boot; never part of a test tier)
@@ -29,7 +30,7 @@ T := $(TOP)/tools/testing
 
 export KDIR
 
-.PHONY: all modules lint check check-full check-debug demo bench setup clean help
+.PHONY: all modules lint check check-full check-scale check-debug demo bench setup clean help
 
 all: modules
 
@@ -45,6 +46,9 @@ check:
 
 check-full:
 	$(T)/check.sh full
+
+check-scale:
+	$(T)/check.sh scale
 
 check-debug:
 	$(T)/check.sh debug
@@ -63,4 +67,4 @@ clean:
 	rm -rf $(TOP)/build
 
 help:
-	@sed -n '3,14p' Makefile
+	@sed -n '3,15p' Makefile

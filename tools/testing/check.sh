@@ -10,7 +10,9 @@
 #           selftests of tier "check" (one VM, then two VMs), and the smoke
 #           selftests on the debug kernel when it is present
 #   full    the same host steps, the in-tree build (intree.sh) and every
-#           stock-kernel selftest
+#           stock-kernel selftest of tiers check and full
+#   scale   the build, then the stock-kernel selftests of tier scale
+#           (memory pressure, stress)
 #   debug   every selftest meant for the debug kernel (debug=mixed: on
 #           node1 only, the other nodes on the stock kernel)
 #
@@ -22,7 +24,7 @@ set -uo pipefail
 . "$(dirname "$0")/rig/lib.sh"
 T=$TOP/tools/testing
 tier=${1:-check}
-case $tier in check | full | debug) ;; *) die "unknown tier '$tier'" ;; esac
+case $tier in check | full | scale | debug) ;; *) die "unknown tier '$tier'" ;; esac
 
 part=${PART:-1/1}
 pi=${part%/*} pn=${part#*/}
@@ -115,6 +117,12 @@ check | full)
 			echo "ok - debug-kernel smoke # SKIP no debug kernel in $DEBUG_KERNEL_DIR"
 		fi
 	fi
+	;;
+scale)
+	[ "$pi" = 1 ] && step build make -C "$TOP" modules
+	for n in 1 2 3 4; do
+		in_part $n && vm_runs stock $n scale
+	done
 	;;
 debug)
 	if debug_present; then

@@ -8,6 +8,7 @@
 # ("-" for the default), one per line. RUN is one of
 #   check   stock kernel, tier=check
 #   full    stock kernel, tier=check or tier=full
+#   scale   stock kernel, tier=scale
 #   smoke   debug kernel, debug=smoke (part of make check)
 #   debug   debug kernel, debug=smoke or debug=yes
 #   mixed   node1 on the debug kernel, the other nodes on the stock one,
@@ -26,9 +27,9 @@ for p in $progs; do
 	m=$(rig_field "$t" mem)
 	[ $mems = 1 ] || [ "$m" = "$want_mem" ] || continue
 	case $run:$(rig_field "$t" tier):$(rig_field "$t" debug) in
-	check:check:* | full:check:* | full:full:* | smoke:*:smoke | debug:*:smoke | debug:*:yes | mixed:*:mixed)
+	check:check:* | full:check:* | full:full:* | scale:scale:* | smoke:*:smoke | debug:*:smoke | debug:*:yes | mixed:*:mixed)
 		if [ $mems = 1 ]; then sel="$sel ${m:--}"; else sel="$sel $t"; fi ;;
-	check:* | full:* | smoke:* | debug:* | mixed:*) ;;
+	check:* | full:* | scale:* | smoke:* | debug:* | mixed:*) ;;
 	*) echo "select-tests: unknown run '$run'" >&2; exit 1 ;;
 	esac
 done

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# rig: nodes=2 tier=full debug=mixed timeout=2700 mem=512M,1600M
+# rig: nodes=2 tier=scale debug=mixed timeout=2700 mem=512M,1600M
 #
 # Global memory pressure, not a cgroup: node1 has 512M (about 350M free:
 # the rig's root file system lives in RAM) and swaps on /dev/rackswap0 to

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# rig: nodes=1 tier=full debug=no timeout=1800
+# rig: nodes=1 tier=scale debug=no timeout=1800
 #
-# The slow variant of swap_loopback (make check-full), donor and swapper
+# The slow variant of swap_loopback (make check-scale), donor and swapper
 # in one kernel, 4 MiB slabs, swapon -d. In a cgroup v2 with
 # memory.max=64M: one process writes 512 MiB and verifies every word,
 # twice; eight processes touch random pages of 48 MiB each while fio
