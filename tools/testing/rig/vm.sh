@@ -134,15 +134,10 @@ slabargs="slab_nomerge slub_debug=U kmemleak=on"
 # message sent while the netdev is administratively down puts the RDMA
 # device's QP1 into an error state that the kernel lifts only for sending:
 # the device never hears a connection reply again until it is re-created.)
-# A test may hang node m as a machine that stops answering without dying
-# (a firmware stall, a livelock): "RIG-HANG <m>" stops its QEMU's CPUs
-# (the monitor's "stop": no packet is answered, its memory and QPs stay)
-# and "RIG-RESUME <m>" lets it run on ("cont").
 # Each request is done once, in order, and logged in links.log.
 watch_requests() {
 	local n m l lines done_n
-	local cmd what
-	local -a links_done hangs_done
+	local -a links_done
 	while sleep 0.5; do
 		for n in $(seq 1 "$nodes"); do
 			lines=$(tr -d '\r' <"$out/node$n.results" 2>/dev/null |
@@ -157,18 +152,6 @@ watch_requests() {
 				done_n=$((done_n + 1))
 			done < <(echo "$lines" | tail -n +"$((done_n + 1))" | grep .)
 			links_done[n]=$done_n
-			lines=$(tr -d '\r' <"$out/node$n.results" 2>/dev/null |
-				sed -n 's/^RIG-\(HANG\|RESUME\) \([1-9]\)$/\2 \1/p')
-			done_n=${hangs_done[$n]:-0}
-			while read -r m what; do
-				[ -n "$m" ] || continue
-				cmd=stop
-				[ "$what" = RESUME ] && cmd=cont
-				echo "$cmd" | socat - "UNIX-CONNECT:$out/node$m.mon" >/dev/null 2>&1
-				echo "$(date +%T) node$n: node$m $cmd (rc $?)" >>"$out/links.log"
-				done_n=$((done_n + 1))
-			done < <(echo "$lines" | tail -n +"$((done_n + 1))" | grep .)
-			hangs_done[n]=$done_n
 			for m in $(tr -d '\r' <"$out/node$n.results" 2>/dev/null |
 				sed -n 's/^RIG-KILL \([1-9]\)$/\1/p'); do
 				grep -qx "$m" "$out/killed" 2>/dev/null && continue

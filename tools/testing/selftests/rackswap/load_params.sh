@@ -1,0 +1,82 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rig: nodes=3 tier=full debug=no timeout=600
+#
+# The connection parameters of a client that only connects out: node1
+# loads with listen=0 and peers= naming both donors (node2, node3, each
+# donating 64M). A peers= entry that is not an address and a port fails
+# the load with EINVAL and a log line. Loaded with good entries, node1 is
+# connected to both donors, in the background, with nothing written to a
+# connect file; RDMA is ready to both; a space of 32M in two copies (one
+# on each donor, so both connections carry data) is written and read back
+# word for word. With listen=0 nothing listens on node1: a donor's
+# connect to it is refused and node1 has no incoming peer. At the end
+# nothing is granted on either donor.
+. ./lib.sh
+[ "$NODES" -ge 3 ] || skip_all "needs three nodes"
+C=/sys/kernel/rackswap/krdma
+D=/sys/kernel/rackswap/dvs
+PORT=7492
+LOAD="port=$PORT slab_size=4M heartbeat_ms=500 reconnect_delay_ms=500 connect_timeout_ms=3000"
+tap_plan
+
+check "rxe on the links" rxe_links_up
+
+if [ "$NODE" = 1 ]; then
+	A2=$(link_addr 2 1) A3=$(link_addr 3 1)
+	kmsg_mark
+	check "peers= with a bad entry: the load fails (EINVAL)" sh -c \
+		"! modprobe $MOD $LOAD listen=0 'peers=$A2 $PORT,garbage' 2>/dev/null &&
+		 [ ! -e /sys/module/$MOD ]"
+	check "... and says why" logged "peers: 'garbage' is not"
+	log "$(since_mark | grep -m1 peers)"
+	hear2() { hear "$1" && hear "$1"; }
+	check "both donors loaded" hear2 up
+	check "load with listen=0 peers=\"$A2 $PORT,$A3 $PORT\"" \
+		modprobe $MOD $LOAD listen=0 "peers=$A2 $PORT,$A3 $PORT"
+	p2="" p3=""
+	found() {
+		p2=$(krdma_peer "address=$A2 $PORT" direction=out) &&
+			p3=$(krdma_peer "address=$A3 $PORT" direction=out)
+	}
+	check "peers= connected to both donors at load" retry 60 found
+	donors_ready() {
+		for p in $p2 $p3; do
+			[ "$(cat $C/peers/$p/state)" = live ] &&
+				[ "$(cat $C/peers/$p/data_qps)" -ge 1 ] || return 1
+		done
+	}
+	check "RDMA ready to both" retry 60 donors_ready
+	check "a space of 32M in two copies" ctl "create 32M rdma 2"
+	check "16M written" ok_res "$(cmd "write 0 $((16 * M)) 9 786432 30000")"
+	check "read back: every word verified" ok_res "$(cmd "read 0 $((16 * M)) 9 786432")"
+	both_hold() {
+		[ "$(cat $C/peers/$p2/stored_bytes)" -gt 0 ] &&
+			[ "$(cat $C/peers/$p3/stored_bytes)" -gt 0 ]
+	}
+	check "both donors hold a copy" both_hold
+	told() { tell 2 loaded && tell 3 loaded; }
+	check "told the donors to try to connect here" told
+	check "their connects were refused" hear2 refused
+	no_in() { ! krdma_peer direction=in >/dev/null; }
+	check "no incoming peer (listen=0)" no_in
+	check "destroy the space" ctl "destroy"
+	check "rmmod" rmmod $MOD
+	tap_done
+fi
+
+check "load $MOD" modprobe $MOD $LOAD
+echo 64M >$D/donate
+check "told node1" tell 1 up
+check "node1 connected" retry 120 krdma_peer direction=in state=live
+check "node1 loaded" hear loaded
+e=$(write_err $C/connect "$(link_addr 1 "$NODE") $PORT")
+log "connect to node1 (listen=0): '$e'"
+check "a connect to node1 is refused" [ -n "$e" ]
+no_out() { ! krdma_peer direction=out >/dev/null; }
+check "no outgoing peer left" no_out
+check "told node1" tell 1 refused
+gone() { ! krdma_peer direction=in state=live >/dev/null && [ "$(granted)" = 0 ]; }
+check "node1 left, nothing granted" retry 300 gone
+check "rmmod" rmmod $MOD
+tap_done
