@@ -38,7 +38,7 @@ copy_with_libs() {
 BINS="/usr/bin/kmod /usr/bin/rdma /usr/bin/rping /usr/bin/ibv_devices
 /usr/bin/ibv_devinfo /usr/bin/ib_send_lat /usr/bin/ib_read_lat /usr/bin/ib_write_bw
 /usr/sbin/mkswap /usr/sbin/swapon /usr/sbin/swapoff /usr/bin/fio
-/usr/sbin/blkdiscard /usr/sbin/tc"
+/usr/sbin/blkdiscard /usr/bin/fallocate /usr/sbin/tc"
 # verbs user space: the rxe provider, and libgcc_s (needed by rping's threads)
 LIBS="/lib/x86_64-linux-gnu/libgcc_s.so.1
 /usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav34.so"
