@@ -560,3 +560,33 @@ donor_alone() { ! krdma_peer direction=in state=live >/dev/null; }
 stored_on() {
 	cat "/sys/kernel/rackswap/krdma/peers/$(eval echo "\$p$1")/stored_bytes" 2>/dev/null || echo 0
 }
+
+# --- a swap client of node1 -------------------------------------------------
+# swap_client PORT SIZE: this node connects to node1 on PORT and swaps on
+# /dev/rackswap0, SIZE big, stored there; sets $p, our peer id of node1
+swap_client() {
+	local a
+	a="$(link_addr 1 "$NODE") $1"
+	check "connected to node1" retry 150 sh -c \
+		"echo '$a' >/sys/kernel/rackswap/krdma/connect 2>/dev/null"
+	p=$(krdma_peer direction=out state=live)
+	check "its data QP is up" retry 30 peer_live "$p"
+	check "disksize $2" sh -c "echo $2 >/sys/block/rackswap0/disksize"
+	check "mkswap" sh -c "mkswap /dev/rackswap0 >/dev/null"
+	check "swapon" swapon /dev/rackswap0
+}
+# peer_live ID: the peer is live with a data QP up
+peer_live() {
+	[ "$(cat "/sys/kernel/rackswap/krdma/peers/$1/data_qps" 2>/dev/null)" -ge 1 ] &&
+		[ "$(cat "/sys/kernel/rackswap/krdma/peers/$1/state")" = live ]
+}
+# swap_client_end: swapoff and reset: nothing stored on node1 any more;
+# the cgroup "swap" goes; rmmod
+swap_client_end() {
+	check "swapoff" swapoff /dev/rackswap0
+	check "reset" sh -c "echo 1 >/sys/block/rackswap0/reset"
+	check "nothing stored on node1 any more" \
+		[ "$(cat /sys/kernel/rackswap/krdma/peers/$p/stored_bytes)" = 0 ]
+	rmdir $CG/swap 2>/dev/null
+	check "rmmod" rmmod $MOD
+}
