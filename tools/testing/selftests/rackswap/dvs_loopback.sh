@@ -110,7 +110,6 @@ check "nothing granted any more" [ "$(cat $D/granted_bytes)" = 0 ]
 check "no holder listed" [ -z "$(cat $D/holders)" ]
 log "allocs $(cat $D/allocs), avg $(cat $D/alloc_us_avg) us, max $(cat $D/alloc_us_max) us, hits $(cat $D/pool_hits), misses $(cat $D/pool_misses)"
 check "rmmod" rmmod $MOD
-res_snapshot /tmp/res.b
 check "RDMA resources, slab objects (+$RES_OBJS) and memory (4M) back" \
-	res_delta /tmp/res.a /tmp/res.b $RES_OBJS 4096
+	res_back /tmp/res.a $RES_OBJS 4096
 tap_done

@@ -111,7 +111,6 @@ none() { ! krdma_peer direction=in state=live >/dev/null && [ "$(granted)" = 0 ]
 check "node1 left" retry 1100 none
 check "nothing granted at the end" [ "$(granted)" = 0 ]
 check "rmmod" rmmod $MOD
-res_snapshot /tmp/res.b
 check "RDMA resources, slab objects (+$RES_OBJS) and memory (4M) back" \
-	res_delta /tmp/res.a /tmp/res.b $RES_OBJS 4096
+	res_back /tmp/res.a $RES_OBJS 4096
 tap_done

@@ -345,6 +345,21 @@ res_kmemleak_same() {
 	return 1
 }
 
+# res_back A OBJS KB: the resources are back after a run (module unloaded):
+# snapshots until res_delta against A passes, up to four, 10 s apart
+# (objects freed late stay out of a verdict: RCU callbacks, connection
+# timewait, deferred work; a leak stays); the last comparison is logged
+res_back() {
+	local i
+	for i in 1 2 3 4; do
+		[ "$i" = 1 ] || sleep 10
+		res_snapshot /tmp/res.b
+		res_delta "$1" /tmp/res.b "$2" "$3" >/tmp/res.log 2>&1 && break
+	done
+	cat /tmp/res.log
+	res_delta "$1" /tmp/res.b "$2" "$3" >/dev/null 2>&1
+}
+
 # res_common A B: what every leak check compares: RDMA resource counts and,
 # on the debug kernel, kmemleak's reports (where it is the whole check:
 # returns 1); res_bad says whether anything differed

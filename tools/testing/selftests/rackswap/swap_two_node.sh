@@ -65,7 +65,6 @@ check "after node2's reset nothing is granted" retry 600 none
 gone() { ! krdma_peer direction=in state=live >/dev/null; }
 check "node2 left" retry 120 gone
 check "rmmod" rmmod $MOD
-res_snapshot /tmp/res.b
 check "RDMA resources, slab objects (+$RES_OBJS) and memory (4M) back" \
-	res_delta /tmp/res.a /tmp/res.b $RES_OBJS 4096
+	res_back /tmp/res.a $RES_OBJS 4096
 tap_done
