@@ -45,7 +45,6 @@ if [ "$NODE" = 2 ]; then
 	stored() { cat $C/peers/$p/stored_bytes; }
 	f0=$(io_f 6) a0=$(cat $D/alloc_failures) out0=$(vmstat pswpout)
 	kmsg_mark
-	export MEMTOUCH_SALT=5
 	in_cgroup memtouch seq 116 1 >/tmp/df.out &
 	job=$!
 	# the first swap write that found no room failed (or the run ended)
