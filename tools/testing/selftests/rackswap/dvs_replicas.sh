@@ -5,8 +5,9 @@
 # Replicas: node1 keeps a dvs space of 128M in two copies of each 4M slab
 # over three donors (node2-node4, 96M each). Bad copy counts are refused;
 # the donors together hold exactly two copies of every slab. The donor
-# holding the most is killed (its QEMU: a crash) right before 48M are read
-# back: every word verified, the reads fall to the other copies; a write
+# holding the most is killed (its QEMU: a crash) while 48M are read back:
+# reads sent to it end with its connection (its requeued and failed I/Os
+# grow) and fall to the other copies, every word verified; a write
 # after it lands; the copies on the dead donor are dropped and made again
 # on the survivors (rebuild: bytes, time and count logged), the space is no
 # longer degraded and all 64M read back. Then a second donor is killed:
@@ -59,12 +60,29 @@ if [ "$NODE" = 1 ]; then
 	for n in 3 4; do
 		[ "$(stored_on $n)" -le "$(stored_on $k)" ] || k=$n
 	done
-	log "killing node$k ($(stored_on $k) bytes stored there)"
-	echo "RIG-KILL $k"
-	sleep 1
+	# the read starts, then node k dies under it: its reads in flight and
+	# those sent before its death is noticed end with the connection
+	# (requeued, then failed) and fall to the other copies. Its counters
+	# are sampled while the read runs: its peer goes once it is closed.
+	pk=$(eval echo "\$p$k")
+	lost_ios() {
+		echo $(($(cat $C/peers/$pk/io_requeued) + $(cat $C/peers/$pk/io_failed)))
+	}
+	lost0=$(lost_ios)
+	log "killing node$k under a read ($(stored_on $k) bytes stored there; requeued+failed $lost0)"
 	t0=$(date +%s)
-	r=$(cmd "read 0 $((48 * M)) 5 786432")
-	log "read across the kill: $r ($(($(date +%s) - t0)) s)"
+	cmd "read 0 $((48 * M)) 5 786432" >/tmp/rd.out &
+	rd=$!
+	echo "RIG-KILL $k"
+	lost=$lost0
+	while kill -0 $rd 2>/dev/null; do
+		v=$(lost_ios 2>/dev/null) && lost=$v
+		sleep 1
+	done
+	wait $rd
+	r=$(cat /tmp/rd.out)
+	log "read across the kill: $r ($(($(date +%s) - t0)) s); node$k's requeued+failed I/Os $lost0 -> $lost"
+	check "reads sent to node$k ended with its connection (requeued or failed)" [ "$lost" -gt "$lost0" ]
 	check "node$k killed: all 48M read back, every word verified" ok_res "$r"
 	r=$(cmd "write $((48 * M)) $((16 * M)) 6 786432 30000")
 	check "16M more written" ok_res "$r"
