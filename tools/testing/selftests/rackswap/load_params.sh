@@ -28,7 +28,7 @@ if [ "$NODE" = 1 ]; then
 	check "peers= with a bad entry: the load fails (EINVAL)" sh -c \
 		"! modprobe $MOD $LOAD listen=0 'peers=$A2 $PORT,garbage' 2>/dev/null &&
 		 [ ! -e /sys/module/$MOD ]"
-	check "... and says why" logged "peers: 'garbage' is not"
+	check "... and says why" logged "peers: '$A2 $PORT,garbage' is not"
 	log "$(since_mark | grep -m1 peers)"
 	hear2() { hear "$1" && hear "$1"; }
 	check "both donors loaded" hear2 up
