@@ -57,11 +57,7 @@ if [ "$NODE" = 1 ]; then
 	check "swap-ins go on from node3 while node2 is silent (pswpin +1 MiB)" retry 30 in_grew
 	log "pswpin +$(($(vmstat pswpin) - in0)) while node2 was silent; io_stat $(cat $B/io_stat)"
 	check "node2 answers again" hear answering 300
-	back() {
-		[ "$(cat $C/peers/$p2/reconnects)" -gt "$rc" ] &&
-			[ "$(cat $C/peers/$p2/state)" = live ] &&
-			[ "$(cat $C/peers/$p2/data_qps)" -ge 1 ]
-	}
+	back() { [ "$(cat $C/peers/$p2/reconnects)" -gt "$rc" ] && peer_live $p2; }
 	check "node2 reconnected" retry 300 back
 	whole() { [ "$(cat $B/degraded)" = 0 ] && [ "$(cat $D/copies_dropped)" -gt 0 ]; }
 	check "the copies that missed writes were dropped and made again (degraded 0)" \

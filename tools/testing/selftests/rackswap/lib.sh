@@ -353,14 +353,16 @@ res_kmemleak_same() {
 # comparison is logged. Seen: a donor's kmalloc-96 +113 objects still
 # there 30 s after its run (dvs_replicas), +201 once in dvs_three_node.
 res_back() {
-	local i
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	local i rc
+	for i in $(seq 12); do
 		[ "$i" = 1 ] || sleep 10
 		res_snapshot /tmp/res.b
-		res_delta "$1" /tmp/res.b "$2" "$3" >/tmp/res.log 2>&1 && break
+		res_delta "$1" /tmp/res.b "$2" "$3" >/tmp/res.log 2>&1
+		rc=$?
+		[ $rc != 0 ] || break
 	done
 	cat /tmp/res.log
-	res_delta "$1" /tmp/res.b "$2" "$3" >/dev/null 2>&1
+	return $rc
 }
 
 # res_common A B: what every leak check compares: RDMA resource counts and,

@@ -40,13 +40,7 @@ if [ "$NODE" = 1 ]; then
 			p3=$(krdma_peer "address=$A3 $PORT" direction=out)
 	}
 	check "peers= connected to both donors at load" retry 60 found
-	donors_ready() {
-		for p in $p2 $p3; do
-			[ "$(cat $C/peers/$p/state)" = live ] &&
-				[ "$(cat $C/peers/$p/data_qps)" -ge 1 ] || return 1
-		done
-	}
-	check "RDMA ready to both" retry 60 donors_ready
+	check "RDMA ready to both" retry 60 donors_ready 2 3
 	check "a space of 32M in two copies" ctl "create 32M rdma 2"
 	check "16M written" ok_res "$(cmd "write 0 $((16 * M)) 9 786432 30000")"
 	check "read back: every word verified" ok_res "$(cmd "read 0 $((16 * M)) 9 786432")"
