@@ -24,6 +24,12 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 # has the fault-injection debugfs: out of tree there is no Kconfig to ask.
 FAULT := $(if $(shell grep -sx 'CONFIG_FAULT_INJECTION_DEBUG_FS=y' $(KDIR)/.config),CONFIG_RACKSWAP_FAULT_INJECTION=y)
 
+# The test module (rackswap_test.ko, CONFIG_RACKSWAP_TEST) is built with
+# the others and used by the rig; "make TEST=" builds the product alone,
+# exporting nothing to tests (what an install path ships).
+TEST ?= m
+TESTMOD := $(if $(TEST),CONFIG_RACKSWAP_TEST=$(TEST))
+
 TOP := $(CURDIR)
 MOD := $(TOP)/drivers/rackswap
 T := $(TOP)/tools/testing
@@ -36,7 +42,7 @@ all: modules
 
 modules:
 	@test -n "$(KDIR)" || { echo "no kernel build tree: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(MOD) CONFIG_RACKSWAP=m $(FAULT) W=1 KCFLAGS=-Werror modules
+	$(MAKE) -C $(KDIR) M=$(MOD) CONFIG_RACKSWAP=m $(FAULT) $(TESTMOD) W=1 KCFLAGS=-Werror modules
 
 lint:
 	$(T)/lint.sh

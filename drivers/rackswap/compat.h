@@ -11,6 +11,7 @@
 #define _RACKSWAP_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/export.h>
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/device.h>
@@ -19,6 +20,23 @@
 
 #if KERNEL_VERSION(5, 10, 0) > LINUX_VERSION_CODE
 #error "rackswap needs Linux 5.10 or newer"
+#endif
+
+/*
+ * Internals the test module (rackswap_test.ko, CONFIG_RACKSWAP_TEST) uses
+ * are exported to it alone, in the RACKSWAP_TEST symbol namespace, and only
+ * when it is built: a build without it (every package) exports none. 6.13
+ * made namespaces strings.
+ */
+#if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
+#define RS_TEST_NS	"RACKSWAP_TEST"
+#else
+#define RS_TEST_NS	RACKSWAP_TEST
+#endif
+#if IS_ENABLED(CONFIG_RACKSWAP_TEST)
+#define EXPORT_SYMBOL_IF_RS_TEST(sym)	EXPORT_SYMBOL_NS_GPL(sym, RS_TEST_NS)
+#else
+#define EXPORT_SYMBOL_IF_RS_TEST(sym)
 #endif
 
 /* 6.9 gave blk_mq_alloc_disk() a queue_limits argument. */

@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# intree.sh: drivers/rackswap/ builds in-tree. Drops it (and its uapi
-# header) into Debian's linux-source-6.1, hooks it into drivers/Kconfig and
-# drivers/Makefile, configures Debian's config with CONFIG_RACKSWAP=m and
-# builds the directory through the kernel's own Kbuild. A check-full step:
-# unpacking and "make prepare" take a few minutes.
+# intree.sh: drivers/rackswap/ builds in-tree. Drops it (and its headers)
+# into Debian's linux-source-6.1, hooks it into drivers/Kconfig and
+# drivers/Makefile, configures Debian's config with CONFIG_RACKSWAP=m (and
+# the test module) and builds the directory through the kernel's own Kbuild.
+# A check-full step: unpacking and "make prepare" take a few minutes.
 set -euo pipefail
 . "$(dirname "$0")/rig/lib.sh"
 
@@ -33,11 +33,13 @@ cp "/boot/config-$kver" .config
 # no Debian signing keys and no BTF here: they are not what this checks
 scripts/config --set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "" \
 	-d MODULE_SIG_ALL -d DEBUG_INFO_BTF -d DEBUG_INFO_DWARF5 -e DEBUG_INFO_NONE \
-	-m RACKSWAP
+	-m RACKSWAP -m RACKSWAP_TEST
 make -s olddefconfig
-grep -qx 'CONFIG_RACKSWAP=m' .config || die "Kconfig did not keep CONFIG_RACKSWAP=m (depends on?)"
-echo "intree: CONFIG_RACKSWAP=m accepted by Kconfig"
+for o in RACKSWAP RACKSWAP_TEST; do
+	grep -qx "CONFIG_$o=m" .config || die "Kconfig did not keep CONFIG_$o=m (depends on?)"
+done
+echo "intree: CONFIG_RACKSWAP=m CONFIG_RACKSWAP_TEST=m accepted by Kconfig"
 make -s -j"$(nproc)" prepare
 make -j"$(nproc)" W=1 KCFLAGS=-Werror drivers/rackswap/
-ls -l drivers/rackswap/rackswap.o
+ls -l drivers/rackswap/{krdma/krdma,dvs/dvs,blk/rackswap,test/rackswap_test}.o
 echo "intree: drivers/rackswap/ built in-tree"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # lint.sh: checkpatch.pl --strict (from Debian's linux-source-6.1) on every
-# source file of the module, and sparse (make C=2) on the module; exits
+# source file of the modules, and sparse (make C=2) on them; exits
 # non-zero on any finding.
 set -uo pipefail
 . "$(dirname "$0")/rig/lib.sh"
@@ -20,18 +20,21 @@ if [ ! -e "$CP" ] || [ "$SRC" -nt "$CP" ]; then
 fi
 
 rc=0
-files=$(cd "$TOP" && ls drivers/rackswap/*.[ch] include/uapi/linux/*.h | grep -v '\.mod\.c$')
+files=$(cd "$TOP" && ls drivers/rackswap/*.[ch] drivers/rackswap/*/*.[ch] include/linux/*.h \
+	include/uapi/linux/*.h | grep -v '\.mod\.c$')
 echo "lint: checkpatch --strict on $(echo "$files" | wc -w) files"
 # --no-tree: this is not a kernel tree; the spelling and const-struct
 # lists come from the unpacked scripts directory.
-# compat.h is the one file allowed to test LINUX_VERSION_CODE; trace.h is
-# written in the TRACE_EVENT() layout of include/trace/events/, whose
-# open-ended "TP_STRUCT__entry(" lines checkpatch flags.
+# compat.h is the one file allowed to test LINUX_VERSION_CODE; the trace
+# headers are written in the TRACE_EVENT() layout of include/trace/events/,
+# whose open-ended "TP_STRUCT__entry(" lines checkpatch flags.
 for f in $files; do
 	ign=FILE_PATH_CHANGES
 	[ "$f" = drivers/rackswap/compat.h ] && ign=$ign,LINUX_VERSION_CODE
-	[ "$f" = drivers/rackswap/trace.h ] &&
-		ign=$ign,OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT
+	case $f in
+	drivers/rackswap/blk/trace.h | drivers/rackswap/dvs/trace.h)
+		ign=$ign,OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT ;;
+	esac
 	out=$(cd "$TOP" && perl "$CP" --strict --no-tree --terse --show-types \
 		--no-summary --ignore $ign -f "$f") || { echo "$out"; rc=1; }
 done
@@ -43,7 +46,7 @@ kdir=${KDIR:-/usr/src/linux-headers-$kver}
 out=$BUILD/obj/sparse
 copy_sources "$out"
 echo "lint: sparse (make C=2) against $kdir"
-make -s -j"$(nproc)" -C "$kdir" M="$out/drivers/rackswap" CONFIG_RACKSWAP=m C=2 CHECK="sparse" \
+make -s -j"$(nproc)" -C "$kdir" M="$out/drivers/rackswap" CONFIG_RACKSWAP=m CONFIG_RACKSWAP_TEST=m C=2 CHECK="sparse" \
 	modules >"$out/sparse.log" 2>&1 || { cat "$out/sparse.log"; die "sparse build failed"; }
 if grep -E ': (warning|error):' "$out/sparse.log"; then
 	echo "lint: sparse found problems" >&2

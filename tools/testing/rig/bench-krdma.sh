@@ -9,12 +9,11 @@
 # Prints "BENCH <key> <value>" lines for the host to tabulate.
 . /selftests/rackswap/lib.sh
 C=/sys/kernel/rackswap/krdma
-DK=/sys/kernel/debug/krdma
 CALLS=${CALLS:-2000}
 
 die() { echo "bench: $*"; exit 1; }
 rxe_loopback_up || die "no rxe"
-modprobe rackswap loopback=1 || die "cannot load rackswap"
+rs_load loopback=1 || die "cannot load our modules"
 echo "$LOOP_ADDR 7472" >$C/connect || die "cannot connect"
 p=$(krdma_peer direction=out) || die "no outgoing peer"
 
@@ -43,13 +42,13 @@ rdma() {
 	done
 }
 rdma qd1 1 512 4 1
-echo 50 >/sys/module/rackswap/parameters/poll_spin_us
+echo 50 >/sys/module/krdma/parameters/poll_spin_us
 rdma qd1spin 1 512 4 1
-echo 0 >/sys/module/rackswap/parameters/poll_spin_us
+echo 0 >/sys/module/krdma/parameters/poll_spin_us
 rdma qd32 1 512 8 32
 rdma qd32x2 2 512 8 16
 echo node1 >$C/disconnect
-rmmod rackswap
+rs_unload
 
 # perftest context, same device, same boot (user-space QPs: see RIG.md)
 for size in 64 2032; do

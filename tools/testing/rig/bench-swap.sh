@@ -90,7 +90,7 @@ if [ "$NODES" -ge 2 ]; then
 		modprobe brd rd_nr=1 rd_size=$((dev_mib * 1024)) &&
 			nvmet_export /dev/ram0 "$(link_addr 2 1)" ||
 			note "no NVMe-oF target"
-		modprobe rackswap donate=$((dev_mib + 64))M slab_size=4M ||
+		rs_load donate=$((dev_mib + 64))M slab_size=4M ||
 			note "no rackswap donor"
 		# serve until node1 leaves (it disconnects when done)
 		retry 900 krdma_peer direction=in state=live >/dev/null &&
@@ -101,7 +101,7 @@ if [ "$NODES" -ge 2 ]; then
 	echo "BENCH two_vm 1"
 	modprobe brd rd_nr=1 rd_size=$((dev_mib * 1024)) && add brd /dev/ram0
 	if nvme_attach "$(link_addr 2 1)"; then add nvmeof "$nvme_dev"; else note "no nvmeof"; fi
-	if modprobe rackswap slab_size=4M && rackswap_attach "$(link_addr 2 1)"; then
+	if rs_load slab_size=4M && rackswap_attach "$(link_addr 2 1)"; then
 		add rackswap /dev/rackswap0
 	else
 		note "no rackswap"
@@ -131,7 +131,7 @@ else
 	}
 	[ -e /dev/ram2 ] && if rnbd_up; then add rnbd /dev/rnbd0; else note "no rnbd"; fi
 	# the donor in this kernel (loopback mode)
-	if modprobe rackswap loopback=1 donate=$((dev_mib + 64))M slab_size=4M &&
+	if rs_load loopback=1 donate=$((dev_mib + 64))M slab_size=4M &&
 		rackswap_attach $LOOP_ADDR; then
 		add rackswap /dev/rackswap0
 	else
@@ -143,7 +143,7 @@ fi
 # round ("rackswap@NAME"): swap workloads, and the fio QD1/QD32 runs for
 # levers marked "fio"
 pc_default=$(cat /proc/sys/vm/page-cluster)
-P=/sys/module/rackswap/parameters
+P=/sys/module/krdma/parameters
 SPIN=/sys/block/rackswap0/completion_spin_us
 lever_fio=""
 lever() {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# build-initramfs.sh stock|debug: builds rackswap.ko for that kernel and an
+# build-initramfs.sh stock|debug: builds our modules for that kernel and an
 # initramfs holding busybox, kmod, the RDMA user tools with their libraries,
 # the kernel modules the tests need (with dependencies, via depmod), our
 # module, the rig's guest side and the selftests.
@@ -10,7 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kernel_env "${1:-stock}"
-ko=$(build_module "$KVER" "$KHDR")
+kos=$(build_module "$KVER" "$KHDR")
 out=$BUILD/rig/$KVER
 R=$out/root
 rm -rf "$R"
@@ -84,7 +84,8 @@ for m in $MODS $OPT_MODS; do
 	done
 done
 cp "$KROOT"/lib/modules/"$KVER"/modules.{order,builtin,builtin.modinfo} "$R/lib/modules/$KVER/"
-cp "$ko" "$R/lib/modules/$KVER/extra/"
+# shellcheck disable=SC2086
+cp $kos "$R/lib/modules/$KVER/extra/"
 # RNBD/RTRS, when build-rnbd.sh made them for this kernel (make bench does)
 if [ -d "$BUILD/rnbd/$KVER" ]; then
 	cp "$BUILD/rnbd/$KVER"/*.ko "$R/lib/modules/$KVER/extra/"

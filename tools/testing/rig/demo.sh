@@ -23,8 +23,8 @@ say "kernel $(uname -r), $(grep MemTotal /proc/meminfo | tr -s ' ')"
 rxe_links_up || fail "no soft-RoCE on the link"
 
 if [ "$NODE" = 1 ]; then
-	say "modprobe rackswap donate=512M slab_size=4M port=$PORT   (the donor)"
-	modprobe rackswap donate=512M slab_size=4M port=$PORT || fail "modprobe"
+	say "modprobe krdma port=$PORT; modprobe dvs donate=512M slab_size=4M   (the donor)"
+	{ modprobe krdma port=$PORT && modprobe dvs donate=512M slab_size=4M; } || fail "modprobe"
 	# follow the swapper: the most memory granted, until it gave all back
 	max=0 seen=0 t=0
 	while [ $t -lt 1200 ]; do
@@ -40,13 +40,13 @@ if [ "$NODE" = 1 ]; then
 	sum donor_max_granted_slabs "${slabs:-0}"
 	sum donor_granted_at_end "$(cat $D/granted_bytes)"
 	sleep 3
-	rmmod rackswap || fail "rmmod"
-	say "rmmod rackswap: done"
+	modprobe -r dvs || fail "rmmod"
+	say "modprobe -r dvs: done"
 	exit 0
 fi
 
-say "modprobe rackswap slab_size=4M port=$PORT   (the swapper)"
-modprobe rackswap slab_size=4M port=$PORT || fail "modprobe"
+say "modprobe krdma port=$PORT; modprobe dvs slab_size=4M; modprobe rackswap   (the swapper)"
+{ modprobe krdma port=$PORT && modprobe dvs slab_size=4M && modprobe rackswap; } || fail "modprobe"
 connect() { echo "$(link_addr 1 2) $PORT" >$C/connect 2>/dev/null; }
 retry 150 connect || fail "cannot connect to node1"
 p=$(krdma_peer direction=out state=live)
@@ -90,5 +90,5 @@ swapoff /dev/rackswap0 || fail "swapoff"
 echo 1 >$B/reset
 rmdir $CG/swap
 say "swapoff, reset: stored on node1 now $(cat $C/peers/$p/stored_bytes) bytes"
-rmmod rackswap || fail "rmmod"
+modprobe -r rackswap || fail "rmmod"
 [ $v1 = OK ] && [ $v2 = OK ]

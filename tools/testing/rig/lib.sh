@@ -81,10 +81,15 @@ rig_field() {
 # shared headers into DIR/include/ (merged with what DIR already has): never
 # the objects of an in-place build, which may be for another kernel.
 copy_sources() {
+	local d
 	rm -rf "$1/drivers/rackswap"
 	mkdir -p "$1/drivers/rackswap"
-	cp "$TOP"/drivers/rackswap/{Makefile,Kconfig,*.c,*.h} "$1/drivers/rackswap/"
-	rm -f "$1"/drivers/rackswap/*.mod.c
+	cp "$TOP"/drivers/rackswap/{Makefile,Kconfig,*.mk,*.h} "$1/drivers/rackswap/"
+	for d in krdma dvs blk test; do
+		mkdir -p "$1/drivers/rackswap/$d"
+		cp "$TOP"/drivers/rackswap/$d/{Makefile,*.c,*.h} "$1/drivers/rackswap/$d/"
+		rm -f "$1"/drivers/rackswap/$d/*.mod.c
+	done
 	cp -r "$TOP/include" "$1/"
 }
 
@@ -96,17 +101,18 @@ fault_option() {
 		echo CONFIG_RACKSWAP_FAULT_INJECTION=y
 }
 
-# build_module KVER KHDR: builds rackswap.ko for one kernel in its own copy of
-# the tree (so stock and debug objects never mix), with the fault points
-# when the kernel has fault injection; prints the .ko path.
+# build_module KVER KHDR: builds the modules (krdma, dvs, rackswap and the test
+# module rackswap_test) for one kernel in its own copy of the tree (so stock
+# and debug objects never mix), with the fault points when the kernel has
+# fault injection; prints the paths of the .ko files.
 build_module() {
 	local out=$BUILD/obj/$1
 	copy_sources "$out"
 	# shellcheck disable=SC2046
 	if ! make -s -C "$2" M="$out/drivers/rackswap" CONFIG_RACKSWAP=m $(fault_option "$2") \
-		W=1 KCFLAGS=-Werror modules >"$out/build.log" 2>&1; then
+		CONFIG_RACKSWAP_TEST=m W=1 KCFLAGS=-Werror modules >"$out/build.log" 2>&1; then
 		cat "$out/build.log" >&2
 		die "module build failed for $1"
 	fi
-	echo "$out/drivers/rackswap/rackswap.ko"
+	echo "$out"/drivers/rackswap/{krdma/krdma,dvs/dvs,blk/rackswap,test/rackswap_test}.ko
 }

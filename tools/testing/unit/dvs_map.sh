@@ -14,7 +14,7 @@ trap 'rm -rf "$D"' EXIT
 
 cd "$TOP" || exit 1
 if ! cc -Wall -Wextra -Werror -O1 -I tools/testing/unit/shim \
-	-I drivers/rackswap -o "$D/dvs_map_test" drivers/rackswap/dvs-map.c \
+	-I drivers/rackswap/dvs -o "$D/dvs_map_test" drivers/rackswap/dvs/dvs-map.c \
 	tools/testing/unit/dvs_map_test.c; then
 	echo "not ok 1 - dvs_map_test builds"
 	echo "1..1"

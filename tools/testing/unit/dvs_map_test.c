@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests of drivers/rackswap/dvs-map.c: slab sizes, the geometry
+ * Host unit tests of drivers/rackswap/dvs/dvs-map.c: slab sizes, the geometry
  * of a space, locating a range, chunk splits, page maps, discards,
  * placement and the pool target. Prints TAP; exits 1 on any failure.
  * Built with the shim headers of tools/testing/unit/shim by dvs_map.sh.

@@ -34,19 +34,21 @@ TR=/sys/kernel/tracing
 tap_plan
 
 check "rxe0 on dummy0" rxe_loopback_up
-check "disksize=abc is refused at load" sh -c "! modprobe $MOD disksize=abc 2>/dev/null"
-check "disksize=1000 (not 4K) is refused at load" \
-	sh -c "! modprobe $MOD disksize=1000 2>/dev/null && dmesg | grep -q 'disksize: .1000. is not a multiple of 4K'"
+check "disksize=abc is refused at load" fails rs_load disksize=abc
+# refused_load PARAM: the load fails and no module of ours stays loaded
+refused_load() { fails rs_load "$1" && ! rs_loaded && [ ! -e /sys/kernel/rackswap ]; }
+k4() { fails rs_load disksize=1000 && dmesg | grep -q 'disksize: .1000. is not a multiple of 4K'; }
+check "disksize=1000 (not 4K) is refused at load" k4
 for a in num_devices=17 num_devices=x hw_queues=257 blk_queue_depth=0 \
 	blk_queue_depth=1025 disksize=-4096 completion_spin_us=1001 \
 	completion_spin_us=-1 completion_spin_us=x; do
-	check "$a is refused at load" sh -c "! modprobe $MOD $a 2>/dev/null && [ ! -e /sys/kernel/rackswap ]"
+	check "$a is refused at load, nothing left loaded" refused_load "$a"
 done
 check "completion_spin_us=1001 at load: logged" \
 	sh -c "dmesg | grep -q 'parameter: completion_spin_us .1001. is not 0-1000'"
 # one hardware queue of 16 requests: fio's QD32 waits for tags
 check "load with disksize=64M hw_queues=1 blk_queue_depth=16 loopback=1 donate=256M slab_size=4M" \
-	modprobe $MOD loopback=1 donate=256M slab_size=4M disksize=64M \
+	rs_load loopback=1 donate=256M slab_size=4M disksize=64M \
 	release_delay_s=1 hw_queues=1 blk_queue_depth=16
 check "rackswap0 is 64M at load" [ "$(cat $B0/disksize)" = $((64 * M)) ]
 check "one hardware queue of 16 requests" \
@@ -205,6 +207,6 @@ check "hot_remove 1" sh -c "echo 1 >$H/hot_remove"
 check "reset rackswap0" sh -c "echo 1 >$B0/reset"
 check "nothing granted any more" [ "$(cat $D/granted_bytes)" = 0 ]
 check "disconnect" sh -c "echo '$LOOP_ADDR 7472' >$C/disconnect"
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 check "rackswap-control is gone" [ ! -e $H ]
 tap_done

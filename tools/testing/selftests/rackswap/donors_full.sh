@@ -35,7 +35,7 @@ LIMIT=$((64 * M))
 tap_plan
 
 check "rxe on the links" rxe_links_up
-check "load $MOD" modprobe $MOD $LOAD
+check "load $MOD" rs_load $LOAD
 
 if [ "$NODE" = 2 ]; then
 	swap_client $PORT 256M
@@ -84,5 +84,5 @@ none() { [ "$(cat $D/granted_bytes)" = 0 ]; }
 check "after node2's reset nothing is granted" retry 900 none
 gone() { ! krdma_peer direction=in state=live >/dev/null; }
 check "node2 left" retry 120 gone
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 tap_done

@@ -33,7 +33,7 @@ tap_plan
 
 check "rxe on the links" rxe_links_up
 res_snapshot /tmp/res.a
-check "load $MOD" modprobe $MOD $LOAD
+check "load $MOD" rs_load $LOAD
 
 if [ "$NODE" = 1 ]; then
 	connect_donors $PORT 2 3 4
@@ -97,7 +97,7 @@ if [ "$NODE" = 1 ]; then
 	check "... the last 48M" ok_res "$(cmd "read $((48 * M)) $((48 * M)) 7 786432")"
 	check "no slab lost" [ "$(cat $D/slabs_lost)" = 0 ]
 	check "destroy the space" ctl "destroy"
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	tap_done
 fi
 
@@ -132,7 +132,7 @@ fi
 none() { ! krdma_peer direction=in state=live >/dev/null && [ "$(granted)" = 0 ]; }
 check "node1 left" retry 900 none
 check "nothing granted at the end" [ "$(granted)" = 0 ]
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 check "RDMA resources, slab objects (+$RES_OBJS) and memory (4M) back" \
 	res_back /tmp/res.a $RES_OBJS 4096
 tap_done

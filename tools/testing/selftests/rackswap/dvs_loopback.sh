@@ -18,7 +18,7 @@
 . ./lib.sh
 C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
-P=/sys/module/$MOD/parameters
+P=/sys/module/dvs/parameters
 tap_plan
 
 # holders_bytes: the bytes of every holder the donor lists, summed
@@ -26,7 +26,7 @@ holders_bytes() { awk '{ n += $4 } END { print n + 0 }' $D/holders; }
 
 check "rxe0 on dummy0" rxe_loopback_up
 res_snapshot /tmp/res.a
-check "load with loopback=1 slab_size=4M release_delay_s=1" modprobe $MOD \
+check "load with loopback=1 slab_size=4M release_delay_s=1" rs_load \
 	loopback=1 slab_size=4M release_delay_s=1 pool_min=2 pool_max=8 \
 	heartbeat_ms=500 reconnect_delay_ms=500
 check "slab_size reads 4194304" [ "$(cat $D/slab_size)" = 4194304 ]
@@ -94,8 +94,7 @@ log "beyond the limit: $r"
 check "a write beyond the 48M limit fails with ENOSPC" sh -c "echo '$r' | grep -q '^error -28'"
 log "holders: $(cat $D/holders | tr '\n' ';')"
 check "the holders are listed with the slabs granted to them" [ "$(holders_bytes)" = "$granted" ]
-check "rmmod refuses while slabs are granted" sh -c "! rmmod $MOD 2>/dev/null"
-check "the module is still there" [ -d /sys/module/$MOD ]
+check "dvs holds itself while slabs are granted: rmmod refused" mod_pinned dvs
 check "the data is intact" ok_res "$(cmd "read 0 $((40 * M)) 11 786432")"
 ctl "discard 8192 4096"
 r=$(cmd "read 0 32768 11 32768")
@@ -109,7 +108,7 @@ check "destroy" ctl "destroy"
 check "nothing granted any more" [ "$(cat $D/granted_bytes)" = 0 ]
 check "no holder listed" [ -z "$(cat $D/holders)" ]
 log "allocs $(cat $D/allocs), avg $(cat $D/alloc_us_avg) us, max $(cat $D/alloc_us_max) us, hits $(cat $D/pool_hits), misses $(cat $D/pool_misses)"
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 check "RDMA resources, slab objects (+$RES_OBJS) and memory (4M) back" \
 	res_back /tmp/res.a $RES_OBJS 4096
 tap_done

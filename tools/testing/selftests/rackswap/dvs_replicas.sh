@@ -27,7 +27,7 @@ tap_plan
 
 check "rxe on the links" rxe_links_up
 res_snapshot /tmp/res.a
-check "load $MOD" modprobe $MOD $LOAD
+check "load $MOD" rs_load $LOAD
 
 if [ "$NODE" = 1 ]; then
 	connect_donors $PORT 2 3 4
@@ -116,7 +116,7 @@ if [ "$NODE" = 1 ]; then
 	check "destroy the space" ctl "destroy"
 	check "nothing degraded any more" [ "$(cat $D/slabs_degraded)" = 0 ]
 	dmesg | grep -E 'rackswap|dvs' | tail -n 30 | sed 's/^/# /'
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	tap_done
 fi
 
@@ -128,7 +128,7 @@ none() { ! krdma_peer direction=in state=live >/dev/null && [ "$(granted)" = 0 ]
 # node1 kills two of the three donors; the survivor waits for it to leave
 check "node1 left" retry 1100 none
 check "nothing granted at the end" [ "$(granted)" = 0 ]
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 check "RDMA resources, slab objects (+$RES_OBJS) and memory (4M) back" \
 	res_back /tmp/res.a $RES_OBJS 4096
 tap_done

@@ -27,7 +27,7 @@ tap_plan
 
 check "rxe on the links" rxe_links_up
 res_snapshot /tmp/res.a
-check "load $MOD" modprobe $MOD $LOAD
+check "load $MOD" rs_load $LOAD
 
 if [ "$NODE" = 1 ]; then
 	A2=$(link_addr 2 1) A3=$(link_addr 3 1)
@@ -106,7 +106,7 @@ if [ "$NODE" = 1 ]; then
 	}
 	check "nothing stored on the donors any more" stored0
 	dmesg | grep rackswap | tail -n 40 | sed 's/^/# /'
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	tap_done
 fi
 
@@ -119,7 +119,7 @@ if [ "$NODE" = 2 ]; then
 	full() { [ "$(granted)" = $((64 * M)) ]; }
 	check "node1 filled the 64M" retry 300 full
 	log "holders: $(cat $D/holders)"
-	check "rmmod refuses while slabs are granted" sh -c "! rmmod $MOD 2>/dev/null"
+	check "dvs holds itself while slabs are granted: rmmod refused" mod_pinned dvs
 	check "node1's peer is listed as holder of the 64M" \
 		grep -q "^$p [^ ]* 16 $((64 * M))\$" $D/holders
 	less() { [ "$(granted)" -lt $((64 * M)) ] && [ "$(granted)" -gt 0 ]; }
@@ -147,7 +147,7 @@ fi
 none() { ! krdma_peer direction=in state=live >/dev/null && [ "$(granted)" = 0 ]; }
 check "node1 left" retry 600 none
 check "nothing granted at the end" [ "$(granted)" = 0 ]
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 check "RDMA resources, slab objects (+$RES_OBJS) and memory (4M) back" \
 	res_back /tmp/res.a $RES_OBJS 4096
 tap_done

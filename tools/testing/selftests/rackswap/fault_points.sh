@@ -38,14 +38,14 @@ H=/sys/class/rackswap-control
 B=/sys/block/rackswap0
 
 rxe_loopback_up >/dev/null 2>&1
-if ! modprobe $MOD loopback=1 donate=256M slab_size=4M release_delay_s=1 \
+if ! rs_load loopback=1 donate=256M slab_size=4M release_delay_s=1 \
 	heartbeat_ms=500 reconnect_delay_ms=100 reconnect_tries=50; then
 	tap_plan
 	not_ok "load $MOD"
 	tap_done
 fi
 if [ ! -d $F ]; then
-	rmmod $MOD
+	rs_unload
 	skip_all "no $F: $MOD built without CONFIG_RACKSWAP_FAULT_INJECTION"
 fi
 tap_plan
@@ -230,7 +230,7 @@ check "reset rackswap0" sh -c "echo 1 >$B/reset"
 check "disconnect both peers (by node name)" sh -c \
 	"echo \$(cat /sys/kernel/rackswap/nodename) >$C/disconnect"
 check "the donor grants nothing any more" retry 60 sh -c "[ \$(cat $D/granted_bytes) = 0 ]"
-check "rmmod" retry 30 rmmod $MOD
+check "rmmod" retry 30 rs_unload
 check "the fault directory is gone" [ ! -e $DBG ]
 if debug_kernel; then
 	kmemleak_check

@@ -15,7 +15,7 @@
 # - fuzzing, swapped on: every writable file under /sys/kernel/rackswap/,
 #   /sys/class/rackswap-control/, /sys/module/rackswap/parameters/, the
 #   device's own files (disksize backend replicas reset completion_spin_us) and the debugfs
-#   command files (/sys/kernel/debug/rackswap/, /sys/kernel/debug/krdma/;
+#   command files (/sys/kernel/debug/rackswap/, $DK/;
 #   nothing under a fault/ directory; see excluded) gets a fixed nasty set
 #   and FUZZ_N (16; 6 on the debug kernel) random byte strings of 8-263
 #   bytes (a valid command that long is out of reach). Every write must be
@@ -32,8 +32,7 @@ C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
 B=/sys/block/rackswap0
 H=/sys/class/rackswap-control
-P=/sys/module/$MOD/parameters
-DK=/sys/kernel/debug/krdma
+P="/sys/module/krdma/parameters /sys/module/dvs/parameters /sys/module/rackswap/parameters"
 T=/tmp/fz
 rm -rf $T
 mkdir -p $T
@@ -114,21 +113,21 @@ bad_values() {
 # load_refused NAME VALUE: the load fails, leaves no module, logs a line
 load_refused() {
 	kmsg_mark
-	if modprobe $MOD "$1=$2" 2>/dev/null; then
+	if rs_load "$1=$2" 2>/dev/null; then
 		log "$1='$2' was taken"
-		rmmod $MOD
+		rs_unload
 		return 1
 	fi
-	if [ -e /sys/module/$MOD ]; then
-		log "$1='$2': the module stayed loaded"
-		rmmod $MOD
+	if rs_loaded; then
+		log "$1='$2': a module stayed loaded"
+		rs_unload
 		return 1
 	fi
-	since_mark | grep -q "$MOD" || { log "$1='$2': nothing logged"; return 1; }
+	since_mark | grep -qE "$(param_mod "$1"): " || { log "$1='$2': nothing logged"; return 1; }
 }
 
 check "rxe0 on dummy0" rxe_loopback_up
-params=$(modinfo -F parm $MOD | sed -n 's/^\([a-z_0-9]*\):.*/\1/p')
+params=$(for m in krdma dvs rackswap; do modinfo -F parm $m; done | sed -n 's/^\([a-z_0-9]*\):.*/\1/p')
 check "modinfo lists parameters" [ -n "$params" ]
 PN=0
 PBAD=0
@@ -158,7 +157,7 @@ drain_log
 # --- (b) wrong order of operations -------------------------------------------
 BUSY="Device or resource busy"
 
-check "load with loopback=1 donate=256M slab_size=4M" modprobe $MOD \
+check "load with loopback=1 donate=256M slab_size=4M" rs_load \
 	loopback=1 donate=256M slab_size=4M release_delay_s=2 reconnect_delay_ms=100
 check "swapon before disksize is refused" sh -c "! swapon /dev/rackswap0 2>/dev/null"
 check "reset of an unsized device is taken and changes nothing" \
@@ -186,7 +185,7 @@ check "backend while swapped on: EBUSY" refused_with $B/backend dram "$BUSY"
 check "replicas while swapped on: EBUSY" refused_with $B/replicas 2 "$BUSY"
 check "reset while swapped on: EBUSY" refused_with $B/reset 1 "$BUSY"
 check "hot_remove 0 while swapped on: EBUSY" refused_with $H/hot_remove 0 "$BUSY"
-check "rmmod while swapped on is refused" sh -c "! rmmod $MOD 2>/dev/null"
+check "rs_unload while swapped on is refused" fails rs_unload
 check "the device is still 64M" [ "$(cat $B/disksize)" = $((64 * 1048576)) ]
 granted=$(cat $D/granted_bytes)
 check "slabs are granted (the pool)" [ "$granted" -gt 0 ]
@@ -287,7 +286,7 @@ fuzz_one() {
 	return 1
 }
 
-find /sys/kernel/rackswap $H $P /sys/kernel/debug/$MOD $DK -type f -perm -200 \
+find /sys/kernel/rackswap $H $P $DBG $DK $DT -type f -perm -200 \
 	2>/dev/null >$T/files
 for a in disksize backend replicas reset completion_spin_us backing_dev; do echo $B/$a; done >>$T/files
 # the files fuzzed, and the values to restore
@@ -345,5 +344,5 @@ check "reset" sh -c "echo 1 >$B/reset"
 check "nothing granted any more" retry 10 sh -c "[ \$(cat $D/granted_bytes) = 0 ]"
 check "disconnect" sh -c "echo '$LOOP_ADDR 7472' >$C/disconnect"
 rmdir $CG/swap
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 tap_done

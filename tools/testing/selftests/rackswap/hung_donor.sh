@@ -28,7 +28,7 @@ tap_plan
 
 check "rxe on the links" rxe_links_up
 check "sch_netem loads (the rig builds it in)" modprobe sch_netem
-check "load $MOD" modprobe $MOD $LOAD
+check "load $MOD" rs_load $LOAD
 
 if [ "$NODE" = 1 ]; then
 	connect_donors $PORT 2 3
@@ -77,7 +77,7 @@ if [ "$NODE" = 1 ]; then
 	told() { tell 2 reset && tell 3 reset; }
 	check "told the donors" told
 	rmdir $CG/swap
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	tap_done
 fi
 
@@ -97,5 +97,5 @@ fi
 check "node1 gave everything back (told)" hear reset 1100
 nothing() { [ "$(granted)" = 0 ]; }
 check "nothing granted" retry 120 nothing
-check "rmmod" retry 60 rmmod $MOD
+check "rmmod" retry 60 rs_unload
 tap_done

@@ -13,14 +13,18 @@
 tap_plan
 
 check "rxe0 on dummy0" rxe_loopback_up
-check "load and unload $MOD" sh -c "modprobe $MOD && rmmod $MOD"
-check "load in loopback mode, connect" sh -c "modprobe $MOD loopback=1 reconnect_delay_ms=100 &&
-	echo 64 >/sys/kernel/debug/krdma/test_grant_pages &&
-	echo '$LOOP_ADDR 7472' >/sys/kernel/rackswap/krdma/connect"
+cycle() { rs_load && rs_unload; }
+check "load and unload our modules" cycle
+connect() {
+	rs_load loopback=1 reconnect_delay_ms=100 &&
+		echo 64 >$DK/test_grant_pages &&
+		echo "$LOOP_ADDR 7472" >/sys/kernel/rackswap/krdma/connect
+}
+check "load in loopback mode, connect" connect
 out=$(krdma_peer direction=out)
-check "RDMA I/O, a grant kept, a forged key" sh -c "printf '%s 2 64 1 8' $out >/sys/kernel/debug/krdma/rdma_test &&
-	printf '%s 1 32 1 4 4 10000 0' $out >/sys/kernel/debug/krdma/rdma_test &&
-	echo $out >/sys/kernel/debug/krdma/test_forge"
-check "unload" rmmod $MOD
+check "RDMA I/O, a grant kept, a forged key" sh -c "printf '%s 2 64 1 8' $out >$DK/rdma_test &&
+	printf '%s 1 32 1 4 4 10000 0' $out >$DK/rdma_test &&
+	echo $out >$DK/test_forge"
+check "unload" rs_unload
 kmemleak_check
 tap_done

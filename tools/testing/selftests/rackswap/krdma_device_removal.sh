@@ -9,12 +9,11 @@
 # device is back they reconnect, and the module unloads.
 . ./lib.sh
 C=/sys/kernel/rackswap/krdma
-DK=/sys/kernel/debug/krdma
 tap_plan
 
 check "rxe0 on dummy0" rxe_loopback_up
 # the peers= parameter connects at load, in the background
-check "load with loopback=1 peers=\"$LOOP_ADDR 7472\"" modprobe $MOD loopback=1 "peers=$LOOP_ADDR 7472" reconnect_delay_ms=500
+check "load with loopback=1 peers=\"$LOOP_ADDR 7472\"" rs_load loopback=1 "peers=$LOOP_ADDR 7472" reconnect_delay_ms=500
 check "peers= connected at load" retry 20 krdma_peer direction=out state=live
 out=$(krdma_peer direction=out state=live)
 
@@ -33,5 +32,5 @@ check "the outgoing peer waits to reconnect" retry 10 krdma_peer direction=out s
 check "device back" rdma link add rxe0 type rxe netdev dummy0
 check "the peer reconnected" retry 30 krdma_peer direction=out state=live
 check "it counts the reconnection" [ "$(cat $C/peers/$out/reconnects)" -ge 1 ]
-check "rmmod with live peers" rmmod $MOD
+check "rmmod with live peers" rs_unload
 tap_done

@@ -11,7 +11,6 @@
 . ./lib.sh
 K=/sys/kernel/rackswap
 C=$K/krdma
-DK=/sys/kernel/debug/krdma
 PORT=7472
 THREADS=8
 CALLS=${CALLS:-1000}
@@ -31,7 +30,7 @@ in_range() { [ "$1" -ge "$2" ] && [ "$1" -lt "$3" ] && [ "$4" -ge "$2" ] && [ "$
 ms_since() { echo "$1 $(uptime_s)" | awk '{ printf "%d", ($2 - $1) * 1000 }'; }
 
 check "rxe0 on dummy0" rxe_loopback_up
-check "load with loopback=1, no reconnection" modprobe $MOD loopback=1 connect_timeout_ms=3000 heartbeat_ms=500 reconnect_tries=0
+check "load with loopback=1, no reconnection" rs_load loopback=1 connect_timeout_ms=3000 heartbeat_ms=500 reconnect_tries=0
 check "nodename is the hostname" [ "$(cat $K/nodename)" = "$(hostname)" ]
 check "uuid is the DMI product UUID" [ "$(cat $K/uuid)" = "$(cat /sys/class/dmi/id/product_uuid)" ]
 inc=$(cat $K/incarnation)
@@ -55,7 +54,7 @@ handshake_seen() {
 }
 check "handshake: both see name $(hostname) and our uuid" handshake_seen
 check "address of the outgoing peer" [ "$(cat $C/peers/$out/address)" = "$LOOP_ADDR $PORT" ]
-cat $DK/peers | sed 's/^/# /'
+cat $DBG/krdma/peers | sed 's/^/# /'
 
 # echo RPCs: 8 threads, random payloads verified by the module
 b_out=$(cat $C/peers/$out/rpcs_out)
@@ -85,7 +84,7 @@ bad() { # expected-error-text description string [file]
 	kmsg_mark
 	e=$(write_err "$f" "$3")
 	after=$(peer_ids | wc -l)
-	if echo "$e" | grep -qi "$1" && [ "$before" = "$after" ] && since_mark | grep -q "$MOD"; then
+	if echo "$e" | grep -qi "$1" && [ "$before" = "$after" ] && since_mark | grep -q krdma; then
 		return 0
 	fi
 	log "$2: got '$e' (want '$1'), peers $before -> $after, log: $(since_mark | tail -n 1)"
@@ -103,7 +102,7 @@ for t in "$nl|empty line" "garbage|garbage" "$LOOP_ADDR|no port" "$LOOP_ADDR 0|p
 	bad "invalid argument" "${t#*|}" "$s" || fails=$((fails + 1))
 done
 check "13 malformed connect strings: EINVAL + log line, no peer" [ $fails = 0 ]
-check "the same string through debugfs connect: EINVAL" bad "invalid argument" debugfs "garbage" $DK/connect
+check "the same string through debugfs connect: EINVAL" bad "invalid argument" debugfs "garbage" $DBG/krdma/connect
 check "connect twice to the same peer: EEXIST" bad "exists" twice "$LOOP_ADDR $PORT"
 check "disconnect an unknown address: ENOENT" bad "no such file" unknown "10.99.0.9 $PORT" $C/disconnect
 check "disconnect an unknown name: ENOENT" bad "no such file" unknown nosuchnode $C/disconnect
@@ -131,7 +130,7 @@ check "in-flight calls failed with ENOTCONN (-107)" grep -q 'first_error=-107' /
 # protocol version mismatch: advertise major 9, the listener refuses
 echo 9 >$DK/test_proto_major
 kmsg_mark
-e=$(write_err $DK/connect "$LOOP_ADDR $PORT")
+e=$(write_err $DBG/krdma/connect "$LOOP_ADDR $PORT")
 echo 0 >$DK/test_proto_major
 log "version 9 to a listener that speaks 2: '$e'; $(since_mark | grep -m1 'speaks protocol')"
 version_refused() {
@@ -156,7 +155,7 @@ for t in "len|malformed message" "short|malformed message" "op|out of range" \
 	if [ -n "$p" ] && [ -z "$e" ] && retry 10 no_peer && since_mark | grep -q "${t#*|}"; then
 		log "$kind: $(since_mark | grep -m1 "${t#*|}")"
 	else
-		log "$kind: peer '$p', error '$e', peers left: $(peer_ids | tr '\n' ' '), log: $(since_mark | grep "$MOD" | tail -n 2)"
+		log "$kind: peer '$p', error '$e', peers left: $(peer_ids | tr '\n' ' '), log: $(since_mark | grep krdma | tail -n 2)"
 		fails=$((fails + 1))
 	fi
 done
@@ -169,9 +168,9 @@ check "an op with no handler: EOPNOTSUPP, connection stays" unknown_op
 check "disconnect" sh -c "echo '$LOOP_ADDR $PORT' > $C/disconnect"
 
 # unload; self-connect is refused without loopback; clean unload again
-check "rmmod with no peer" rmmod $MOD
-check "reload without loopback" modprobe $MOD
+check "rmmod with no peer" rs_unload
+check "reload without loopback" rs_load
 check "incarnation changes at every load" [ "$(cat $K/incarnation)" != "$inc" ]
 check "connect to own address without loopback: EINVAL" bad "invalid argument" self "$LOOP_ADDR $PORT"
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 tap_done

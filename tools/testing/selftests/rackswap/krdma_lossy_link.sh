@@ -17,7 +17,6 @@
 tap_plan
 check "sch_netem loads (the rig builds it in)" modprobe sch_netem || tap_done
 C=/sys/kernel/rackswap/krdma
-DK=/sys/kernel/debug/krdma
 PORT=7486
 # retransmit after 4 ms (4.096 us << 10), not 268 ms: many losses, short run
 LOAD="port=$PORT ack_timeout=10"
@@ -26,7 +25,7 @@ THREADS=8
 
 other=$((3 - NODE))
 check "rxe on the links" rxe_links_up
-check "load $MOD" modprobe $MOD $LOAD
+check "load $MOD" rs_load $LOAD
 dev=$(link_netdev $other)
 rxe_retries() { cat /sys/class/infiniband/rxe*/ports/1/hw_counters/completer_retry_err | awk '{ s += $1 } END { print s + 0 }'; }
 retries0=$(rxe_retries)
@@ -75,7 +74,7 @@ if [ "$NODE" = 2 ]; then
 	tell 1 done
 	hear unloaded 300 || log "node1 did not say it unloaded"
 	$TC qdisc del dev "$dev" root
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	tap_done
 fi
 
@@ -101,6 +100,6 @@ check "our QPs retransmitted (rxe completer_retry_err)" [ "$retries" -gt 0 ]
 ungranted() { [ "$(cat $C/peers/$p/grants)" = 0 ]; }
 check "every grant given back" retry 30 ungranted
 $TC qdisc del dev "$dev" root
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 tell 2 unloaded
 tap_done

@@ -11,7 +11,6 @@
 . ./lib.sh
 [ "$NODES" -ge 2 ] || skip_all "needs two nodes"
 C=/sys/kernel/rackswap/krdma
-DK=/sys/kernel/debug/krdma
 # a port of its own: node2 may start this test while node1 still runs the
 # previous one
 PORT=7474
@@ -19,7 +18,7 @@ PORT=7474
 if [ "$NODE" = 1 ]; then
 	tap_plan
 	check "rxe on the links" rxe_links_up
-	check "load $MOD" modprobe $MOD port=$PORT heartbeat_ms=1000
+	check "load $MOD" rs_load port=$PORT heartbeat_ms=1000
 	echo 512 >$DK/test_grant_pages
 	check "node2 connected" retry 200 krdma_peer state=live
 	# node2 kills this VM now; stay busy until then
@@ -31,7 +30,7 @@ fi
 tap_plan
 check "rxe on the links" rxe_links_up
 check "load $MOD with 1 s heartbeats, 5 s RPC deadline, 2 reconnection attempts" \
-	modprobe $MOD port=$PORT heartbeat_ms=1000 heartbeat_missed=3 rpc_timeout_ms=5000 \
+	rs_load port=$PORT heartbeat_ms=1000 heartbeat_missed=3 rpc_timeout_ms=5000 \
 	reconnect_tries=2 reconnect_delay_ms=500 connect_timeout_ms=2000
 retry 150 sh -c "echo '$(link_addr 1 2) $PORT' > $C/connect" 2>/dev/null
 p=$(krdma_peer state=live)
@@ -66,6 +65,6 @@ check "the dead peer was closed after its reconnection attempts" retry 30 gone
 check "the attempts were logged" sh -c "dmesg | grep -q 'no connection after 2 attempts'"
 check "its loss was logged" sh -c "dmesg | grep -qE 'peer lost|connection lost'"
 t0=$(uptime_s)
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 log "rmmod took $(echo "$t0 $(uptime_s)" | awk '{ printf "%d", ($2 - $1) * 1000 }') ms"
 tap_done

@@ -18,7 +18,6 @@
 CYCLES=${CYCLES:-$(rig_arg rackswap.cycles)}
 CYCLES=${CYCLES:-8}
 C=/sys/kernel/rackswap/krdma
-DK=/sys/kernel/debug/krdma
 tap_plan
 
 # one cycle; logs what failed
@@ -26,19 +25,19 @@ rdma_cycle() {
 	local out
 	# num_devices=0: on 6.1 adding and removing any blk-mq disk keeps one
 	# inode (see module_load.sh); this test is about the RDMA path
-	modprobe $MOD loopback=1 reconnect_delay_ms=100 num_devices=0 ||
+	rs_load loopback=1 reconnect_delay_ms=100 num_devices=0 ||
 		{ log "modprobe failed"; return 1; }
 	echo 64 >$DK/test_grant_pages
-	echo "$LOOP_ADDR 7472" >$C/connect || { log "connect failed"; rmmod $MOD; return 1; }
+	echo "$LOOP_ADDR 7472" >$C/connect || { log "connect failed"; rs_unload; return 1; }
 	out=$(krdma_peer direction=out)
 	if ! printf '%s 2 64 1 8' "$out" >$DK/rdma_test ||
 		! printf '%s 1 32 1 4 4 10000 0' "$out" >$DK/rdma_test ||
 		! echo "$out" >$DK/test_forge; then
 		log "RDMA failed: $(cat $DK/rdma_test) $(cat $DK/test_forge)"
-		rmmod $MOD
+		rs_unload
 		return 1
 	fi
-	rmmod $MOD || { log "rmmod failed"; return 1; }
+	rs_unload || { log "rmmod failed"; return 1; }
 }
 
 check "rxe0 on dummy0" rxe_loopback_up

@@ -16,14 +16,13 @@
 # with nothing left.
 . ./lib.sh
 C=/sys/kernel/rackswap/krdma
-DK=/sys/kernel/debug/krdma
-P=/sys/module/$MOD/parameters
+P=/sys/module/krdma/parameters
 tap_plan
 
 ready() { [ "$(cat $C/peers/$1/data_qps)" -ge 1 ]; }
 
 check "rxe0 on dummy0" rxe_loopback_up
-check "load with loopback=1" modprobe $MOD loopback=1 heartbeat_ms=500 \
+check "load with loopback=1" rs_load loopback=1 heartbeat_ms=500 \
 	reconnect_delay_ms=500 connect_timeout_ms=3000
 echo 512 >$DK/test_grant_pages
 # the run-time knob: bad values refused (EINVAL, logged), value unchanged
@@ -147,5 +146,5 @@ check "the flushes ended the connection (ECONNRESET)" \
 check "the peer reconnected after the QP error" retry 30 reconnected
 check "test_qp_error refuses a peer that does not exist (ENOENT)" \
 	sh -c "printf 999 | dd of=$DK/test_qp_error 2>&1 | grep -q 'No such file'"
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 tap_done

@@ -14,7 +14,6 @@
 . ./lib.sh
 [ "$NODES" -ge 2 ] || skip_all "needs two nodes"
 C=/sys/kernel/rackswap/krdma
-DK=/sys/kernel/debug/krdma
 # a port of its own: node2 may start this test while node1 still runs the
 # previous one, whose module listens on the default port
 PORT=7473
@@ -22,7 +21,7 @@ LOAD="port=$PORT heartbeat_ms=500 reconnect_delay_ms=500"
 tap_plan
 
 check "rxe on the links" rxe_links_up
-check "load $MOD" modprobe $MOD $LOAD
+check "load $MOD" rs_load $LOAD
 
 if [ "$NODE" = 2 ]; then
 	connect() { echo "$(link_addr 1 2) $PORT" >$C/connect; }
@@ -62,9 +61,9 @@ if [ "$NODE" = 2 ]; then
 	# could look after our rmmod)
 	check "node1 counted the grants it holds for us" hear counted 300
 	sleep 2
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	sleep 2
-	check "reload (a new incarnation)" modprobe $MOD $LOAD
+	check "reload (a new incarnation)" rs_load $LOAD
 	echo 512 >$DK/test_grant_pages
 	retry 30 connect 2>/dev/null
 	p=$(krdma_peer direction=out state=live)
@@ -79,7 +78,7 @@ if [ "$NODE" = 2 ]; then
 	voided() { [ "$(cat $C/peers/$p/grants_voided)" = 2 ] && [ "$(cat $C/peers/$p/grants)" = 0 ]; }
 	check "the 2 grants node1's old incarnation held are void" retry 10 voided
 	sleep 4
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	tap_done
 fi
 
@@ -113,9 +112,9 @@ qready() { [ "$(cat $C/peers/$q/data_qps)" = 1 ]; }
 retry 30 qready
 printf '%s 2 16 1 4 1 10000 0' "$q" >$DK/rdma_test
 check "2 grants of node2's kept" rdma_ok "$(cat $DK/rdma_test)" 64
-check "rmmod" rmmod $MOD
-check "reload (a new incarnation)" modprobe $MOD $LOAD
+check "rmmod" rs_unload
+check "reload (a new incarnation)" rs_load $LOAD
 check "node2 reconnected to the new incarnation" retry 60 krdma_peer direction=in state=live
 sleep 8
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 tap_done

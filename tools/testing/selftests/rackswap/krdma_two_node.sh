@@ -9,14 +9,13 @@
 . ./lib.sh
 [ "$NODES" -ge 2 ] || skip_all "needs two nodes"
 C=/sys/kernel/rackswap/krdma
-DK=/sys/kernel/debug/krdma
 CALLS=500
 tap_plan
 
 uuid_of() { printf '5241434b-5357-4150-8000-%012d' "$1"; }
 other=$((3 - NODE))
 check "rxe on the links" rxe_links_up
-check "load $MOD" modprobe $MOD heartbeat_ms=1000
+check "load $MOD" rs_load heartbeat_ms=1000
 
 identity_ok() {
 	p=$(krdma_peer name=node$other state=live) &&
@@ -48,5 +47,5 @@ else
 	}
 	check "node2's disconnect seen" retry 60 gone
 fi
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 tap_done

@@ -4,8 +4,13 @@
 # in the rig, RDMA set-up and leak snapshots.
 
 KSFT_SKIP=4
+# the block devices' module; rs_load/rs_unload handle all of ours
 MOD=rackswap
+# what each module shows in debugfs: the product's diagnostics, and the
+# test module's files (krdma's tests and test knobs; dvs's test spaces)
 DBG=/sys/kernel/debug/rackswap
+DK=/sys/kernel/debug/rackswap_test/krdma
+DT=/sys/kernel/debug/rackswap_test/dvs
 
 # --- TAP ---------------------------------------------------------------
 _tap_n=0
@@ -29,6 +34,8 @@ check() {
 	shift
 	if "$@"; then ok "$what"; else not_ok "$what"; fi
 }
+# fails COMMAND...: true when the command fails (its errors not shown)
+fails() { ! "$@" 2>/dev/null; }
 skip_all() { echo "1..0 # SKIP $*"; exit $KSFT_SKIP; }
 tap_done() {
 	echo "1..$_tap_n"
@@ -51,6 +58,70 @@ debug_kernel() { [ -e /sys/kernel/debug/kmemleak ]; }
 debug_run() { case ",$(rig_arg rig.kernels)," in *,debug,*) true ;; *) debug_kernel ;; esac; }
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+# --- our modules -----------------------------------------------------------
+# In load order: krdma, dvs (it needs krdma), rackswap (it needs dvs) and the
+# test module (it needs krdma and dvs; the tests drive it).
+MODS="krdma dvs rackswap rackswap_test"
+
+# param_mod NAME: the module of ours that has parameter NAME
+param_mod() {
+	local m
+	for m in krdma dvs rackswap; do
+		modinfo -F parm "$m" 2>/dev/null | grep -q "^$1:" && { echo "$m"; return 0; }
+	done
+	return 1
+}
+
+# param NAME: the file of our parameter NAME in /sys/module/
+param() { echo "/sys/module/$(param_mod "$1")/parameters/$1"; }
+
+# rs_load [NAME=VALUE...]: loads our modules, each parameter given to the
+# module that has it (a value may hold spaces: peers=). A parameter no
+# module has, or a module refusing to load, fails it with every module it
+# loaded unloaded again.
+rs_load() {
+	local a m kp='' dp='' bp=''
+	for a in "$@"; do
+		m=$(param_mod "${a%%=*}") || {
+			echo "rs_load: no module of ours has parameter ${a%%=*}" >&2
+			return 1
+		}
+		a="'$(printf '%s' "$a" | sed "s/'/'\\\\''/g")'"
+		case $m in
+		krdma) kp="$kp $a" ;;
+		dvs) dp="$dp $a" ;;
+		*) bp="$bp $a" ;;
+		esac
+	done
+	eval "modprobe krdma $kp" || return 1
+	if ! eval "modprobe dvs $dp"; then rmmod krdma; return 1; fi
+	if ! eval "modprobe rackswap $bp"; then rmmod dvs krdma; return 1; fi
+	if ! modprobe rackswap_test; then rmmod rackswap dvs krdma; return 1; fi
+}
+
+# rs_unload: unloads every module of ours that is loaded, last loaded
+# first; stops at the first one that refuses (it says why), failing.
+rs_unload() {
+	local m
+	for m in rackswap_test rackswap dvs krdma; do
+		[ -e "/sys/module/$m" ] || continue
+		rmmod "$m" || return 1
+	done
+}
+
+# rs_loaded: true when any module of ours is loaded
+rs_loaded() {
+	local m
+	for m in $MODS; do [ -e "/sys/module/$m" ] && return 0; done
+	return 1
+}
+
+# mod_pinned M: module M holds a reference to itself (its count is above
+# the modules that use it): rmmod M is refused whatever goes first
+mod_pinned() {
+	[ "$(cat "/sys/module/$1/refcnt")" -gt "$(find "/sys/module/$1/holders/" -mindepth 1 | wc -l)" ]
+}
 
 # link_addr A B: the address of node A on its link to node B
 link_addr() {
@@ -456,8 +527,9 @@ res_delta() {
 # --- kmemleak (debug kernel) -------------------------------------------------
 KMEMLEAK=/sys/kernel/debug/kmemleak
 # kmemleak_ours: scans, then prints how many of kmemleak's reports are ours:
-# their backtrace names rackswap, or holds a module address that no longer
-# resolves (rackswap is the only module the tests unload). The reports are
+# their backtrace names one of our modules (krdma, dvs, rackswap,
+# rackswap_test), or holds a module address that no longer resolves (ours
+# are the only modules the tests unload). The reports are
 # left in /tmp/kmemleak. An object is reported once it is 5 s old and was
 # seen by two scans. Reports stay listed until cleared: a test compares
 # counts, or checks for none (kmemleak_check).
@@ -469,7 +541,7 @@ kmemleak_ours() {
 	cat $KMEMLEAK >/tmp/kmemleak
 	# a report is the lines from "unreferenced object" to the next one
 	awk '/^unreferenced object/ { if (rep != "" && mine) n++; rep = $0; mine = 0; next }
-		/rackswap/ || /\[<ffffffffc[0-9a-f]*>\] 0xffffffffc/ { mine = 1 }
+		/rackswap|\[krdma\]|\[dvs\]/ || /\[<ffffffffc[0-9a-f]*>\] 0xffffffffc/ { mine = 1 }
 		{ rep = rep "\n" $0 }
 		END { if (rep != "" && mine) n++; print n + 0 }' /tmp/kmemleak
 }
@@ -483,16 +555,16 @@ kmemleak_check() {
 	total=$(grep -c '^unreferenced object' /tmp/kmemleak)
 	log "kmemleak: $total report(s), $ours ours (${1:-0} before)"
 	if [ "$ours" -le "${1:-0}" ]; then
-		ok "no new kmemleak report in $MOD"
+		ok "no new kmemleak report of our modules"
 		[ "$total" = 0 ] || sed 's/^/# other: /' /tmp/kmemleak | head -n 60
 	else
-		not_ok "no new kmemleak report in $MOD"
+		not_ok "no new kmemleak report of our modules"
 		sed 's/^/# /' /tmp/kmemleak
 	fi
 }
 
 # --- the dvs test space (debugfs, see dvs-test.c) --------------------------
-S=/sys/kernel/debug/rackswap/dvs/space
+S=$DT/space
 M=1048576
 # cmd COMMAND: one command to the test space; prints its result
 cmd() { echo "$1" >$S && cat $S; }
@@ -571,7 +643,7 @@ donor_until_gone() {
 	check "node1 connected" retry 200 krdma_peer direction=in state=live
 	check "node1 left" retry "$2" donor_alone
 	check "nothing granted at the end" [ "$(granted)" = 0 ]
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	tap_done
 }
 donor_alone() { ! krdma_peer direction=in state=live >/dev/null; }
@@ -608,5 +680,5 @@ swap_client_end() {
 	check "nothing stored on node1 any more" \
 		[ "$(cat /sys/kernel/rackswap/krdma/peers/$p/stored_bytes)" = 0 ]
 	rmdir $CG/swap 2>/dev/null
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 }

@@ -65,10 +65,10 @@ pool_filled() { [ "$(cat $D/slabs_pooled)" -ge 8 ]; }
 swapper_cycle() {
 	local p inc r0 r out0 t0
 	t0=$(date +%s)
-	modprobe $MOD $LOAD || { log "modprobe failed"; return 1; }
+	rs_load $LOAD || { log "modprobe failed"; return 1; }
 	if ! retry "$WAIT" sh -c "echo '$DONOR $PORT' >$C/connect 2>/dev/null"; then
 		log "no connection to node2"
-		rmmod $MOD
+		rs_unload
 		return 1
 	fi
 	p=$(krdma_peer "address=$DONOR $PORT" state=live)
@@ -80,7 +80,7 @@ swapper_cycle() {
 		! retry 30 pool_filled; then
 		log "sizing or swapon failed"
 		echo 1 >$B/reset
-		rmmod $MOD
+		rs_unload
 		return 1
 	fi
 	out0=$(vmstat pswpout)
@@ -91,7 +91,7 @@ swapper_cycle() {
 		[ "$(cut -d' ' -f6 $B/io_stat)" != 0 ]; then
 		log "workload: $r; pswpout +$(($(vmstat pswpout) - out0)); io_stat $(cat $B/io_stat)"
 		echo 1 >$B/reset
-		rmmod $MOD
+		rs_unload
 		return 1
 	fi
 	echo 1 >$B/reset || { log "reset failed"; return 1; }
@@ -105,18 +105,18 @@ swapper_cycle() {
 	}
 	retry 300 donor_went || { log "node2 did not unload"; return 1; }
 	echo "$DONOR $PORT" >$C/disconnect 2>/dev/null
-	rmmod $MOD || { log "rmmod failed"; return 1; }
+	rs_unload || { log "rmmod failed"; return 1; }
 	log "cycle: 48 MiB verified, pswpout +$(($(vmstat pswpout) - out0)), $(($(date +%s) - t0)) s"
 }
 
 # a donor's cycle
 donor_cycle() {
-	modprobe $MOD $LOAD num_devices=0 donate=128M || { log "modprobe failed"; return 1; }
+	rs_load $LOAD num_devices=0 donate=128M || { log "modprobe failed"; return 1; }
 	held() { [ "$(cat $D/granted_bytes)" -gt 0 ]; }
 	none() { [ "$(cat $D/granted_bytes)" = 0 ]; }
-	retry "$WAIT" held || { log "node1 never took slabs"; rmmod $MOD; return 1; }
+	retry "$WAIT" held || { log "node1 never took slabs"; rs_unload; return 1; }
 	retry 300 none || { log "node1 did not give its slabs back: $(cat $D/holders)"; return 1; }
-	retry 30 rmmod $MOD || { log "rmmod failed"; return 1; }
+	retry 30 rs_unload || { log "rmmod failed"; return 1; }
 }
 
 if [ "$NODE" = 1 ]; then

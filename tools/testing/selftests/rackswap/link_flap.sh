@@ -14,7 +14,6 @@
 . ./lib.sh
 [ "$NODES" -ge 2 ] || skip_all "needs two nodes"
 C=/sys/kernel/rackswap/krdma
-DK=/sys/kernel/debug/krdma
 PORT=7478
 FLAPS=${FLAPS:-$(rig_arg rackswap.flaps)}
 if debug_kernel; then FLAPS=${FLAPS:-4}; else FLAPS=${FLAPS:-12}; fi
@@ -22,7 +21,7 @@ LOAD="port=$PORT heartbeat_ms=500 reconnect_delay_ms=500"
 tap_plan
 
 check "rxe on the links" rxe_links_up
-check "load $MOD" modprobe $MOD $LOAD
+check "load $MOD" rs_load $LOAD
 echo 512 >$DK/test_grant_pages
 if [ "$NODE" = 2 ]; then
 	connect() { echo "$(link_addr 1 2) $PORT" >$C/connect; }
@@ -68,7 +67,7 @@ if [ "$NODE" = 2 ]; then
 	done
 	check "I/O under every flap verified ($io_bad runs not)" [ $io_bad = 0 ]
 	check "$FLAPS link flaps, every one reconnected within 60 s ($bad not)" [ $bad = 0 ]
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	tap_done
 fi
 
@@ -87,5 +86,5 @@ while [ -e $C/peers/$p ] && [ $down -lt 200 ]; do
 	sleep 1
 done
 log "node2's peer: reconnects $(cat $C/peers/$p/reconnects 2>/dev/null)"
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 tap_done

@@ -25,15 +25,15 @@ check "rxe on the links" rxe_links_up
 if [ "$NODE" = 1 ]; then
 	A2=$(link_addr 2 1) A3=$(link_addr 3 1)
 	kmsg_mark
-	check "peers= with a bad entry: the load fails (EINVAL)" sh -c \
-		"! modprobe $MOD $LOAD listen=0 'peers=$A2 $PORT,garbage' 2>/dev/null &&
-		 [ ! -e /sys/module/$MOD ]"
+	# shellcheck disable=SC2086
+	bad_peers() { fails rs_load $LOAD listen=0 "peers=$A2 $PORT,garbage" && ! rs_loaded; }
+	check "peers= with a bad entry: the load fails (EINVAL)" bad_peers
 	check "... and says why" logged "peers: '$A2 $PORT,garbage' is not"
 	log "$(since_mark | grep -m1 peers)"
 	hear2() { hear "$1" && hear "$1"; }
 	check "both donors loaded" hear2 up
 	check "load with listen=0 peers=\"$A2 $PORT,$A3 $PORT\"" \
-		modprobe $MOD $LOAD listen=0 "peers=$A2 $PORT,$A3 $PORT"
+		rs_load $LOAD listen=0 "peers=$A2 $PORT,$A3 $PORT"
 	p2="" p3=""
 	found() {
 		p2=$(krdma_peer "address=$A2 $PORT" direction=out) &&
@@ -55,11 +55,11 @@ if [ "$NODE" = 1 ]; then
 	no_in() { ! krdma_peer direction=in >/dev/null; }
 	check "no incoming peer (listen=0)" no_in
 	check "destroy the space" ctl "destroy"
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	tap_done
 fi
 
-check "load $MOD" modprobe $MOD $LOAD
+check "load $MOD" rs_load $LOAD
 echo 64M >$D/donate
 # node1 may still be in an earlier test of the boot
 check "told node1" retry 900 tell_once 1 up
@@ -73,5 +73,5 @@ check "no outgoing peer left" no_out
 check "told node1" tell 1 refused
 gone() { ! krdma_peer direction=in state=live >/dev/null && [ "$(granted)" = 0 ]; }
 check "node1 left, nothing granted" retry 300 gone
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 tap_done

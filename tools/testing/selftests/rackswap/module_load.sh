@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # rig: nodes=1 tier=check debug=smoke timeout=600
 #
-# The module's metadata, then load/unload 2 x CYCLES times (default 20):
-# each load creates the debugfs directory with the right version, each
-# unload removes it; no RDMA resource, slab object or free memory goes
+# The modules' metadata and dependencies (modprobe rackswap brings krdma and
+# dvs; modprobe -r takes them away again), then load/unload 2 x CYCLES
+# times (default 20): each load creates the debugfs directory with the
+# right version, each unload removes it; no RDMA resource, slab object or free memory goes
 # missing cycle after cycle (a leak check on the stock kernel; the debug kernel adds
 # kmemleak in kmemleak.sh). The warm-up load makes /dev/rackswap0; the
 # counted cycles load with num_devices=0: on 6.1 adding and removing any
@@ -15,33 +16,49 @@ CYCLES=${CYCLES:-$(rig_arg rackswap.cycles)}
 CYCLES=${CYCLES:-20}
 tap_plan
 
-info=$(modinfo $MOD) || { not_ok "modinfo $MOD"; tap_done; }
 ver=$(modinfo -F version $MOD)
-check "modinfo: description" [ -n "$(modinfo -F description $MOD)" ]
-check "modinfo: license GPL" [ "$(modinfo -F license $MOD)" = GPL ]
 check "modinfo: version ($ver)" [ -n "$ver" ]
-# every parameter has a description ("name:description (type)")
-nodesc=$(modinfo -F parm $MOD | grep -v '^[a-z_0-9]*:[^ (]' || true)
-check "modinfo: every parameter has a description" [ -z "$nodesc" ]
-[ -z "$nodesc" ] || log "without description: $nodesc"
+for m in $MODS; do
+	check "modinfo $m: description" [ -n "$(modinfo -F description $m)" ]
+	check "modinfo $m: license GPL" [ "$(modinfo -F license $m)" = GPL ]
+	check "modinfo $m: version $ver" [ "$(modinfo -F version $m)" = "$ver" ]
+	# every parameter has a description ("name:description (type)")
+	nodesc=$(modinfo -F parm $m | grep -v '^[a-z_0-9]*:[^ (]' || true)
+	check "modinfo $m: every parameter has a description" [ -z "$nodesc" ]
+	[ -z "$nodesc" ] || log "without description: $nodesc"
+done
+# each layer needs the one below and nothing above it
+deps() { modinfo -F depends "$1" | tr ',' '\n' | grep -xE 'krdma|dvs|rackswap|rackswap_test' | sort | tr '\n' ' '; }
+check "krdma needs none of ours" [ -z "$(deps krdma)" ]
+check "dvs needs krdma" [ "$(deps dvs)" = "krdma " ]
+check "rackswap needs dvs (only)" [ "$(deps rackswap)" = "dvs " ]
+check "the test module needs dvs and krdma" [ "$(deps rackswap_test)" = "dvs krdma " ]
+check "the test module imports the RACKSWAP_TEST namespace" \
+	[ "$(modinfo -F import_ns rackswap_test)" = RACKSWAP_TEST ]
+alone() {
+	modprobe $MOD || return 1
+	[ -e /sys/module/krdma ] && [ -e /sys/module/dvs ] &&
+		[ ! -e /sys/module/rackswap_test ] && modprobe -r $MOD && ! rs_loaded
+}
+check "modprobe $MOD loads krdma and dvs first; modprobe -r unloads all" alone
 
 # one load/unload: the debugfs directory appears with the version, and goes
 cycle() {
-	modprobe $MOD "$@" || { log "modprobe failed"; return 1; }
+	rs_load "$@" || { log "rs_load failed"; return 1; }
 	if [ "$1" != num_devices=0 ] && [ ! -e /sys/block/rackswap0 ]; then
 		log "no /sys/block/rackswap0 after the load"
-		rmmod $MOD
+		rs_unload
 		return 1
 	fi
 	v=$(head -n 1 $DBG/version 2>/dev/null)
 	if [ "$v" != "$MOD $ver" ]; then
 		log "debugfs version reads '$v', want '$MOD $ver'"
-		rmmod $MOD
+		rs_unload
 		return 1
 	fi
-	rmmod $MOD || { log "rmmod failed"; return 1; }
-	if [ -e $DBG ] || [ -e /sys/module/$MOD ]; then
-		log "$DBG or /sys/module/$MOD still there after rmmod"
+	rs_unload || { log "rmmod failed"; return 1; }
+	if [ -e $DBG ] || rs_loaded; then
+		log "$DBG or a module of ours still there after rmmod"
 		return 1
 	fi
 }

@@ -18,7 +18,6 @@
 # request failed, no I/O error or swap Read-error/Write-error line.
 
 C=/sys/kernel/rackswap/krdma
-DK=/sys/kernel/debug/krdma
 B=/sys/block/rackswap0
 
 # neg_get FIELD: a field of the hook's file (left, or the hook's VERB)
@@ -96,7 +95,7 @@ neg_run() {
 	local a0 res bad in0
 	tap_plan
 	check "rxe0 on dummy0" rxe_loopback_up
-	check "load with loopback=1 donate=256M slab_size=4M" modprobe $MOD \
+	check "load with loopback=1 donate=256M slab_size=4M" rs_load \
 		loopback=1 donate=256M slab_size=4M release_delay_s=1
 	check "$HOOK is off at load (left=0 $VERB=0)" \
 		[ "$(cat $DK/$HOOK)" = "left=0 $VERB=0" ]
@@ -156,6 +155,6 @@ neg_run() {
 	check "no I/O error or swap Read-error/Write-error line" no_io_errors
 	check "reset" sh -c "echo 1 >$B/reset"
 	rmdir $CG/swap
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	tap_done
 }

@@ -24,7 +24,7 @@ LOAD="port=$PORT slab_size=4M heartbeat_ms=500 heartbeat_missed=3 reconnect_dela
 tap_plan
 
 check "rxe on the links" rxe_links_up
-check "load $MOD" modprobe $MOD $LOAD
+check "load $MOD" rs_load $LOAD
 
 if [ "$NODE" = 1 ]; then
 	connect_donors $PORT 2 3 4
@@ -74,7 +74,7 @@ if [ "$NODE" = 1 ]; then
 	check "no request failed" [ "$(cut -d' ' -f6 $B/io_stat)" = 0 ]
 	check "reset" sh -c "echo 1 >$B/reset"
 	rmdir $CG/swap
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	tap_done
 fi
 

@@ -20,8 +20,7 @@
 . ./lib.sh
 C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
-DK=/sys/kernel/debug/krdma
-SUMS=/sys/kernel/debug/rackswap/dvs/donor_sums
+SUMS=$DT/donor_sums
 ROGUE_ADDR=10.99.0.2
 PORT=7472
 tap_plan
@@ -51,7 +50,7 @@ field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 check "rxe0 on dummy0" rxe_loopback_up
 ip addr add $ROGUE_ADDR/24 dev dummy0 2>/dev/null
 check "the rogue's address $ROGUE_ADDR on dummy0" sh -c "ip addr show dev dummy0 | grep -q ' $ROGUE_ADDR/'"
-check "load (loopback=1, 4M slabs, pool of 2)" modprobe $MOD loopback=1 slab_size=4M \
+check "load (loopback=1, 4M slabs, pool of 2)" rs_load loopback=1 slab_size=4M \
 	pool_min=2 pool_max=2 release_delay_s=3600 reconnect_delay_ms=300 reconnect_tries=30
 echo 48M >$D/donate
 
@@ -162,6 +161,6 @@ r=$(cmd "read 0 $((16 * M)) 22")
 check "and reads back ($r)" sh -c "echo '$r' | grep -q '^ok'"
 check "destroy" sh -c "echo destroy >$S"
 check "nothing granted any more" retry 20 sh -c "[ \$(cat $D/granted_bytes) = 0 ]"
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 ip addr del $ROGUE_ADDR/24 dev dummy0 2>/dev/null
 tap_done

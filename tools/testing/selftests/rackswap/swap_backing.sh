@@ -37,7 +37,7 @@ LOAD="port=$PORT slab_size=4M $HB reconnect_delay_ms=500 connect_timeout_ms=2000
 tap_plan
 
 check "rxe on the links" rxe_links_up
-check "load $MOD" modprobe $MOD $LOAD
+check "load $MOD" rs_load $LOAD
 
 if [ "$NODE" = 1 ]; then
 	# refused VALUE ERRNO-TEXT LOG: the write fails with that errno, logged
@@ -134,7 +134,7 @@ if [ "$NODE" = 1 ]; then
 	check "$BK detaches (nothing holds it)" released
 	umount /tmp/bk
 	rmdir $CG/swap
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	tap_done
 fi
 

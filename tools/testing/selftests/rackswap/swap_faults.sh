@@ -45,7 +45,7 @@ if debug_run; then MIB=64 STEP=16; else MIB=128 STEP=32; fi
 tap_plan
 
 check "rxe on the links" rxe_links_up
-check "load $MOD" modprobe $MOD $LOAD
+check "load $MOD" rs_load $LOAD
 
 if [ "$NODE" = 1 ]; then
 	connect_donors $PORT 2 3 4
@@ -156,7 +156,7 @@ if [ "$NODE" = 1 ]; then
 	heard() { hear checked && hear checked && hear checked; }
 	check "each donor checked that it grants nothing, still connected" heard
 	rmdir $CG/swap
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	tap_done
 fi
 
@@ -186,7 +186,7 @@ if [ "$NODE" = 4 ]; then
 	zero() { [ "$(granted)" = 0 ]; }
 	check "node1 gone beyond the 10 s grace period: its slabs freed" retry 900 zero
 	check "module reloaded (a new incarnation)" sh -c \
-		"rmmod $MOD && modprobe $MOD $LOAD && echo 400M >$D/donate"
+		"rs_unload && rs_load $LOAD && echo 400M >$D/donate"
 	check "node1 connected again" retry 200 krdma_peer direction=in state=live
 fi
 check "node1 gave everything back (told)" hear reset 1500
@@ -198,5 +198,5 @@ check "node1 left" retry 300 none
 touch /tmp/sf.stop
 wait $watch
 check "nothing granted at the end" [ "$(granted)" = 0 ]
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 tap_done

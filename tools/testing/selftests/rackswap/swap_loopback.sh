@@ -27,7 +27,7 @@ B=/sys/block/rackswap0
 tap_plan
 
 check "rxe0 on dummy0" rxe_loopback_up
-check "load with loopback=1 donate=512M slab_size=4M" modprobe $MOD \
+check "load with loopback=1 donate=512M slab_size=4M" rs_load \
 	loopback=1 donate=512M slab_size=4M release_delay_s=2
 check "/dev/rackswap0 exists, size 0" [ "$(cat $B/disksize)" = 0 ]
 check "disksize refuses abc, 0, 1000, -1 (EINVAL)" bad_write $B/disksize abc 0 1000 -1
@@ -48,7 +48,7 @@ check "replicas cannot change once sized (EBUSY)" bad_write $B/replicas 2
 check "mkswap" sh -c "mkswap /dev/rackswap0 >/dev/null"
 check "swapon -d (discard: once and as freed)" swapon -d /dev/rackswap0
 check "reset refused while swapped on" sh -c "! echo 1 >$B/reset 2>/dev/null"
-check "rmmod refused while swapped on" sh -c "! rmmod $MOD 2>/dev/null"
+check "rs_unload refused while swapped on" fails rs_unload
 
 rel0=$(cat $D/slabs_released)
 check "cgroup memory.max=64M" swap_cgroup 64M
@@ -83,5 +83,5 @@ check "reset" sh -c "echo 1 >$B/reset"
 check "size 0 again" [ "$(cat $B/disksize)" = 0 ]
 check "nothing granted any more" [ "$(cat $D/granted_bytes)" = 0 ]
 rmdir $CG/swap
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 tap_done

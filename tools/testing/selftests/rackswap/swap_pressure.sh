@@ -62,7 +62,7 @@ stall_report() {
 }
 
 check "rxe on the links" rxe_links_up
-check "load $MOD" modprobe $MOD $LOAD
+check "load $MOD" rs_load $LOAD
 
 if [ "$NODE" = 1 ]; then
 	# all sysrq functions: a hung run can be examined (rig README)
@@ -113,7 +113,7 @@ if [ "$NODE" = 1 ]; then
 	check "swapoff" swapoff /dev/rackswap0
 	echo "$minfree" >/proc/sys/vm/min_free_kbytes
 	check "reset" sh -c "echo 1 >$B/reset"
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	# node2 waits for this, not for the connection to go: a connection
 	# lost under pressure comes back, and node1 still needs node2 then
 	check "told node2 we are done" tell 2 done
@@ -126,5 +126,5 @@ held() { [ "$(cat $D/granted_bytes)" -gt $((HELD_MIB * 1048576)) ]; }
 check "node1 swaps more than ${HELD_MIB}M into our memory" retry 1500 held
 check "node1 done" hear done $DONE_WAIT
 check "nothing granted at the end" [ "$(cat $D/granted_bytes)" = 0 ]
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 tap_done

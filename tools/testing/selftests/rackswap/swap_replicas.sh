@@ -45,7 +45,7 @@ fi
 tap_plan
 
 check "rxe on the links" rxe_links_up
-check "load $MOD" modprobe $MOD $LOAD
+check "load $MOD" rs_load $LOAD
 
 if [ "$NODE" = 1 ]; then
 	connect_donors $PORT 2 3 4
@@ -118,7 +118,7 @@ if [ "$NODE" = 1 ]; then
 	log "io_stat $(cat $B/io_stat); lost $(cat $D/slabs_lost)"
 	check "reset" sh -c "echo 1 >$B/reset"
 	rmdir $CG/swap
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	tap_done
 fi
 

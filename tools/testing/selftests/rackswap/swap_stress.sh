@@ -19,7 +19,7 @@ H=/sys/class/rackswap-control
 tap_plan
 
 check "rxe0 on dummy0" rxe_loopback_up
-check "load with loopback=1 donate=1536M slab_size=4M" modprobe $MOD \
+check "load with loopback=1 donate=1536M slab_size=4M" rs_load \
 	loopback=1 donate=1536M slab_size=4M heartbeat_ms=500 release_delay_s=2
 loop_connect
 check "disksize 1G" sh -c "echo 1G >$B/disksize"
@@ -52,5 +52,5 @@ check "hot_remove 1" sh -c "echo 1 >$H/hot_remove"
 check "reset" sh -c "echo 1 >$B/reset"
 check "nothing granted any more" [ "$(cat $D/granted_bytes)" = 0 ]
 rmdir $CG/swap
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 tap_done

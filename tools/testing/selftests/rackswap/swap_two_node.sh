@@ -20,7 +20,7 @@ tap_plan
 
 check "rxe on the links" rxe_links_up
 res_snapshot /tmp/res.a
-check "load $MOD" modprobe $MOD $LOAD
+check "load $MOD" rs_load $LOAD
 
 if [ "$NODE" = 2 ]; then
 	connect() { echo "$(link_addr 1 2) $PORT" >$C/connect 2>/dev/null; }
@@ -43,7 +43,7 @@ if [ "$NODE" = 2 ]; then
 	check "nothing stored any more" [ "$(cat $C/peers/$p/stored_bytes)" = 0 ]
 	rmdir $CG/swap
 	sleep 2
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	tap_done
 fi
 
@@ -59,12 +59,12 @@ listed() {
 		[ "$(awk '{ print $4 }' $D/holders)" = "$(cat $C/peers/$p/granted_bytes)" ]
 }
 check "node2 is listed as holder, with its granted bytes" retry 30 listed
-check "rmmod refused while node2 holds slabs" sh -c "! rmmod $MOD 2>/dev/null"
+check "dvs holds itself while node2 holds slabs: rmmod refused" mod_pinned dvs
 none() { [ "$(cat $D/granted_bytes)" = 0 ]; }
 check "after node2's reset nothing is granted" retry 600 none
 gone() { ! krdma_peer direction=in state=live >/dev/null; }
 check "node2 left" retry 120 gone
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 check "RDMA resources, slab objects (+$RES_OBJS) and memory (4M) back" \
 	res_back /tmp/res.a $RES_OBJS 4096
 tap_done

@@ -16,7 +16,7 @@ THP=/sys/kernel/mm/transparent_hugepage
 tap_plan
 
 check "rxe0 on dummy0" rxe_loopback_up
-check "load with loopback=1 donate=512M slab_size=4M" modprobe $MOD \
+check "load with loopback=1 donate=512M slab_size=4M" rs_load \
 	loopback=1 donate=512M slab_size=4M
 loop_connect
 check "disksize 256M, mkswap, swapon" sh -c \
@@ -44,5 +44,5 @@ check "swapoff" swapoff /dev/rackswap0
 check "no request failed" [ "$(cut -d' ' -f6 $B/io_stat)" = 0 ]
 check "reset" sh -c "echo 1 >$B/reset"
 rmdir $CG/swap
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 tap_done

@@ -33,7 +33,7 @@
 C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
 B=/sys/block/rackswap0
-SUMS=/sys/kernel/debug/rackswap/dvs/donor_sums
+SUMS=$DT/donor_sums
 PORT=7490
 LOAD="port=$PORT slab_size=4M pool_min=2 pool_max=2 reconnect_delay_ms=500"
 tap_plan
@@ -44,7 +44,7 @@ heard() { timeout 1200 nc -l -p 7600; }
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 check "rxe on the links" rxe_links_up
-check "load $MOD" modprobe $MOD $LOAD
+check "load $MOD" rs_load $LOAD
 
 if [ "$NODE" != 1 ]; then
 	swap_client $PORT 128M
@@ -87,7 +87,7 @@ if [ "$NODE" = 3 ]; then
 	check "told node1 the battery's counts" tell 1 "sent=$3 unknown=$5"
 	check "our connection is back" retry 60 peer_live "$p"
 	check "node1 says unload" hear unload
-	check "rmmod" rmmod $MOD
+	check "rmmod" rs_unload
 	tap_done
 fi
 
@@ -204,5 +204,5 @@ check "after node2's reset nothing is granted" retry 600 none
 n2gone() { ! krdma_peer direction=in name=node2 >/dev/null; }
 check "node2 left" retry 120 n2gone
 check "holders empty" [ -z "$(cat $D/holders)" ]
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 tap_done

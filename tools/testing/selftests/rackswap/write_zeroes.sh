@@ -33,7 +33,7 @@ tap_plan
 
 check "rxe0 on dummy0" rxe_loopback_up
 check "load with loopback=1 donate=64M slab_size=2M disksize=16M release_delay_s=1" \
-	modprobe $MOD loopback=1 donate=64M slab_size=2M disksize=16M release_delay_s=1
+	rs_load loopback=1 donate=64M slab_size=2M disksize=16M release_delay_s=1
 check "rackswap0 is 16M, 2M slabs" \
 	[ "$(cat $B0/disksize) $(cat $D/slab_size)" = "$((16 * M)) $((2 * M))" ]
 wzmax=$(cat $B0/queue/write_zeroes_max_bytes)
@@ -133,5 +133,5 @@ check "no request failed, none in flight" [ "$(io_f 6) $(io_f 8)" = "0 0" ]
 check "reset rackswap0" sh -c "echo 1 >$B0/reset"
 check "nothing granted any more" retry 20 sh -c "[ \$(cat $D/granted_bytes) = 0 ]"
 check "disconnect" sh -c "echo '$LOOP_ADDR 7472' >$C/disconnect"
-check "rmmod" rmmod $MOD
+check "rmmod" rs_unload
 tap_done

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dvs internals, shared by dvs-space.c (spaces, pool, binding), the
+ * backends (dvs-rdma.c with dvs-rebuild.c, dvs-dram.c), dvs-donor.c,
+ * dvs-sysfs.c, dvs-test.c and dvs-rogue.c.
+ */
+#ifndef _RACKSWAP_DVS_PRIV_H
+#define _RACKSWAP_DVS_PRIV_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include <linux/dvs.h>
+#include "dvs-map.h"
+
+struct seq_file;
+
+/* A slab of a space: pooled (slot < 0) or bound to a slot. */
+struct dvs_slab {
+	struct dvs_space	*space;
+	/* the fields below to @lostmap (and the maps): space->lock */
+	struct list_head	pool_entry;	/* on space->pool while pooled */
+	int			slot;
+	u32			used;		/* pages set in @map */
+	unsigned long		empty_since;	/* jiffies: used fell to 0 */
+	bool			lost;		/* its storage is gone */
+	bool			degraded;	/* misses a copy: to rebuild */
+	u32			lost_pages;	/* set in @lostmap */
+	/* pages lost with the lost slab it replaced: their reads fail */
+	unsigned long		*lostmap;
+	atomic_t		inflight;	/* I/Os submitted, not done */
+	void			*bpriv;		/* the backend's */
+	unsigned long		map[];		/* pages in use */
+};
+
+/* A slab's storage as its backend finds it. */
+enum dvs_health {
+	DVS_HEALTHY,
+	DVS_DEGRADED,	/* some copy is missing: ->repair() makes it again */
+	DVS_LOST,	/* no copy is left */
+};
+
+/* What a backend does; each op in process context unless said. */
+struct dvs_backend_ops {
+	const char	*name;
+	/* new zeroed storage of one slab into slab->bpriv; may sleep */
+	int		(*alloc)(struct dvs_space *space, struct dvs_slab *slab);
+	void		(*free)(struct dvs_slab *slab);
+	/*
+	 * starts @io on slab io->slab at io->slab_off; never sleeps; ends it
+	 * with dvs_io_end() once started
+	 */
+	int		(*submit)(struct dvs_io *io);
+	/* looks at the slab's storage; never sleeps */
+	enum dvs_health	(*check)(struct dvs_slab *slab);
+	/* makes the missing copies again (optional); may sleep */
+	int		(*repair)(struct dvs_slab *slab);
+};
+
+extern const struct dvs_backend_ops dvs_rdma_ops;
+extern const struct dvs_backend_ops dvs_dram_ops;
+
+/* allocations a space's refill keeps in flight at most */
+#define DVS_REFILLERS	4
+
+struct dvs_refiller {
+	struct work_struct	work;		/* dvs_wq */
+	struct dvs_space	*space;		/* const */
+};
+
+struct dvs_space {
+	const struct dvs_backend_ops *ops;
+	enum dvs_backend	backend;	/* const */
+	unsigned int		copies;		/* const: of each slab */
+	unsigned int		id;		/* const; in tracepoints */
+	struct dvs_geom		geom;		/* const */
+	struct list_head	list;		/* on dvs_spaces; dvs_lock */
+
+	spinlock_t		lock;	/* protects the fields below */
+	struct dvs_slab		**slots;
+	struct list_head	pool;
+	struct list_head	dead;	/* lost slabs replaced, I/O ending */
+	unsigned int		pooled;
+	unsigned int		allocating;	/* by the refillers now */
+	unsigned int		bound;
+	/* bound slabs lost: each takes a pool slab at its next write */
+	unsigned int		bound_lost;
+	unsigned int		pool_target;
+	bool			missed;		/* a bind found the pool empty */
+	bool			binds;		/* binds since the last tick */
+	bool			dying;
+	unsigned int		degraded;	/* bound slabs missing a copy */
+
+	wait_queue_head_t	pool_wait;	/* the refill added a slab */
+	struct dvs_refiller	refill[DVS_REFILLERS];
+	struct work_struct	repair_work;	/* dvs_wq: degraded slabs */
+	struct delayed_work	tick_work;	/* release, loss, decay */
+	int			refill_err;	/* of the last attempt */
+};
+
+/* Module-wide counters: atomic, no lock. */
+struct dvs_stats {
+	atomic64_t	slabs_bound;	/* now bound to slots */
+	atomic64_t	slabs_pooled;	/* now in pools */
+	atomic64_t	slabs_released;	/* given back after they emptied */
+	atomic64_t	slabs_lost;	/* found lost */
+	atomic64_t	pool_hits;	/* first writes served from the pool */
+	atomic64_t	pool_misses;	/* ... that found it empty */
+	atomic64_t	allocs;		/* slabs allocated by backends */
+	atomic64_t	alloc_failures;
+	atomic64_t	alloc_ns_total;
+	atomic64_t	alloc_ns_max;
+	atomic64_t	copies_dropped;	/* copies given up (donor lost, stale) */
+	atomic64_t	copies_rebuilt;	/* copies made again from another */
+	atomic64_t	rebuild_bytes;	/* copied by the rebuilds */
+	atomic64_t	rebuild_ms;	/* spent in rebuilds */
+	atomic64_t	slabs_degraded;	/* now missing a copy */
+	atomic64_t	slabs_rebound;	/* lost slabs replaced on a write */
+	atomic64_t	frees_deferred;	/* frees kept until a donor was back */
+	atomic64_t	requests_refused; /* donor: ALLOC/FREE/STAT refused */
+};
+
+extern struct dvs_stats dvs_stats;
+extern struct workqueue_struct *dvs_wq;	/* WQ_MEM_RECLAIM | WQ_HIGHPRI */
+
+/* parameters (dvs-space.c / dvs-donor.c) */
+extern u64 dvs_slab_size;
+extern unsigned int dvs_release_delay_s;
+extern unsigned int dvs_pool_min;
+extern unsigned int dvs_pool_max;
+extern unsigned int dvs_grace_period_s;
+
+/* dvs-space.c */
+void dvs_io_end(struct dvs_io *io, int status);
+bool dvs_slab_any_used(struct dvs_slab *slab, u32 first, u32 n);
+void dvs_slab_mark_lost(struct dvs_slab *slab);
+u64 dvs_slab_size_of(const struct dvs_space *space);
+
+/* dvs-rdma.c */
+void dvs_rdma_exit(void);
+
+/* dvs-rebuild.c */
+int dvs_rdma_repair(struct dvs_slab *slab);
+
+/* dvs-donor.c */
+int dvs_donor_init(void);
+void dvs_donor_exit(void);
+u64 dvs_donor_limit(void);
+int dvs_donor_set_limit(const char *val);
+u64 dvs_donor_granted(void);
+u64 dvs_donor_granted_slabs(void);
+ssize_t dvs_donor_holders(char *buf, size_t size);
+/* tests only (CONFIG_RACKSWAP_TEST): a CRC of each slab donated */
+void dvs_donor_sums(struct seq_file *m);
+int dvs_set_grace(const char *val);
+
+/* dvs-sysfs.c */
+int dvs_sysfs_init(void);
+void dvs_sysfs_exit(void);
+
+/* dvs-space.c: the module's start and stop (dvs-main.c) */
+int dvs_init(void);
+void dvs_exit(void);
+
+#endif /* _RACKSWAP_DVS_PRIV_H */

@@ -1,0 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
+/* dvs: instantiates the tracepoints declared in trace.h. */
+#define CREATE_TRACE_POINTS
+#include "trace.h"

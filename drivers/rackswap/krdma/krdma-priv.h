@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * krdma internals, shared by the files of krdma.ko (and, through the
+ * RACKSWAP_TEST namespace, by the test module): never by a layer above.
+ */
+#ifndef _RACKSWAP_KRDMA_PRIV_H
+#define _RACKSWAP_KRDMA_PRIV_H
+
+#include <linux/completion.h>
+#include <linux/dcache.h>
+#include <linux/kobject.h>
+#include <linux/krdma.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rackswap.h>
+#include <linux/socket.h>
+#include <linux/spinlock.h>
+#include <linux/uuid.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <rdma/ib_verbs.h>
+#include <rdma/rdma_cm.h>
+
+#include "compat.h"
+#include "krdma-proto.h"
+
+struct file;
+
+/* Requests we may have outstanding to one peer, before negotiation. */
+#define KRDMA_MAX_CREDITS	32
+
+/* Data connections of one peer at most: one per CPU. */
+#define KRDMA_MAX_DATA_QPS	16
+
+/*
+ * A peer is a relationship with one remote node, over one connection at a
+ * time: CONNECTING -> LIVE -> DOWN (connection torn down) -> RECONNECTING
+ * (waiting to try again, or for the remote to) -> CONNECTING ... until it
+ * is closed for good (peer->closing): DOWN -> DEAD.
+ */
+enum krdma_state {
+	KRDMA_CONNECTING,	/* resolving, connecting, exchanging hellos */
+	KRDMA_LIVE,		/* RPCs flow */
+	KRDMA_DOWN,		/* teardown of the connection queued or running */
+	KRDMA_RECONNECTING,	/* no connection: waiting for the next one */
+	KRDMA_DEAD,		/* torn down for good; only references remain */
+};
+
+/* One data connection: a QP of one-sided RDMA ops, chosen by CPU. */
+struct krdma_dataq {
+	struct krdma_peer	*peer;
+	int			index;
+	/* the connection code's: created, torn down with the connection */
+	struct rdma_cm_id	*cm_id;
+	struct ib_cq		*cq;
+	struct ib_qp		*qp;
+	u32			max_sge;	/* per work request */
+
+	spinlock_t		lock;	/* protects the fields below */
+	bool			established;
+	bool			usable;	/* established, keys current: post */
+	int			sq_free; /* work requests we may still post */
+	/* jiffies: the last completion, or a post to an idle send queue */
+	unsigned long		progress;
+	struct list_head	wait;	/* I/Os waiting for room, unmapped */
+};
+
+/* A region of ours granted to a peer. Protected by peer->grant_lock. */
+struct krdma_grant {
+	struct krdma_peer	*peer;	/* holds a reference */
+	struct list_head	list;	/* on peer->grants, by id */
+	u32			id;
+	bool			is_void;
+	struct sg_table		*sgt;
+	u64			len;
+	void			(*voided)(struct krdma_grant *g, void *priv);
+	void			*priv;
+	/* registration of the current connection, or none */
+	struct ib_device	*dev;	/* sgt mapped for it */
+	struct ib_mr		*mr;
+	struct ib_cqe		inv_cqe;	/* the LOCAL_INV before it */
+	struct ib_cqe		cqe;		/* the REG_MR */
+	struct completion	reg_done;
+	int			reg_status;
+};
+
+/* A region a peer granted us. Keys: written by ready_work, while no I/O. */
+struct krdma_remote {
+	struct krdma_peer	*peer;	/* holds a reference */
+	struct list_head	list;	/* on peer->remotes; remote_lock */
+	u32			id;
+	u64			len;
+	u64			addr;
+	u32			rkey;
+	bool			seen;	/* in the last refresh */
+	bool			is_void; /* peer->lock */
+};
+
+/* One message buffer, DMA-mapped for the peer's device. */
+struct krdma_buf {
+	void			*data;	/* KRDMA_MSG_SIZE bytes */
+	u64			dma;
+	struct ib_cqe		cqe;
+	struct krdma_peer	*peer;
+	/* receive buffers: runs the handler of a request */
+	struct work_struct	work;
+};
+
+/* One outstanding request of ours. Protected by peer->lock. */
+struct krdma_slot {
+	struct completion	done;
+	u16			gen;	/* bumped at each use: stale responses */
+	u16			op;	/* of the request in flight */
+	bool			busy;	/* a caller owns it or it is in flight */
+	bool			owned;	/* its caller has not returned yet */
+	bool			send_done; /* its SEND completed or flushed */
+	bool			resp_done; /* its response arrived */
+	bool			waiting; /* the caller waits: resp is valid */
+	void			*resp;
+	u32			resp_max;
+	u32			resp_len;
+	int			status;
+};
+
+/*
+ * A slot of the remote's, as its requests use it. Protected by peer->lock;
+ * cleared for each connection (a generation means something only within
+ * the connection that carried it).
+ */
+struct krdma_rslot {
+	u16			gen;	/* of the last request on it */
+	bool			seen;	/* a request used it: @gen is valid */
+	bool			serving; /* its request runs: no new one yet */
+};
+
+struct krdma_peer {
+	/* sysfs directory and reference count: the release frees the peer */
+	struct kobject		kobj;
+	/* on krdma.peers; protected by krdma.lock */
+	struct list_head	list;
+	int			id;	/* directory name; const once listed */
+	bool			active;	/* we connected; else we accepted */
+	struct sockaddr_storage	addr;	/* remote address; const once listed */
+
+	/* identity of the remote node: written before LIVE, then const
+	 * until the connection is down
+	 */
+	char			name[KRDMA_NAME_LEN];
+	uuid_t			uuid;
+	u64			incarnation;
+	/* the relationship's id (struct krdma_cm_hello.session); const */
+	u64			session;
+
+	spinlock_t		lock;	/* protects the fields below to stats */
+	enum krdma_state	state;
+	bool			closing;	/* for good: no reconnection */
+	bool			starting;	/* a connect's id, a test: QPs stay */
+	bool			was_live;	/* a connection went live once */
+	bool			new_identity;	/* the remote restarted */
+	bool			hello_sent;
+	bool			hello_rcvd;
+	bool			grants_ready;	/* registered in this connection */
+	bool			io_ready;	/* keys current: I/O flows */
+	int			conn_error;	/* why connecting failed */
+	int			nr_dq;		/* data connections */
+	struct list_head	requeue;	/* I/Os waiting for a connection */
+	struct krdma_slot	slots[KRDMA_MAX_CREDITS];
+	int			credits; /* slots usable: negotiated */
+	struct krdma_rslot	rslots[KRDMA_MAX_CREDITS];
+	u32			rtt_us;	/* last heartbeat round trip */
+
+	/* stats: atomic, no lock */
+	atomic64_t		rpcs_out;	/* calls answered */
+	atomic64_t		rpcs_in;	/* requests served */
+	atomic64_t		bytes_out;	/* message bytes sent */
+	atomic64_t		bytes_in;	/* message bytes received */
+	atomic64_t		rpc_errors;	/* calls failed or timed out */
+	atomic64_t		reconnects;	/* connections after the first */
+	atomic64_t		grants_voided;	/* ours, by a restart or close */
+	atomic64_t		registrations;	/* of our grants, all connections */
+	atomic64_t		rdma_reads;	/* I/Os completed */
+	atomic64_t		rdma_writes;
+	atomic64_t		rdma_bytes;
+	atomic64_t		io_requeued;	/* waited for a connection */
+	atomic64_t		io_failed;	/* completed with an error */
+	atomic64_t		io_stalls;	/* data QP resets: no progress */
+	struct krdma_peer_usage	usage;		/* the storage layer's */
+
+	/* set up before the connection, torn down by teardown_work */
+	struct rdma_cm_id	*cm_id;
+	/* the device, once known: only compared (ib_client remove) */
+	struct ib_device	*dev;
+	bool			dev_gone;	/* it is being removed */
+	struct ib_pd		*pd;
+	struct ib_cq		*cq;
+	struct ib_qp		*qp;
+	/* receive buffers: credits for requests, as many for responses, 1 hello */
+	struct krdma_buf	recv[2 * KRDMA_MAX_CREDITS + 1];
+	/* send buffers: [0, MAX) our requests by slot, [MAX, 2 MAX) our
+	 * responses by the remote slot, [2 MAX] our hello
+	 */
+	struct krdma_buf	send[2 * KRDMA_MAX_CREDITS + 1];
+#define KRDMA_HELLO_BUF		(2 * KRDMA_MAX_CREDITS)	/* in @send */
+	int			nr_recv_mapped;
+	int			nr_send_mapped;
+
+	/* data connections; set up and torn down like the control one */
+	struct krdma_dataq	dq[KRDMA_MAX_DATA_QPS];
+
+	/*
+	 * Grants and remotes. Two locks: the GRANTS handler takes grant_lock
+	 * while the refresh of our remotes, under remote_lock, waits for the
+	 * other side's handler; one lock would deadlock two nodes that grant
+	 * each other memory.
+	 */
+	struct mutex		grant_lock;	/* grants, registrations */
+	struct list_head	grants;
+	struct mutex		remote_lock;	/* remotes, their keys */
+	struct list_head	remotes;
+	u32			next_grant_id;
+
+	wait_queue_head_t	slot_wait;	/* a slot freed or state changed */
+	struct completion	established;	/* LIVE or failed: connect waits */
+	struct completion	dead;		/* teardown finished */
+	struct delayed_work	hb_work;
+	int			hb_missed;	/* only hb_work touches it */
+	struct work_struct	teardown_work;
+	/* once a connection is live: grants, data connections, keys */
+	struct work_struct	ready_work;
+	/* active: the next connect; passive: the end of the wait */
+	struct delayed_work	reconnect_work;
+	unsigned int		tries;	/* reconnects failed in a row */
+	/* fails requeued I/Os whose deadline passed */
+	struct delayed_work	io_timer;
+};
+
+struct krdma {
+	struct mutex		lock;	/* peers list, listeners, ids, stopping */
+	struct list_head	peers;
+	bool			stopping;	/* unloading: no new peer */
+	struct ida		ids;
+	struct rdma_cm_id	*listen4;
+	struct rdma_cm_id	*listen6;
+	struct workqueue_struct	*wq;	/* WQ_MEM_RECLAIM: handlers, teardown */
+	struct kobject		*kobj;	/* /sys/kernel/rackswap/krdma */
+	struct kobject		*peers_kobj;
+};
+
+extern struct krdma krdma;
+
+/* parameters (krdma.c) */
+extern unsigned int krdma_rpc_timeout_ms;
+extern unsigned int krdma_connect_timeout_ms;
+extern unsigned int krdma_queue_depth;
+extern unsigned int krdma_ack_timeout;
+extern bool krdma_loopback;
+
+/* the module's parts, started in this order (krdma-main.c) */
+int rackswap_identity_init(void);
+int rackswap_debugfs_init(void);
+void rackswap_debugfs_exit(void);
+int rackswap_sysfs_init(void);
+void rackswap_sysfs_exit(void);
+int krdma_init(void);
+void krdma_exit(void);
+
+/* krdma-conn.c */
+void krdma_conn_lost(struct krdma_peer *peer, int why);
+void krdma_peer_close(struct krdma_peer *peer, int why);
+bool krdma_conn_is_down(struct krdma_peer *peer);
+struct krdma_peer *
+krdma_peer_find(bool (*match)(const struct krdma_peer *p, const void *arg),
+		const void *arg);
+int krdma_connect_str(const char *buf, size_t len);
+int krdma_disconnect_str(const char *buf, size_t len);
+const char *krdma_state_name(enum krdma_state state);
+void krdma_set_live_if_ready(struct krdma_peer *peer);
+void krdma_qp_event(struct ib_event *ev, void *context);
+
+/* krdma-rpc.c */
+int krdma_bufs_alloc(struct krdma_peer *peer);
+void krdma_bufs_free(struct krdma_peer *peer);
+int krdma_post_all_recvs(struct krdma_peer *peer);
+int krdma_send_hello(struct krdma_peer *peer);
+void krdma_fail_slots(struct krdma_peer *peer);
+void krdma_cancel_handlers(struct krdma_peer *peer);
+void krdma_send_done(struct ib_cq *cq, struct ib_wc *wc);
+void krdma_recv_done(struct ib_cq *cq, struct ib_wc *wc);
+int krdma_rpc_init(void);
+/* the message machinery, for the test module's malformed messages */
+int krdma_get_slot(struct krdma_peer *peer);
+void krdma_slot_put_locked(struct krdma_peer *peer, struct krdma_slot *slot);
+void krdma_fill_hdr(struct krdma_buf *b, u16 op, u16 flags, u32 len, u32 id,
+		    int status);
+int krdma_post_bytes_locked(struct krdma_peer *peer, struct krdma_buf *b,
+			    u32 len);
+
+/* krdma-grant.c */
+int krdma_grants_register(struct krdma_peer *peer);
+void krdma_grants_unregister(struct krdma_peer *peer);
+void krdma_grants_void(struct krdma_peer *peer);
+int krdma_remotes_refresh(struct krdma_peer *peer);
+int krdma_grant_init(void);
+void krdma_grant_exit(void);
+
+bool krdma_conn_pin(struct krdma_peer *peer);
+void krdma_conn_unpin(struct krdma_peer *peer);
+
+/* krdma-io.c */
+int krdma_dq_create(struct krdma_dataq *dq, struct rdma_cm_id *id);
+void krdma_dq_destroy(struct krdma_dataq *dq);
+void krdma_dq_set_usable(struct krdma_peer *peer, bool usable);
+void krdma_io_resume(struct krdma_peer *peer);
+void krdma_io_fail_all(struct krdma_peer *peer, int status);
+void krdma_io_timer(struct work_struct *work);
+int krdma_dq_stalled(struct krdma_peer *peer, unsigned long limit);
+
+/*
+ * Test hooks (CONFIG_RACKSWAP_TEST only: packages leave it off). The test
+ * module sets them through its debugfs files; krdma reads them on its real
+ * paths, and a build without the option has neither the hooks nor the
+ * reads. Each field is written and read once at a time, without a lock.
+ *
+ * The negative controls make krdma's one-sided I/O (krdma-io.c) lie to its
+ * callers, so that a test shows its data checks fail when the data is
+ * wrong: the next @left I/Os of their kind are corrupted. Atomics only: the
+ * I/O path reads @left once when it is not armed. @acted may lag @left's
+ * decrement for a moment (read it once the I/O completed).
+ */
+struct krdma_neg {
+	atomic_t		left;	/* I/Os still to corrupt */
+	atomic64_t		acted;	/* I/Os corrupted since load */
+};
+
+struct krdma_test_hooks {
+	u16			proto_major;	/* advertise another major */
+	u64			incarnation;	/* connect as another one */
+	u32			handler_delay_ms; /* slow handlers down */
+	struct krdma_neg	flip_reads;	/* a bit flipped per READ */
+	struct krdma_neg	drop_writes;	/* WRITEs acked, not done */
+};
+
+#if IS_ENABLED(CONFIG_RACKSWAP_TEST)
+extern struct krdma_test_hooks krdma_test_hooks;
+#define krdma_test_hook(field)	READ_ONCE(krdma_test_hooks.field)
+
+/* Takes one I/O for @neg when it is armed; one read when it is not. */
+static inline bool krdma_neg_take(struct krdma_neg *neg)
+{
+	if (likely(!atomic_read(&neg->left)))
+		return false;
+	if (atomic_dec_if_positive(&neg->left) < 0)
+		return false;
+	atomic64_inc(&neg->acted);
+	return true;
+}
+
+#define krdma_test_neg(field)	krdma_neg_take(&krdma_test_hooks.field)
+#else
+#define krdma_test_hook(field)	0
+#define krdma_test_neg(field)	false
+#endif
+
+/* krdma-sysfs.c */
+int krdma_sysfs_init(void);
+void krdma_sysfs_exit(void);
+int krdma_peer_sysfs_add(struct krdma_peer *peer);
+extern const struct kobj_type krdma_peer_ktype;
+
+/* krdma-debugfs.c */
+int krdma_user_str(struct file *file, char *buf, size_t size,
+		   const char __user *ubuf, size_t count);
+void krdma_debugfs_init(void);
+void krdma_debugfs_exit(void);
+
+#endif /* _RACKSWAP_KRDMA_PRIV_H */

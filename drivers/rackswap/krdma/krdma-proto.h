@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * krdma: the wire format between two nodes. Every field is little-endian,
+ * every struct has explicit padding, and krdma_proto_check() pins every
+ * size at compile time: changing a size means a new protocol version.
+ *
+ * Connection: the rdma_cm private data of the connect request, the accept
+ * and the reject carries a struct krdma_cm_hello (at most 56 bytes fit in an
+ * InfiniBand CM REQ). Then each side sends one KRDMA_OP_HELLO message with
+ * its name; the peer is live once both hellos arrived.
+ *
+ * Messages: a struct krdma_msg_hdr followed by len bytes of payload, in one
+ * SEND of at most KRDMA_MSG_SIZE bytes. See
+ * Documentation/admin-guide/rackswap.rst for the message sequences.
+ */
+#ifndef _RACKSWAP_KRDMA_PROTO_H
+#define _RACKSWAP_KRDMA_PROTO_H
+
+#include <linux/build_bug.h>
+#include <linux/types.h>
+
+#define KRDMA_MAGIC		0x4d44524bU	/* "KRDM" on the wire */
+#define KRDMA_PROTO_MAJOR	2
+#define KRDMA_PROTO_MINOR	0
+
+#define KRDMA_NAME_LEN		64	/* with the terminating NUL */
+#define KRDMA_MSG_SIZE		2048	/* one receive buffer */
+
+/* struct krdma_cm_hello.caps: none defined yet */
+#define KRDMA_CAPS		0
+
+/* struct krdma_cm_hello.kind */
+#define KRDMA_CONN_CTRL		0	/* messages and RPC; the first one */
+#define KRDMA_CONN_DATA		1	/* one-sided RDMA of one CPU queue */
+
+struct krdma_cm_hello {
+	__le32	magic;
+	__le16	major;
+	__le16	minor;
+	__le32	caps;
+	/* requests this side accepts at once: the credits it grants */
+	__le16	credits;
+	u8	kind;
+	/* control: the data connections that follow; data: which one */
+	u8	index;
+	u8	uuid[16];
+	__le64	incarnation;
+	/*
+	 * The connecting side's random id of this relationship: the same on
+	 * every reconnection, so the accepting side finds its grants again.
+	 */
+	__le64	session;
+};
+
+/* struct krdma_msg_hdr.flags */
+#define KRDMA_F_RESPONSE	0x0001
+
+/*
+ * krdma's own operations; the other layers register theirs from
+ * KRDMA_OP_FIRST_USER to KRDMA_OP_MAX (<linux/krdma.h>). 3, 5 and 6 are not
+ * used: test builds of 2.0 had test ops there.
+ */
+enum krdma_op {
+	KRDMA_OP_HELLO		= 1,	/* payload: struct krdma_hello_msg */
+	KRDMA_OP_PING		= 2,	/* heartbeat; payload echoed */
+	KRDMA_OP_GRANTS		= 4,	/* keys of the grants held for the caller */
+};
+
+struct krdma_msg_hdr {
+	__le16	op;
+	__le16	flags;
+	/* payload bytes after this header */
+	__le32	len;
+	/* request: low 16 bits the caller's slot, high 16 its generation;
+	 * a response carries the id of its request
+	 */
+	__le32	id;
+	/* response: 0 or a negative errno */
+	__le32	status;
+};
+
+#define KRDMA_MAX_PAYLOAD	(KRDMA_MSG_SIZE - sizeof(struct krdma_msg_hdr))
+
+struct krdma_hello_msg {
+	char	name[KRDMA_NAME_LEN];
+};
+
+/* KRDMA_OP_GRANTS: the grants with id >= first_id, in id order */
+struct krdma_grants_req {
+	__le32	first_id;
+	__le32	reserved;
+};
+
+/* One region this node may reach: [addr, addr + len) with rkey. */
+struct krdma_grant_desc {
+	__le32	id;
+	__le32	rkey;
+	__le64	addr;
+	__le64	len;
+};
+
+struct krdma_grants_resp {
+	__le32	count;
+	__le32	more;	/* 1: grants with higher ids follow */
+	struct krdma_grant_desc	desc[];
+};
+
+#define KRDMA_GRANTS_PER_MSG	((KRDMA_MAX_PAYLOAD - \
+				  sizeof(struct krdma_grants_resp)) / \
+				 sizeof(struct krdma_grant_desc))
+
+static inline void krdma_proto_check(void)
+{
+	BUILD_BUG_ON(sizeof(struct krdma_cm_hello) != 48);
+	BUILD_BUG_ON(sizeof(struct krdma_cm_hello) > 56);
+	BUILD_BUG_ON(sizeof(struct krdma_msg_hdr) != 16);
+	BUILD_BUG_ON(sizeof(struct krdma_hello_msg) != KRDMA_NAME_LEN);
+	BUILD_BUG_ON(sizeof(struct krdma_grants_req) != 8);
+	BUILD_BUG_ON(sizeof(struct krdma_grant_desc) != 24);
+	BUILD_BUG_ON(sizeof(struct krdma_grants_resp) != 8);
+}
+
+#endif /* _RACKSWAP_KRDMA_PROTO_H */

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dvs: test interface (debugfs, not ABI). /sys/kernel/debug/rackswap_test/dvs/
+ * space takes one command per write and reads back the last result:
+ *
+ *   create <size> <rdma|dram> [<copies>]
+ *				one test space (K/M/G suffixes), each slab
+ *				in @copies copies (default 1)
+ *   fill <timeout_ms>		wait for its pool to hold its target
+ *   write <off> <len> <seed> [<io> [<wait_ms>]]
+ *				the pattern of @seed in I/Os of @io bytes
+ *				(default 1M); an I/O refused with -ENOSPC
+ *				(empty pool) is tried again for @wait_ms,
+ *				one refused with -EBUSY (a rebuild copies
+ *				its range) at once
+ *   read <off> <len> <seed> [<io>]	verify every word (seed 0: zeros)
+ *   discard <off> <len>
+ *   destroy
+ *   rogue <peer id> <slab id>	send that donor peer DVS requests it must
+ *				refuse (dvs-rogue.c); <slab id>: a slab it
+ *				granted to another peer; "ok <refused>
+ *				<sent> <dropped> <unknown>"
+ *
+ * donor_sums reads one line per slab this node donates: "<peer id> <slab
+ * id> <bytes> <crc32 of its pages>".
+ *
+ * Results: "ok <ios> <us> <enospc retries>", "bad <words> <first bad
+ * offset>" or "error <errno> <offset>".
+ */
+#include <linux/completion.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "dvs/dvs-priv.h"
+#include "test.h"
+
+/* The test buffer: 16 entries of 128 KiB, so one I/O of 2 MiB fits. */
+#define DVS_TEST_ORDER	5
+#define DVS_TEST_ENTRY	(PAGE_SIZE << DVS_TEST_ORDER)
+
+static struct {
+	struct mutex		lock;	/* everything below */
+	struct dvs_space	*space;
+	struct page		*buf[KRDMA_IO_MAX_SGE];
+	char			result[96];
+} dvs_test = {
+	.lock = __MUTEX_INITIALIZER(dvs_test.lock),
+};
+
+static struct dentry *dvs_test_dir;
+
+struct dvs_test_io {
+	struct dvs_io		io;
+	struct completion	done;
+	int			status;
+	struct scatterlist	sg[KRDMA_IO_MAX_SGE];
+};
+
+static void dvs_test_done(struct dvs_io *io, int status)
+{
+	struct dvs_test_io *t = container_of(io, struct dvs_test_io, io);
+
+	t->status = status;
+	complete(&t->done);
+}
+
+static u64 dvs_test_word(u64 seed, u64 off)
+{
+	if (!seed)
+		return 0;
+	return (seed * 0x9e3779b97f4a7c15ULL) ^ off ^ (off << 29);
+}
+
+/* Fills (or checks, counting bad words) @len bytes at space offset @off. */
+static u64 dvs_test_pattern(u64 seed, u64 off, u32 len, bool fill,
+			    u64 *first_bad)
+{
+	u64 bad = 0;
+	u32 done = 0;
+	int e = 0;
+
+	while (done < len) {
+		u32 n = min_t(u32, len - done, DVS_TEST_ENTRY), i;
+		u64 *w = page_address(dvs_test.buf[e++]);
+
+		for (i = 0; i < n / 8; i++) {
+			u64 want = dvs_test_word(seed, off + done + 8 * i);
+
+			if (fill) {
+				w[i] = want;
+			} else if (w[i] != want) {
+				if (!bad++)
+					*first_bad = off + done + 8 * i;
+			}
+		}
+		done += n;
+	}
+	return bad;
+}
+
+/* One synchronous I/O of the test buffer. */
+static int dvs_test_io(u64 off, u32 len, bool write)
+{
+	struct dvs_test_io *t;
+	u32 done = 0;
+	int n = 0, ret;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	sg_init_table(t->sg, KRDMA_IO_MAX_SGE);
+	while (done < len) {
+		u32 l = min_t(u32, len - done, DVS_TEST_ENTRY);
+
+		sg_set_page(&t->sg[n], dvs_test.buf[n], l, 0);
+		n++;
+		done += l;
+	}
+	sg_mark_end(&t->sg[n - 1]);
+	init_completion(&t->done);
+	t->io.offset = off;
+	t->io.len = len;
+	t->io.sg = t->sg;
+	t->io.nents = n;
+	t->io.write = write;
+	t->io.deadline = jiffies + 30 * HZ;
+	t->io.done = dvs_test_done;
+	ret = dvs_io_submit(dvs_test.space, &t->io);
+	if (!ret) {
+		wait_for_completion(&t->done);
+		ret = t->status;
+	}
+	kfree(t);
+	return ret;
+}
+
+/* write / read: I/Os of at most @io bytes that never cross a slab. */
+static void dvs_test_rw(u64 off, u64 len, u64 seed, u64 io, bool write,
+			u64 wait_ms)
+{
+	u64 slab = dvs_slab_size_of(dvs_test.space), end = off + len;
+	u64 bad = 0, first_bad = 0, ios = 0, t0 = ktime_get_ns();
+	u64 retries = 0;
+	unsigned long until;
+	int ret;
+
+	while (off < end) {
+		u32 n = min3(end - off, io, slab - (off & (slab - 1)));
+
+		if (write)
+			dvs_test_pattern(seed, off, n, true, NULL);
+		until = jiffies + msecs_to_jiffies(wait_ms);
+		while ((ret = dvs_test_io(off, n, write)) == -EBUSY ||
+		       (ret == -ENOSPC && time_before(jiffies, until))) {
+			retries++;
+			usleep_range(500, 1000);
+		}
+		if (ret) {
+			snprintf(dvs_test.result, sizeof(dvs_test.result),
+				 "error %d %llu\n", ret, off);
+			return;
+		}
+		if (!write) {
+			u64 fb = 0, b = dvs_test_pattern(seed, off, n, false,
+							 &fb);
+
+			if (b && !bad)
+				first_bad = fb;
+			bad += b;
+		}
+		ios++;
+		off += n;
+	}
+	if (bad)
+		snprintf(dvs_test.result, sizeof(dvs_test.result),
+			 "bad %llu %llu\n", bad, first_bad);
+	else
+		snprintf(dvs_test.result, sizeof(dvs_test.result),
+			 "ok %llu %llu %llu\n", ios,
+			 div_u64(ktime_get_ns() - t0, 1000), retries);
+}
+
+static void dvs_test_free_buf(void)
+{
+	int i;
+
+	for (i = 0; i < KRDMA_IO_MAX_SGE; i++) {
+		if (dvs_test.buf[i])
+			__free_pages(dvs_test.buf[i], DVS_TEST_ORDER);
+		dvs_test.buf[i] = NULL;
+	}
+}
+
+static int dvs_test_create(const char *sizestr, const char *backend,
+			   unsigned int copies)
+{
+	enum dvs_backend b;
+	struct dvs_space *s;
+	u64 size;
+	int i;
+
+	if (rackswap_parse_size(sizestr, &size))
+		return -EINVAL;
+	if (!strcmp(backend, "rdma"))
+		b = DVS_BACKEND_RDMA;
+	else if (!strcmp(backend, "dram"))
+		b = DVS_BACKEND_DRAM;
+	else
+		return -EINVAL;
+	if (dvs_test.space)
+		return -EBUSY;
+	for (i = 0; i < KRDMA_IO_MAX_SGE; i++) {
+		dvs_test.buf[i] = alloc_pages(GFP_KERNEL, DVS_TEST_ORDER);
+		if (!dvs_test.buf[i]) {
+			dvs_test_free_buf();
+			return -ENOMEM;
+		}
+	}
+	s = dvs_space_create(size, b, copies);
+	if (IS_ERR(s)) {
+		dvs_test_free_buf();
+		return PTR_ERR(s);
+	}
+	dvs_test.space = s;
+	return 0;
+}
+
+static void dvs_test_destroy(void)
+{
+	if (!dvs_test.space)
+		return;
+	dvs_space_destroy(dvs_test.space);
+	dvs_test.space = NULL;
+	dvs_test_free_buf();
+}
+
+static int dvs_test_cmd(char *cmd)
+{
+	u64 a[5] = { 0, 0, 0, SZ_1M, 0 };
+	char verb[16], s1[32], s2[16];
+	unsigned int copies = 1;
+	int n;
+
+	n = sscanf(cmd, "%15s %31s %15s %u", verb, s1, s2, &copies);
+	if (n < 1)
+		return -EINVAL;
+	if (!strcmp(verb, "create"))
+		return n >= 3 ? dvs_test_create(s1, s2, copies) : -EINVAL;
+	if (!strcmp(verb, "destroy")) {
+		dvs_test_destroy();
+		return 0;
+	}
+	if (!strcmp(verb, "rogue")) {
+		int id, ret;
+		u32 foreign;
+
+		if (sscanf(cmd, "%15s %d %u", verb, &id, &foreign) != 3)
+			return -EINVAL;
+		ret = dvs_rogue_run(id, foreign, dvs_test.result,
+				    sizeof(dvs_test.result));
+		return ret ? ret : 1;	/* the result is set */
+	}
+	if (!dvs_test.space)
+		return -ENODEV;
+	n = sscanf(cmd, "%15s %llu %llu %llu %llu %llu", verb, &a[0], &a[1],
+		   &a[2], &a[3], &a[4]);
+	if (!strcmp(verb, "fill") && n == 2)
+		return dvs_space_fill_wait(dvs_test.space, a[0]);
+	if (!strcmp(verb, "discard") && n == 3)
+		return dvs_discard(dvs_test.space, a[0], a[1]);
+	if ((!strcmp(verb, "write") || !strcmp(verb, "read")) && n >= 4) {
+		if (!a[3] || a[3] > DVS_CHUNK_SIZE || a[3] % PAGE_SIZE)
+			return -EINVAL;
+		dvs_test_rw(a[0], a[1], a[2], a[3], verb[0] == 'w', a[4]);
+		return 1;	/* the result is set */
+	}
+	return -EINVAL;
+}
+
+static ssize_t dvs_test_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	char buf[128];
+	int ret;
+
+	ret = krdma_user_str(file, buf, sizeof(buf), ubuf, count);
+	if (ret)
+		return ret;
+	strim(buf);
+	mutex_lock(&dvs_test.lock);
+	ret = dvs_test_cmd(buf);
+	if (ret <= 0)
+		snprintf(dvs_test.result, sizeof(dvs_test.result), "%s %d\n",
+			 ret ? "error" : "ok", ret);
+	mutex_unlock(&dvs_test.lock);
+	return ret < 0 ? ret : count;
+}
+
+static ssize_t dvs_test_read(struct file *file, char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	return rs_test_read_result(&dvs_test.lock, dvs_test.result, ubuf, count,
+				 ppos);
+}
+
+static const struct file_operations dvs_test_fops = {
+	.owner = THIS_MODULE,
+	.write = dvs_test_write,
+	.read = dvs_test_read,
+	.llseek = default_llseek,
+};
+
+static int donor_sums_show(struct seq_file *m, void *v)
+{
+	dvs_donor_sums(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(donor_sums);
+
+void dvs_test_init(struct dentry *dir)
+{
+	dvs_test_dir = dir;
+	debugfs_create_file("space", 0600, dvs_test_dir, NULL, &dvs_test_fops);
+	debugfs_create_file("donor_sums", 0400, dvs_test_dir, NULL,
+			    &donor_sums_fops);
+}
+
+void dvs_test_exit(void)
+{
+	mutex_lock(&dvs_test.lock);
+	dvs_test_destroy();
+	mutex_unlock(&dvs_test.lock);
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dvs: distributed slab storage (dvs.ko), over krdma. The interface the
+ * front ends use (rackswap.ko): a space is a linear range of bytes held in
+ * slabs that are bound to storage (a donor's memory, or local memory) on
+ * first write. Every function here is exported GPL-only.
+ */
+#ifndef _LINUX_DVS_H
+#define _LINUX_DVS_H
+
+#include <linux/krdma.h>
+#include <linux/scatterlist.h>
+#include <linux/types.h>
+
+struct dvs_space;
+struct dvs_slab;
+
+enum dvs_backend {
+	DVS_BACKEND_RDMA,	/* remote donors, through krdma */
+	DVS_BACKEND_DRAM,	/* local memory */
+};
+
+/* The longest I/O, bytes: one 2 MiB chunk of a slab. */
+#define DVS_IO_MAX		(2U << 20)
+
+/* Copies of a slab on distinct donors (the rdma backend's replicas). */
+#define DVS_MAX_COPIES		3
+
+/*
+ * One read or write of a space, owned by the caller (nothing allocated per
+ * I/O). The range is page-aligned and lies in one slab (a front end sets
+ * its chunk_sectors to the slab size); it is at most 2 MiB and its
+ * scatterlist has at most KRDMA_IO_MAX_SGE entries. @done runs once, in
+ * any context, possibly before dvs_io_submit() returns; when it runs no
+ * RDMA op can touch @sg any more.
+ */
+struct dvs_io {
+	u64			offset;		/* in the space */
+	u32			len;
+	struct scatterlist	*sg;
+	unsigned int		nents;
+	bool			write;
+	unsigned long		deadline;	/* jiffies */
+	void			(*done)(struct dvs_io *io, int status);
+	void			*priv;		/* the caller's */
+
+	/* dvs's, while the I/O is submitted */
+	struct dvs_space	*space;
+	struct dvs_slab		*slab;
+	u64			slab_off;
+	bool			holes;		/* a read over unused pages */
+	atomic_t		parts;		/* of the copy it is on now */
+	int			status;		/* ... and their first error */
+	/* the rdma backend's: the copies (replicas) it goes to in turn */
+	u8			copies;		/* still to try, a mask */
+	u8			failed;		/* a write's copies that failed */
+	s8			copy;		/* the copy it is on now */
+	u8			epoch;		/* a write's: see dvs_rset */
+	bool			landed;		/* a write landed on a copy */
+	bool			split;		/* @ksg holds @sg split */
+	struct krdma_io		kio[2];		/* one per chunk it touches */
+	struct scatterlist	ksg[2][KRDMA_IO_MAX_SGE];
+};
+
+/*
+ * Makes a space of @size bytes (page-aligned) over @backend, each slab in
+ * @copies copies on distinct donors (1 to DVS_MAX_COPIES; the dram backend
+ * keeps 1), and starts filling its pool. Process context; -EINVAL for a
+ * size that is not a multiple of the page size or a bad @copies, -E2BIG
+ * for more than 2^24 slabs.
+ */
+struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend,
+				   unsigned int copies);
+
+/* Returns every slab; no I/O may be in flight. Process context. */
+void dvs_space_destroy(struct dvs_space *space);
+
+/*
+ * Starts @io. Returns 0 (@done will run) or, without calling @done:
+ * -EINVAL (bad range), -ENOSPC (a write to an unbound slab and the pool is
+ * empty: the refill is kicked, try again later), -EBUSY (a write to the
+ * range a rebuild copies right now: try again in a moment), -EIO (the slab
+ * is lost). Reads of never-written pages return zeros without touching the
+ * network. Never sleeps.
+ */
+int dvs_io_submit(struct dvs_space *space, struct dvs_io *io);
+
+/*
+ * Forgets the whole pages of [@offset, @offset + @len) (page-aligned, any
+ * number of slabs): they read as zeros again, and a slab left empty goes
+ * back to its donor after release_delay_s. Never sleeps.
+ */
+int dvs_discard(struct dvs_space *space, u64 offset, u64 len);
+
+/*
+ * Whether the pool's refill can still make progress: its last allocation
+ * succeeded, or failed only because a donor is reconnecting (false once it
+ * failed otherwise, until one succeeds again). Never sleeps.
+ */
+bool dvs_space_growing(struct dvs_space *space);
+
+/* Slabs of the space that miss a copy now (being rebuilt). Never sleeps. */
+unsigned int dvs_space_degraded(struct dvs_space *space);
+
+/* Waits up to @timeout_ms for the pool to hold its target; 0 or -ETIMEDOUT. */
+int dvs_space_fill_wait(struct dvs_space *space, unsigned int timeout_ms);
+
+/*
+ * The slab size of new spaces (bytes, a power of two): no I/O of theirs
+ * crosses a multiple of it.
+ */
+u64 dvs_default_slab_size(void);
+
+#endif /* _LINUX_DVS_H */
