@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * krdma: connections between nodes over rdma_cm (RC QPs): listening,
- * connecting, the handshake, heartbeats, teardown and reconnection.
- * Messages and RPC are in krdma-rpc.c, grants in krdma-grant.c, one-sided
- * I/O in krdma-io.c.
+ * krdma: connections between nodes over rdma_cm (RC QPs): connecting, the
+ * handshake (the hellos of rdma_cm's private data, then of messages), the
+ * queues of a connection, its CM events and the module's parameters.
+ * Accepting is in krdma-accept.c, teardown, heartbeats and reconnection in
+ * krdma-recover.c, the peer object in krdma-peer.c; messages and RPC in
+ * krdma-rpc.c, grants in krdma-grant.c, one-sided I/O in krdma-io.c.
  *
  * A peer is a relationship with one node (its UUID and incarnation) over
  * one connection at a time: a control connection (messages) and data
@@ -34,8 +36,8 @@
 #include "krdma-priv.h"
 #include "fault.h"
 
-static unsigned int port = 7472;
-module_param(port, uint, 0444);
+unsigned int krdma_port = 7472;
+module_param_named(port, krdma_port, uint, 0444);
 MODULE_PARM_DESC(port, "rdma_cm port krdma listens on and connects to by default (1-65535, default 7472)");
 
 static bool listen = true;
@@ -50,12 +52,12 @@ bool krdma_loopback;
 module_param_named(loopback, krdma_loopback, bool, 0444);
 MODULE_PARM_DESC(loopback, "Test mode: allow connecting to this node's own addresses (default 0)");
 
-static unsigned int heartbeat_ms = 2000;
-module_param(heartbeat_ms, uint, 0444);
+unsigned int krdma_heartbeat_ms = 2000;
+module_param_named(heartbeat_ms, krdma_heartbeat_ms, uint, 0444);
 MODULE_PARM_DESC(heartbeat_ms, "Heartbeat interval per peer in ms (100-10000, below rpc_timeout_ms; default 2000)");
 
-static unsigned int heartbeat_missed = 3;
-module_param(heartbeat_missed, uint, 0444);
+unsigned int krdma_heartbeat_missed = 3;
+module_param_named(heartbeat_missed, krdma_heartbeat_missed, uint, 0444);
 MODULE_PARM_DESC(heartbeat_missed, "Heartbeats missed in a row before a peer is lost (1-10, default 3)");
 
 unsigned int krdma_connect_timeout_ms = 10000;
@@ -66,16 +68,16 @@ unsigned int krdma_rpc_timeout_ms = 10000;
 module_param_named(rpc_timeout_ms, krdma_rpc_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(rpc_timeout_ms, "Default deadline of an RPC, ms (up to 30000, default 10000); also the longest a data QP with work in flight may go without a completion");
 
-static unsigned int reconnect_delay_ms = 1000;
-module_param(reconnect_delay_ms, uint, 0444);
+unsigned int krdma_reconnect_delay_ms = 1000;
+module_param_named(reconnect_delay_ms, krdma_reconnect_delay_ms, uint, 0444);
 MODULE_PARM_DESC(reconnect_delay_ms, "Delay before reconnecting a lost peer, ms, plus up to half of it at random (10-60000, default 1000)");
 
-static unsigned int reconnect_tries = 10;
-module_param(reconnect_tries, uint, 0444);
+unsigned int krdma_reconnect_tries = 10;
+module_param_named(reconnect_tries, krdma_reconnect_tries, uint, 0444);
 MODULE_PARM_DESC(reconnect_tries, "Reconnection attempts in a row before a lost peer is closed for good (0-1000, 0: never reconnect; default 10)");
 
-static unsigned int data_qps;
-module_param(data_qps, uint, 0444);
+unsigned int krdma_data_qps;
+module_param_named(data_qps, krdma_data_qps, uint, 0444);
 MODULE_PARM_DESC(data_qps, "Data connections (QPs) per peer for one-sided RDMA (0: one per online CPU; at most 16; default 0)");
 
 unsigned int krdma_queue_depth = 128;
@@ -99,39 +101,14 @@ EXPORT_SYMBOL_IF_RS_TEST(krdma_test_hooks);
 
 static void krdma_connect_peers_work(struct work_struct *work);
 static DECLARE_WORK(peers_work, krdma_connect_peers_work);
-static void krdma_hb_work(struct work_struct *work);
-static void krdma_teardown_work(struct work_struct *work);
-static void krdma_ready_work(struct work_struct *work);
-static void krdma_reconnect_work(struct work_struct *work);
-static int krdma_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev);
-
-const char *krdma_state_name(enum krdma_state state)
-{
-	static const char * const names[] = {
-		[KRDMA_CONNECTING]	= "connecting",
-		[KRDMA_LIVE]		= "live",
-		[KRDMA_DOWN]		= "down",
-		[KRDMA_RECONNECTING]	= "reconnecting",
-		[KRDMA_DEAD]		= "dead",
-	};
-
-	return state < ARRAY_SIZE(names) ? names[state] : "?";
-}
-
-/* Data connections a new peer gets. */
-static int krdma_nr_data_qps(void)
-{
-	return min_t(int, data_qps ? data_qps : num_online_cpus(),
-		     KRDMA_MAX_DATA_QPS);
-}
 
 /*
  * Our hello on @peer's connection @kind (@index: of a data connection);
  * @request: a connect request, the one the test knob alters.
  */
-static void krdma_fill_cm_hello(struct krdma_cm_hello *h,
-				const struct krdma_peer *peer, bool request,
-				u8 kind, u8 index)
+void krdma_fill_cm_hello(struct krdma_cm_hello *h,
+			 const struct krdma_peer *peer, bool request,
+			 u8 kind, u8 index)
 {
 	memset(h, 0, sizeof(*h));
 	h->magic = cpu_to_le32(KRDMA_MAGIC);
@@ -151,7 +128,7 @@ static void krdma_fill_cm_hello(struct krdma_cm_hello *h,
 }
 
 /* The remote's hello, if it is one of a version we speak; else NULL. */
-static const struct krdma_cm_hello *
+const struct krdma_cm_hello *
 krdma_check_cm_hello(const struct sockaddr_storage *addr, const void *data,
 		     u8 len)
 {
@@ -178,7 +155,7 @@ krdma_check_cm_hello(const struct sockaddr_storage *addr, const void *data,
  * incarnation of it voids what the old one had: ready_work sees
  * new_identity.
  */
-static int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len)
+int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len)
 {
 	const struct krdma_cm_hello *h;
 	u16 credits;
@@ -221,105 +198,6 @@ static int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len
 	return 0;
 }
 
-static bool krdma_is_self(const struct krdma_peer *peer)
-{
-	return uuid_equal(&peer->uuid, &rs_self.uuid) &&
-	       peer->incarnation == rs_self.incarnation;
-}
-
-static struct krdma_peer *krdma_peer_alloc(const struct sockaddr *addr,
-					   bool active)
-{
-	struct krdma_peer *peer;
-	int i;
-
-	peer = rs_kzalloc(sizeof(*peer), GFP_KERNEL);
-	if (!peer)
-		return NULL;
-	kobject_init(&peer->kobj, &krdma_peer_ktype);
-	INIT_LIST_HEAD(&peer->list);
-	peer->id = -1;
-	peer->active = active;
-	memcpy(&peer->addr, addr, rdma_addr_size(addr));
-	spin_lock_init(&peer->lock);
-	peer->state = KRDMA_CONNECTING;
-	for (i = 0; i < KRDMA_MAX_CREDITS; i++)
-		init_completion(&peer->slots[i].done);
-	init_waitqueue_head(&peer->slot_wait);
-	init_completion(&peer->established);
-	init_completion(&peer->dead);
-	INIT_DELAYED_WORK(&peer->hb_work, krdma_hb_work);
-	INIT_WORK(&peer->teardown_work, krdma_teardown_work);
-	INIT_WORK(&peer->ready_work, krdma_ready_work);
-	INIT_DELAYED_WORK(&peer->reconnect_work, krdma_reconnect_work);
-	INIT_DELAYED_WORK(&peer->io_timer, krdma_io_timer);
-	INIT_LIST_HEAD(&peer->requeue);
-	mutex_init(&peer->grant_lock);
-	mutex_init(&peer->remote_lock);
-	INIT_LIST_HEAD(&peer->grants);
-	INIT_LIST_HEAD(&peer->remotes);
-	peer->next_grant_id = 1;
-	for (i = 0; i < KRDMA_MAX_DATA_QPS; i++) {
-		struct krdma_dataq *dq = &peer->dq[i];
-
-		dq->peer = peer;
-		dq->index = i;
-		spin_lock_init(&dq->lock);
-		INIT_LIST_HEAD(&dq->wait);
-	}
-	if (active) {
-		peer->session = get_random_u64() | 1;
-		peer->nr_dq = krdma_nr_data_qps();
-	}
-	/* kzalloc'ed: the atomic64_t counters start at 0 */
-	return peer;
-}
-
-static bool krdma_same_addr(const struct sockaddr_storage *a,
-			    const struct sockaddr_storage *b)
-{
-	return a->ss_family == b->ss_family &&
-	       !memcmp(a, b, rdma_addr_size((const struct sockaddr *)a));
-}
-
-/*
- * Gives the peer an id and a sysfs directory and lists it. An active peer is
- * refused (-EEXIST) while another active peer to the same address is not
- * dead. The list holds the peer's first reference.
- */
-static int krdma_peer_publish(struct krdma_peer *peer)
-{
-	struct krdma_peer *p;
-	int ret;
-
-	mutex_lock(&krdma.lock);
-	if (krdma.stopping) {
-		ret = -ESHUTDOWN;
-		goto out_unlock;
-	}
-	if (peer->active) {
-		list_for_each_entry(p, &krdma.peers, list) {
-			if (p->active && krdma_same_addr(&p->addr, &peer->addr)) {
-				pr_warn("already connected to %pISpc (peer %d)\n",
-					&peer->addr, p->id);
-				ret = -EEXIST;
-				goto out_unlock;
-			}
-		}
-	}
-	ret = ida_alloc(&krdma.ids, GFP_KERNEL);
-	if (ret < 0)
-		goto out_unlock;
-	peer->id = ret;
-	ret = krdma_peer_sysfs_add(peer);
-	if (ret)
-		goto out_unlock;
-	list_add_tail(&peer->list, &krdma.peers);
-out_unlock:
-	mutex_unlock(&krdma.lock);
-	return ret;
-}
-
 void krdma_qp_event(struct ib_event *ev, void *context)
 {
 	struct krdma_peer *peer = context;
@@ -337,7 +215,7 @@ void krdma_qp_event(struct ib_event *ev, void *context)
 	}
 }
 
-static void krdma_destroy_queues(struct krdma_peer *peer)
+void krdma_destroy_queues(struct krdma_peer *peer)
 {
 	if (peer->qp) {
 		rdma_destroy_qp(peer->cm_id);
@@ -355,7 +233,7 @@ static void krdma_destroy_queues(struct krdma_peer *peer)
 }
 
 /* PD, CQ, QP and buffers of a connection; called from the CM handler. */
-static int krdma_create_queues(struct krdma_peer *peer)
+int krdma_create_queues(struct krdma_peer *peer)
 {
 	struct ib_device *dev = peer->cm_id->device;
 	/*
@@ -423,10 +301,10 @@ static u8 krdma_rd_atom(struct ib_device *dev)
  * Parameters of a connection of @peer on @dev. @ev: the connect request
  * being accepted (its depths bound ours), or NULL when connecting.
  */
-static void krdma_conn_param(struct rdma_conn_param *param,
-			     struct krdma_cm_hello *hello,
-			     const struct krdma_peer *peer, struct ib_device *dev,
-			     const struct rdma_cm_event *ev, u8 kind, u8 index)
+void krdma_conn_param(struct rdma_conn_param *param,
+		      struct krdma_cm_hello *hello,
+		      const struct krdma_peer *peer, struct ib_device *dev,
+		      const struct rdma_cm_event *ev, u8 kind, u8 index)
 {
 	u8 depth = krdma_rd_atom(dev);
 
@@ -447,433 +325,6 @@ static void krdma_conn_param(struct rdma_conn_param *param,
 	param->rnr_retry_count = 0;
 }
 
-/* Slots owned by no caller are free again; the others free on return. */
-static void krdma_reset_slots(struct krdma_peer *peer)
-{
-	int i;
-
-	spin_lock_irq(&peer->lock);
-	for (i = 0; i < KRDMA_MAX_CREDITS; i++) {
-		struct krdma_slot *slot = &peer->slots[i];
-
-		slot->send_done = true;
-		slot->resp_done = true;
-		if (!slot->owned)
-			slot->busy = false;
-	}
-	peer->hello_sent = false;
-	peer->hello_rcvd = false;
-	peer->grants_ready = false;
-	spin_unlock_irq(&peer->lock);
-}
-
-/* Holds off the CM handlers of @id that started before DOWN. */
-static void krdma_cm_quiesce(struct rdma_cm_id *id)
-{
-	if (!id)
-		return;
-	rdma_lock_handler(id);
-	rdma_unlock_handler(id);
-	rdma_disconnect(id);
-}
-
-/* How long a teardown waits for its port to come back, at most. */
-#define KRDMA_PORT_WAIT_MS	30000
-
-/*
- * Whether @id's port is up: the core's cached port state (querying the
- * device makes rxe log a line per query while the carrier is off) and,
- * for RoCE, whether its netdev is running. Soft-RoCE on 6.1 puts its QP1
- * in the error state for good when a CM message is sent while its netdev
- * is administratively down (no route): no connection can be made on that
- * device again. So we send none while the port is down. The netdev is
- * the earlier sign: it stops running before its routes go, and the port
- * state changes only later, in rxe's and then the cache's event handlers;
- * a connection whose send failed on the missing route is torn down, and
- * would send its disconnect, in between.
- */
-static bool krdma_port_up(struct rdma_cm_id *id)
-{
-	const struct rdma_dev_addr *da = &id->route.addr.dev_addr;
-	struct net_device *ndev;
-	enum ib_port_state state;
-	bool up;
-
-	if (ib_get_cached_port_state(id->device, id->port_num, &state) ||
-	    state != IB_PORT_ACTIVE)
-		return false;
-	if (!da->bound_dev_if)
-		return true;
-	rcu_read_lock();
-	ndev = dev_get_by_index_rcu(da->net ? da->net : &init_net,
-				    da->bound_dev_if);
-	up = ndev && netif_running(ndev);
-	rcu_read_unlock();
-	return up;
-}
-
-/*
- * Waits until the port of the connection is active again (at most
- * KRDMA_PORT_WAIT_MS, or until the device goes away): disconnecting sends
- * a CM message (see krdma_port_up()).
- */
-static void krdma_wait_port_active(struct krdma_peer *peer)
-{
-	struct rdma_cm_id *id = peer->cm_id;
-	int waited = 0;
-
-	if (!id || !id->device)
-		return;
-	while (waited < KRDMA_PORT_WAIT_MS && !READ_ONCE(peer->dev_gone)) {
-		if (krdma_port_up(id))
-			break;
-		if (!waited)
-			pr_info("peer %d (%s): port %s/%u is down: teardown waits for it\n",
-				peer->id, peer->name, dev_name(&id->device->dev),
-				id->port_num);
-		msleep(100);
-		waited += 100;
-	}
-}
-
-/*
- * Frees everything of the current connection: its work requests flushed
- * (every I/O posted is completed or requeued), grants unregistered, QPs,
- * CQs, PD and CM ids destroyed. teardown_work only.
- */
-static void krdma_conn_teardown(struct krdma_peer *peer)
-{
-	int i;
-
-	cancel_delayed_work_sync(&peer->hb_work);
-	krdma_wait_port_active(peer);
-	krdma_cm_quiesce(peer->cm_id);
-	for (i = 0; i < KRDMA_MAX_DATA_QPS; i++)
-		krdma_cm_quiesce(peer->dq[i].cm_id);
-	/*
-	 * Nothing is posted after DOWN: drained, every work request is done,
-	 * a registration ready_work waits for too.
-	 */
-	if (peer->qp)
-		ib_drain_qp(peer->qp);
-	for (i = 0; i < KRDMA_MAX_DATA_QPS; i++)
-		if (peer->dq[i].qp)
-			ib_drain_qp(peer->dq[i].qp);
-	/* it waits on nothing that outlives DOWN and the drain */
-	cancel_work_sync(&peer->ready_work);
-	krdma_cancel_handlers(peer);
-	krdma_grants_unregister(peer);
-	for (i = 0; i < KRDMA_MAX_DATA_QPS; i++)
-		krdma_dq_destroy(&peer->dq[i]);
-	krdma_destroy_queues(peer);
-	if (peer->cm_id) {
-		rdma_destroy_id(peer->cm_id);
-		peer->cm_id = NULL;
-	}
-	WRITE_ONCE(peer->dev, NULL);
-	WRITE_ONCE(peer->dev_gone, false);
-	krdma_reset_slots(peer);
-}
-
-/* The peer is closed for good: it leaves the list and sysfs. */
-static void krdma_peer_finish(struct krdma_peer *peer)
-{
-	krdma_io_fail_all(peer, -ENOTCONN);
-	cancel_delayed_work_sync(&peer->io_timer);
-	krdma_grants_void(peer);
-
-	mutex_lock(&krdma.lock);
-	list_del_init(&peer->list);
-	mutex_unlock(&krdma.lock);
-	kobject_del(&peer->kobj);
-
-	spin_lock_irq(&peer->lock);
-	peer->state = KRDMA_DEAD;
-	spin_unlock_irq(&peer->lock);
-	pr_info("peer %d (%s, %pISpc) closed\n", peer->id,
-		peer->name[0] ? peer->name : "-", &peer->addr);
-	complete_all(&peer->established);
-	complete_all(&peer->dead);
-	wake_up_all(&peer->slot_wait);
-	kobject_put(&peer->kobj);	/* the list's reference */
-}
-
-/* Set by the storage layer: its grace period; read locklessly. */
-static unsigned int krdma_grant_hold_ms;
-
-void krdma_set_grant_hold_ms(unsigned int ms)
-{
-	WRITE_ONCE(krdma_grant_hold_ms, ms);
-}
-EXPORT_SYMBOL_GPL(krdma_set_grant_hold_ms);
-
-/*
- * How long an accepting side waits for a lost peer to come back, ms: the
- * grace period when the peer holds grants of ours (the storage layer's
- * slabs), else as long as the remote keeps trying.
- */
-static unsigned long krdma_passive_wait_ms(struct krdma_peer *peer)
-{
-	if (atomic64_read(&peer->usage.granted_slabs))
-		return READ_ONCE(krdma_grant_hold_ms);
-	return (unsigned long)reconnect_tries *
-	       (reconnect_delay_ms * 3 / 2 + krdma_connect_timeout_ms);
-}
-
-/* The connecting thread has issued its rdma_resolve_addr(). */
-static void krdma_started(struct krdma_peer *peer)
-{
-	spin_lock_irq(&peer->lock);
-	peer->starting = false;
-	spin_unlock_irq(&peer->lock);
-	wake_up_all(&peer->slot_wait);
-}
-
-static void krdma_teardown_work(struct work_struct *work)
-{
-	struct krdma_peer *peer = container_of(work, struct krdma_peer,
-					       teardown_work);
-	unsigned long delay;
-	bool finish, gave_up;
-
-	/* the id a connect is about to use stays until it used it */
-	wait_event(peer->slot_wait, !READ_ONCE(peer->starting));
-	cancel_delayed_work_sync(&peer->reconnect_work);
-	krdma_conn_teardown(peer);
-
-	spin_lock_irq(&peer->lock);
-	gave_up = peer->active && peer->tries >= reconnect_tries;
-	finish = peer->closing || !peer->was_live || READ_ONCE(krdma.stopping) ||
-		 gave_up || (!peer->active && !reconnect_tries);
-	if (finish) {
-		peer->closing = true;
-	} else {
-		peer->state = KRDMA_RECONNECTING;
-		if (peer->active)
-			peer->tries++;
-	}
-	spin_unlock_irq(&peer->lock);
-
-	if (finish) {
-		if (gave_up && reconnect_tries)
-			pr_warn("peer %d (%s): no connection after %u attempts: closing it\n",
-				peer->id, peer->name, reconnect_tries);
-		krdma_peer_finish(peer);
-		return;
-	}
-	wake_up_all(&peer->slot_wait);
-	if (peer->active) {
-		delay = reconnect_delay_ms +
-			get_random_u32() % (reconnect_delay_ms / 2 + 1);
-		/* our port was down: wait as long as a timed-out attempt */
-		if (peer->conn_error == -ENETDOWN)
-			delay += krdma_connect_timeout_ms;
-		pr_info("peer %d (%s): reconnecting in %lu ms (attempt %u of %u; last: %pe)\n",
-			peer->id, peer->name, delay, peer->tries,
-			reconnect_tries, ERR_PTR(peer->conn_error));
-	} else {
-		delay = krdma_passive_wait_ms(peer);
-		pr_info("peer %d (%s): waiting up to %lu ms for it to reconnect\n",
-			peer->id, peer->name, delay);
-	}
-	queue_delayed_work(krdma.wq, &peer->reconnect_work,
-			   msecs_to_jiffies(delay));
-}
-
-/*
- * The current connection is lost (or connecting failed): I/O stops, calls
- * fail with -ENOTCONN, the teardown is queued; it reconnects unless the
- * peer is closing. Any context; idempotent. @why is what a connect
- * waiting on it returns.
- */
-void krdma_conn_lost(struct krdma_peer *peer, int why)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&peer->lock, flags);
-	if (peer->state != KRDMA_CONNECTING && peer->state != KRDMA_LIVE) {
-		spin_unlock_irqrestore(&peer->lock, flags);
-		return;
-	}
-	if (peer->state == KRDMA_LIVE)
-		pr_info("peer %d (%s): connection lost: %pe\n", peer->id,
-			peer->name, ERR_PTR(why));
-	peer->conn_error = why;
-	peer->state = KRDMA_DOWN;
-	peer->io_ready = false;
-	spin_unlock_irqrestore(&peer->lock, flags);
-
-	krdma_dq_set_usable(peer, false);
-	krdma_fail_slots(peer);
-	wake_up_all(&peer->slot_wait);
-	queue_work(krdma.wq, &peer->teardown_work);
-}
-
-/* Closes @peer for good: no reconnection; its grants become void. */
-void krdma_peer_close(struct krdma_peer *peer, int why)
-{
-	unsigned long flags;
-	bool idle;
-
-	spin_lock_irqsave(&peer->lock, flags);
-	peer->closing = true;
-	idle = peer->state == KRDMA_RECONNECTING;
-	if (idle)
-		peer->state = KRDMA_DOWN;
-	spin_unlock_irqrestore(&peer->lock, flags);
-	if (idle)
-		queue_work(krdma.wq, &peer->teardown_work);
-	else
-		krdma_conn_lost(peer, why);
-}
-
-/* No connection, and none being torn down. */
-bool krdma_conn_is_down(struct krdma_peer *peer)
-{
-	enum krdma_state state = READ_ONCE(peer->state);
-
-	return state == KRDMA_RECONNECTING || state == KRDMA_DEAD;
-}
-
-/*
- * Active peers: starts the next connection, or ends one that is still
- * connecting after the deadline. Passive peers: the wait for the remote
- * to come back is over.
- */
-static void krdma_reconnect(struct krdma_peer *peer)
-{
-	struct rdma_cm_id *id;
-	bool start, close;
-	int ret;
-
-	spin_lock_irq(&peer->lock);
-	start = peer->state == KRDMA_RECONNECTING;
-	close = start && !peer->active;
-	if (close) {
-		peer->closing = true;
-		peer->state = KRDMA_DOWN;
-	}
-	spin_unlock_irq(&peer->lock);
-	if (close) {
-		pr_warn("peer %d (%s): did not come back: closing it\n",
-			peer->id, peer->name);
-		queue_work(krdma.wq, &peer->teardown_work);
-		return;
-	}
-	if (!start) {
-		/* the deadline of an attempt of ours */
-		if (peer->active && READ_ONCE(peer->state) == KRDMA_CONNECTING)
-			krdma_conn_lost(peer, -ETIMEDOUT);
-		return;
-	}
-
-	id = rdma_create_id(&init_net, krdma_cm_handler, peer, RDMA_PS_TCP,
-			    IB_QPT_RC);
-	spin_lock_irq(&peer->lock);
-	start = peer->state == KRDMA_RECONNECTING && !IS_ERR(id);
-	if (start) {
-		peer->state = KRDMA_CONNECTING;
-		peer->conn_error = 0;
-		peer->cm_id = id;
-		peer->starting = true;
-	} else if (peer->state == KRDMA_RECONNECTING) {
-		/* counts as a failed attempt */
-		peer->state = KRDMA_DOWN;
-		queue_work(krdma.wq, &peer->teardown_work);
-	}
-	spin_unlock_irq(&peer->lock);
-	if (!start) {
-		if (!IS_ERR(id))
-			rdma_destroy_id(id);
-		return;
-	}
-	/* the deadline of this attempt */
-	queue_delayed_work(krdma.wq, &peer->reconnect_work,
-			   msecs_to_jiffies(krdma_connect_timeout_ms));
-	ret = rdma_resolve_addr(id, NULL, (struct sockaddr *)&peer->addr,
-				krdma_connect_timeout_ms);
-	krdma_started(peer);
-	if (ret)
-		krdma_conn_lost(peer, ret);
-}
-
-/*
- * Keeps the live connection's QPs from its teardown (the gate a connect
- * issuing its id uses) until krdma_conn_unpin(): false when the connection
- * is not live with I/O ready. For tests.
- */
-bool krdma_conn_pin(struct krdma_peer *peer)
-{
-	bool pinned;
-
-	spin_lock_irq(&peer->lock);
-	pinned = peer->state == KRDMA_LIVE && peer->io_ready &&
-		 !peer->starting;
-	if (pinned)
-		peer->starting = true;
-	spin_unlock_irq(&peer->lock);
-	return pinned;
-}
-EXPORT_SYMBOL_IF_RS_TEST(krdma_conn_pin);
-
-void krdma_conn_unpin(struct krdma_peer *peer)
-{
-	krdma_started(peer);
-}
-EXPORT_SYMBOL_IF_RS_TEST(krdma_conn_unpin);
-
-/*
- * A swap device's I/O waits for the connection to come back, and the
- * kernel's reclaim waits for that I/O: setting a connection up must not
- * wait on reclaim itself. Like reclaim (and sunrpc's reconnect of a swap
- * transport), it runs with PF_MEMALLOC: its allocations may use the
- * reserves and fail rather than wait.
- */
-static void krdma_reconnect_work(struct work_struct *work)
-{
-	struct krdma_peer *peer = container_of(to_delayed_work(work),
-					       struct krdma_peer,
-					       reconnect_work);
-	unsigned int noreclaim = memalloc_noreclaim_save();
-
-	krdma_reconnect(peer);
-	memalloc_noreclaim_restore(noreclaim);
-}
-
-static void krdma_hb_work(struct work_struct *work)
-{
-	struct krdma_peer *peer = container_of(to_delayed_work(work),
-					       struct krdma_peer, hb_work);
-	u64 t0 = ktime_get_ns();
-	__le64 stamp = cpu_to_le64(t0), echo = 0;
-	u32 len = 0;
-	int ret, dq;
-
-	ret = krdma_call(peer, KRDMA_OP_PING, &stamp, sizeof(stamp), &echo,
-			 sizeof(echo), &len, heartbeat_ms);
-	if (ret == -ENOTCONN)
-		return;
-	dq = krdma_dq_stalled(peer, msecs_to_jiffies(krdma_rpc_timeout_ms));
-	if (dq >= 0) {
-		pr_warn("peer %d (%s): data QP %d completed nothing in %u ms with work in flight: resetting the connection\n",
-			peer->id, peer->name, dq, krdma_rpc_timeout_ms);
-		atomic64_inc(&peer->io_stalls);
-		krdma_conn_lost(peer, -ETIMEDOUT);
-		return;
-	}
-	if (!ret && len == sizeof(echo) && echo == stamp) {
-		peer->hb_missed = 0;
-		WRITE_ONCE(peer->rtt_us, div_u64(ktime_get_ns() - t0, 1000));
-	} else if (++peer->hb_missed >= heartbeat_missed) {
-		pr_warn("peer %d (%s): %u heartbeats missed, peer lost\n",
-			peer->id, peer->name, peer->hb_missed);
-		krdma_conn_lost(peer, -ETIMEDOUT);
-		return;
-	}
-	queue_delayed_work(krdma.wq, &peer->hb_work,
-			   msecs_to_jiffies(heartbeat_ms));
-}
-
 /* LIVE once our hello went out and theirs came in. Any context. */
 void krdma_set_live_if_ready(struct krdma_peer *peer)
 {
@@ -891,7 +342,7 @@ void krdma_set_live_if_ready(struct krdma_peer *peer)
 		/* while LIVE: the teardown, after DOWN, cancels them */
 		queue_work(krdma.wq, &peer->ready_work);
 		queue_delayed_work(krdma.wq, &peer->hb_work,
-				   msecs_to_jiffies(heartbeat_ms));
+				   msecs_to_jiffies(krdma_heartbeat_ms));
 	}
 	spin_unlock_irqrestore(&peer->lock, flags);
 	if (!live)
@@ -1011,7 +462,7 @@ lost:
 }
 
 /* PF_MEMALLOC: see krdma_reconnect_work() */
-static void krdma_ready_work(struct work_struct *work)
+void krdma_ready_work(struct work_struct *work)
 {
 	struct krdma_peer *peer = container_of(work, struct krdma_peer,
 					       ready_work);
@@ -1019,242 +470,6 @@ static void krdma_ready_work(struct work_struct *work)
 
 	krdma_ready(peer);
 	memalloc_noreclaim_restore(noreclaim);
-}
-
-static bool krdma_match_session(const struct krdma_peer *p, const void *arg)
-{
-	const struct krdma_cm_hello *h = arg;
-
-	return !p->active && p->session == le64_to_cpu(h->session) &&
-	       !memcmp(&p->uuid, h->uuid, sizeof(h->uuid)) &&
-	       !READ_ONCE(p->closing) && READ_ONCE(p->state) != KRDMA_DEAD;
-}
-
-/*
- * Relationships a restarted node had opened to us, and those a node gave
- * up (a new session from the same incarnation while the old one waits for
- * a reconnection: a connecting side reconnects under its session, so it
- * closed that one for good). Those we opened find a new incarnation
- * themselves when they reconnect.
- */
-static bool krdma_match_stale(const struct krdma_peer *p, const void *arg)
-{
-	const struct krdma_cm_hello *h = arg;
-
-	if (p->active || memcmp(&p->uuid, h->uuid, sizeof(h->uuid)) ||
-	    !READ_ONCE(p->was_live) || READ_ONCE(p->closing))
-		return false;
-	if (p->incarnation != le64_to_cpu(h->incarnation))
-		return true;
-	return p->session != le64_to_cpu(h->session) &&
-	       READ_ONCE(p->state) != KRDMA_LIVE;
-}
-
-/*
- * A relationship with a later incarnation of the node of @arg (a hello)
- * than the hello's: the hello replays an old incarnation. Incarnations are
- * load times: a node's next one is later.
- */
-static bool krdma_match_newer(const struct krdma_peer *p, const void *arg)
-{
-	const struct krdma_cm_hello *h = arg;
-
-	return !memcmp(&p->uuid, h->uuid, sizeof(h->uuid)) &&
-	       READ_ONCE(p->was_live) && !READ_ONCE(p->closing) &&
-	       READ_ONCE(p->state) != KRDMA_DEAD &&
-	       p->incarnation > le64_to_cpu(h->incarnation);
-}
-
-/* A new incarnation of a node voids the relationships with the old one. */
-static void krdma_close_stale(const struct krdma_cm_hello *h)
-{
-	struct krdma_peer *p;
-
-	while ((p = krdma_peer_find(krdma_match_stale, h))) {
-		pr_info("peer %d (%s): the node restarted or gave it up: closing the old relationship\n",
-			p->id, p->name);
-		krdma_peer_close(p, -ESTALE);
-		krdma_peer_put(p);
-	}
-}
-
-/*
- * A data connection of a peer whose control connection is up. Returns
- * non-zero to have @id destroyed.
- */
-static int krdma_accept_data(struct rdma_cm_id *id, struct rdma_cm_event *ev,
-			     const struct krdma_cm_hello *h)
-{
-	struct krdma_cm_hello mine;
-	struct rdma_conn_param param;
-	struct krdma_peer *peer;
-	struct krdma_dataq *dq = NULL;
-	int ret;
-
-	peer = krdma_peer_find(krdma_match_session, h);
-	if (!peer) {
-		pr_warn("%pISpc: data connection of no known peer\n",
-			&id->route.addr.dst_addr);
-		return -ENOENT;
-	}
-	spin_lock_irq(&peer->lock);
-	if ((peer->state == KRDMA_CONNECTING || peer->state == KRDMA_LIVE) &&
-	    h->index < peer->nr_dq && !peer->dq[h->index].cm_id &&
-	    id->device == peer->dev) {
-		dq = &peer->dq[h->index];
-		dq->cm_id = id;
-	}
-	spin_unlock_irq(&peer->lock);
-	if (!dq) {
-		pr_warn("peer %d: unexpected data connection %u\n", peer->id,
-			h->index);
-		krdma_peer_put(peer);
-		return -EINVAL;
-	}
-	/* the id is the peer's now: the teardown destroys it */
-	id->context = peer;
-	ret = krdma_dq_create(dq, id);
-	if (!ret) {
-		krdma_conn_param(&param, &mine, peer, id->device, ev,
-				 KRDMA_CONN_DATA, dq->index);
-		ret = rdma_accept(id, &param);
-	}
-	if (ret) {
-		pr_warn("peer %d: data connection %d failed: %pe\n", peer->id,
-			dq->index, ERR_PTR(ret));
-		krdma_conn_lost(peer, ret);
-	}
-	krdma_peer_put(peer);
-	return 0;
-}
-
-/*
- * The remote of a relationship we know connects again. Returns non-zero
- * to have @id destroyed.
- */
-static int krdma_accept_again(struct krdma_peer *peer, struct rdma_cm_id *id,
-			      struct rdma_cm_event *ev)
-{
-	struct krdma_cm_hello mine;
-	struct rdma_conn_param param;
-	bool busy;
-	int ret;
-
-	spin_lock_irq(&peer->lock);
-	busy = peer->state != KRDMA_RECONNECTING;
-	if (!busy) {
-		peer->state = KRDMA_CONNECTING;
-		peer->conn_error = 0;
-		peer->cm_id = id;
-	}
-	spin_unlock_irq(&peer->lock);
-	if (busy) {
-		/* our end of the old connection has not noticed yet */
-		krdma_conn_lost(peer, -ECONNRESET);
-		return -EBUSY;
-	}
-	cancel_delayed_work(&peer->reconnect_work);
-	id->context = peer;
-	ret = krdma_take_cm_hello(peer, ev->param.conn.private_data,
-				  ev->param.conn.private_data_len);
-	if (!ret)
-		ret = krdma_create_queues(peer);
-	if (!ret) {
-		krdma_conn_param(&param, &mine, peer, id->device, ev,
-				 KRDMA_CONN_CTRL, 0);
-		ret = rdma_accept(id, &param);
-	}
-	if (ret) {
-		pr_warn("peer %d: reconnection failed: %pe\n", peer->id,
-			ERR_PTR(ret));
-		krdma_conn_lost(peer, ret);
-	}
-	return 0;
-}
-
-/* CONNECT_REQUEST on a listener: returns non-zero to have @id destroyed. */
-static int krdma_accept_req(struct rdma_cm_id *id, struct rdma_cm_event *ev)
-{
-	struct sockaddr_storage *src = &id->route.addr.dst_addr;
-	const struct krdma_cm_hello *h;
-	struct krdma_cm_hello mine;
-	struct rdma_conn_param param;
-	struct krdma_peer *peer;
-	int ret;
-
-	krdma_fill_cm_hello(&mine, NULL, false, KRDMA_CONN_CTRL, 0);
-	h = krdma_check_cm_hello(src, ev->param.conn.private_data,
-				 ev->param.conn.private_data_len);
-	if (IS_ERR(h)) {
-		ret = PTR_ERR(h);
-		goto err_reject;
-	}
-	peer = krdma_peer_find(krdma_match_newer, h);
-	if (peer) {
-		pr_warn("%pISpc: refused a connection of an old incarnation of %s (%llu; peer %d has %llu): a replay\n",
-			src, peer->name, le64_to_cpu(h->incarnation), peer->id,
-			peer->incarnation);
-		krdma_peer_put(peer);
-		ret = -ESTALE;
-		goto err_reject;
-	}
-	if (h->kind == KRDMA_CONN_DATA) {
-		ret = krdma_accept_data(id, ev, h);
-		if (ret)
-			goto err_reject;
-		return 0;
-	}
-	peer = krdma_peer_find(krdma_match_session, h);
-	if (peer) {
-		ret = krdma_accept_again(peer, id, ev);
-		krdma_peer_put(peer);
-		if (ret)
-			goto err_reject;
-		return 0;
-	}
-	krdma_close_stale(h);
-
-	peer = krdma_peer_alloc((struct sockaddr *)src, false);
-	if (!peer) {
-		ret = -ENOMEM;
-		goto err_reject;
-	}
-	ret = krdma_take_cm_hello(peer, ev->param.conn.private_data,
-				  ev->param.conn.private_data_len);
-	if (ret)
-		goto err_put;
-	if (krdma_is_self(peer) && !krdma_loopback) {
-		pr_warn("%pISpc: refusing a connection from this node itself (loopback=0)\n",
-			&peer->addr);
-		ret = -EINVAL;
-		goto err_put;
-	}
-	peer->cm_id = id;
-	ret = krdma_create_queues(peer);
-	if (ret)
-		goto err_put;
-	ret = krdma_peer_publish(peer);
-	if (ret)
-		goto err_queues;
-	id->context = peer;
-	krdma_conn_param(&param, &mine, peer, id->device, ev,
-			 KRDMA_CONN_CTRL, 0);
-	ret = rdma_accept(id, &param);
-	if (ret) {
-		pr_warn("%pISpc: accept failed: %pe\n", &peer->addr, ERR_PTR(ret));
-		/* listed: the teardown destroys the id */
-		krdma_conn_lost(peer, ret);
-	}
-	return 0;
-
-err_queues:
-	krdma_destroy_queues(peer);
-err_put:
-	peer->cm_id = NULL;
-	kobject_put(&peer->kobj);
-err_reject:
-	rdma_reject(id, &mine, sizeof(mine), IB_CM_REJ_CONSUMER_DEFINED);
-	return ret;
 }
 
 static void krdma_log_reject(struct krdma_peer *peer, struct rdma_cm_id *id,
@@ -1411,7 +626,7 @@ static int krdma_cm_event(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 }
 
 /* PF_MEMALLOC: see krdma_reconnect_work() */
-static int krdma_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
+int krdma_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 {
 	unsigned int noreclaim = memalloc_noreclaim_save();
 	int ret = krdma_cm_event(id, ev);
@@ -1555,26 +770,6 @@ int krdma_connect_str(const char *buf, size_t len)
 	return krdma_connect_addr(&ss);
 }
 
-/* The first listed peer @match accepts, with a reference; or NULL. */
-struct krdma_peer *
-krdma_peer_find(bool (*match)(const struct krdma_peer *p, const void *arg),
-		const void *arg)
-{
-	struct krdma_peer *p, *found = NULL;
-
-	mutex_lock(&krdma.lock);
-	list_for_each_entry(p, &krdma.peers, list) {
-		if (match(p, arg)) {
-			found = p;
-			kobject_get(&found->kobj);
-			break;
-		}
-	}
-	mutex_unlock(&krdma.lock);
-	return found;
-}
-EXPORT_SYMBOL_IF_RS_TEST(krdma_peer_find);
-
 /* What disconnect names: "<ip> <port>" or a node name. */
 struct krdma_target {
 	bool			by_addr;
@@ -1647,99 +842,16 @@ static void krdma_connect_peers_work(struct work_struct *work)
 	kfree(list);
 }
 
-static bool krdma_match_dev(const struct krdma_peer *p, const void *dev)
-{
-	return !dev || READ_ONCE(p->dev) == dev;
-}
-
-/*
- * @dev: the connections on @dev are lost (they reconnect once a device is
- * there again); waits until each is torn down. NULL: closes every peer
- * for good and waits until each is dead.
- */
-static void krdma_close_all(struct ib_device *dev)
-{
-	struct krdma_peer *p;
-
-	while ((p = krdma_peer_find(krdma_match_dev, dev))) {
-		if (dev) {
-			WRITE_ONCE(p->dev_gone, true);
-			krdma_conn_lost(p, -ENODEV);
-			wait_event(p->slot_wait, krdma_conn_is_down(p) ||
-				   READ_ONCE(p->dev) != dev);
-		} else {
-			krdma_peer_close(p, -ESHUTDOWN);
-			wait_for_completion(&p->dead);
-		}
-		kobject_put(&p->kobj);
-	}
-}
-
-static int krdma_add_one(struct ib_device *dev)
-{
-	return 0;
-}
-
-static void krdma_remove_one(struct ib_device *dev, void *client_data)
-{
-	pr_info("RDMA device %s removed: closing its connections\n",
-		dev_name(&dev->dev));
-	krdma_close_all(dev);
-}
-
-static struct ib_client krdma_ib_client = {
-	.name	= "rackswap_krdma",
-	.add	= krdma_add_one,
-	.remove	= krdma_remove_one,
-};
-
-static int krdma_listen_on(struct rdma_cm_id **idp, int family)
-{
-	struct sockaddr_storage ss = {};
-	struct rdma_cm_id *id;
-	int ret;
-
-	id = rdma_create_id(&init_net, krdma_cm_handler, NULL, RDMA_PS_TCP,
-			    IB_QPT_RC);
-	if (IS_ERR(id))
-		return PTR_ERR(id);
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		ret = rdma_set_afonly(id, 1);
-		if (ret)
-			goto err;
-	}
-	ret = rdma_bind_addr(id, (struct sockaddr *)&ss);
-	if (ret)
-		goto err;
-	ret = rdma_listen(id, 128);
-	if (ret)
-		goto err;
-	*idp = id;
-	return 0;
-err:
-	rdma_destroy_id(id);
-	return ret;
-}
-
 static int krdma_check_params(void)
 {
-	if (port < 1 || port > 65535 ||
-	    heartbeat_ms < 100 || heartbeat_ms > 10000 ||
-	    heartbeat_missed < 1 || heartbeat_missed > 10 ||
-	    krdma_rpc_timeout_ms <= heartbeat_ms ||
+	if (krdma_port < 1 || krdma_port > 65535 ||
+	    krdma_heartbeat_ms < 100 || krdma_heartbeat_ms > 10000 ||
+	    krdma_heartbeat_missed < 1 || krdma_heartbeat_missed > 10 ||
+	    krdma_rpc_timeout_ms <= krdma_heartbeat_ms ||
 	    krdma_rpc_timeout_ms > 30000 ||
 	    krdma_connect_timeout_ms < 100 || krdma_connect_timeout_ms > 30000 ||
-	    reconnect_delay_ms < 10 || reconnect_delay_ms > 60000 ||
-	    reconnect_tries > 1000 || data_qps > KRDMA_MAX_DATA_QPS ||
+	    krdma_reconnect_delay_ms < 10 || krdma_reconnect_delay_ms > 60000 ||
+	    krdma_reconnect_tries > 1000 || krdma_data_qps > KRDMA_MAX_DATA_QPS ||
 	    krdma_queue_depth < 16 || krdma_queue_depth > 1024 ||
 	    krdma_ack_timeout < 8 || krdma_ack_timeout > 20) {
 		pr_err("invalid parameters: need port 1-65535, heartbeat_ms 100-10000 < rpc_timeout_ms <= 30000, heartbeat_missed 1-10, connect_timeout_ms 100-30000, reconnect_delay_ms 10-60000, reconnect_tries 0-1000, data_qps 0-16, queue_depth 16-1024, ack_timeout 8-20\n");
@@ -1774,26 +886,6 @@ static int krdma_check_peers(void)
 	return ret;
 }
 
-static void krdma_stop_listening(void)
-{
-	struct rdma_cm_id *id4, *id6;
-
-	mutex_lock(&krdma.lock);
-	id4 = krdma.listen4;
-	id6 = krdma.listen6;
-	krdma.listen4 = NULL;
-	krdma.listen6 = NULL;
-	mutex_unlock(&krdma.lock);
-	/*
-	 * Not under krdma.lock: rdma_destroy_id() waits for a running
-	 * CONNECT_REQUEST handler, which takes krdma.lock to list its peer.
-	 */
-	if (id6)
-		rdma_destroy_id(id6);
-	if (id4)
-		rdma_destroy_id(id4);
-}
-
 int krdma_init(void)
 {
 	int ret;
@@ -1822,14 +914,14 @@ int krdma_init(void)
 	if (listen) {
 		ret = krdma_listen_on(&krdma.listen4, AF_INET);
 		if (ret) {
-			pr_err("cannot listen on port %u: %pe\n", port,
+			pr_err("cannot listen on port %u: %pe\n", krdma_port,
 			       ERR_PTR(ret));
 			goto err_debugfs;
 		}
 		/* IPv6 is optional: the kernel may have it disabled */
 		if (krdma_listen_on(&krdma.listen6, AF_INET6))
 			krdma.listen6 = NULL;
-		pr_info("listening on port %u\n", port);
+		pr_info("listening on port %u\n", krdma_port);
 	}
 	if (peers && *peers)
 		queue_work(krdma.wq, &peers_work);
@@ -1863,93 +955,3 @@ void krdma_exit(void)
 	destroy_workqueue(krdma.wq);
 	ida_destroy(&krdma.ids);
 }
-
-static bool krdma_match_id(const struct krdma_peer *p, const void *id)
-{
-	return p->id == *(const int *)id;
-}
-
-/* The peer with id @id, with a reference; NULL when there is none. */
-struct krdma_peer *krdma_peer_get(int id)
-{
-	return krdma_peer_find(krdma_match_id, &id);
-}
-EXPORT_SYMBOL_GPL(krdma_peer_get);
-
-void krdma_peer_put(struct krdma_peer *peer)
-{
-	kobject_put(&peer->kobj);
-}
-EXPORT_SYMBOL_GPL(krdma_peer_put);
-
-int krdma_peer_id(const struct krdma_peer *peer)
-{
-	return peer->id;
-}
-EXPORT_SYMBOL_GPL(krdma_peer_id);
-
-/* The remote's node name: stable once the peer was live. */
-const char *krdma_peer_name(const struct krdma_peer *peer)
-{
-	return peer->name;
-}
-EXPORT_SYMBOL_GPL(krdma_peer_name);
-
-int krdma_peers_ready(struct krdma_peer **peers, int max)
-{
-	struct krdma_peer *p;
-	int n = 0;
-
-	mutex_lock(&krdma.lock);
-	list_for_each_entry(p, &krdma.peers, list) {
-		if (n == max)
-			break;
-		if (!READ_ONCE(p->io_ready))
-			continue;
-		kobject_get(&p->kobj);
-		peers[n++] = p;
-	}
-	mutex_unlock(&krdma.lock);
-	return n;
-}
-EXPORT_SYMBOL_GPL(krdma_peers_ready);
-
-int krdma_peers_returning(void)
-{
-	struct krdma_peer *p;
-	int n = 0;
-
-	mutex_lock(&krdma.lock);
-	list_for_each_entry(p, &krdma.peers, list)
-		if (!READ_ONCE(p->io_ready) && !READ_ONCE(p->closing) &&
-		    READ_ONCE(p->state) != KRDMA_DEAD)
-			n++;
-	mutex_unlock(&krdma.lock);
-	return n;
-}
-EXPORT_SYMBOL_GPL(krdma_peers_returning);
-
-bool krdma_peer_is_ready(const struct krdma_peer *peer)
-{
-	return READ_ONCE(peer->io_ready);
-}
-EXPORT_SYMBOL_GPL(krdma_peer_is_ready);
-
-bool krdma_peer_same_node(const struct krdma_peer *a,
-			  const struct krdma_peer *b)
-{
-	return a == b || uuid_equal(&a->uuid, &b->uuid);
-}
-EXPORT_SYMBOL_GPL(krdma_peer_same_node);
-
-bool krdma_peer_is_dead(const struct krdma_peer *peer)
-{
-	return READ_ONCE(peer->state) == KRDMA_DEAD;
-}
-EXPORT_SYMBOL_GPL(krdma_peer_is_dead);
-
-struct krdma_peer_usage *krdma_peer_usage(struct krdma_peer *peer)
-{
-	return &peer->usage;
-}
-EXPORT_SYMBOL_GPL(krdma_peer_usage);

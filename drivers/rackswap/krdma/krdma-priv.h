@@ -248,7 +248,13 @@ struct krdma {
 
 extern struct krdma krdma;
 
-/* parameters (krdma.c) */
+/* parameters (krdma-conn.c) */
+extern unsigned int krdma_port;
+extern unsigned int krdma_heartbeat_ms;
+extern unsigned int krdma_heartbeat_missed;
+extern unsigned int krdma_reconnect_delay_ms;
+extern unsigned int krdma_reconnect_tries;
+extern unsigned int krdma_data_qps;
 extern unsigned int krdma_rpc_timeout_ms;
 extern unsigned int krdma_connect_timeout_ms;
 extern unsigned int krdma_queue_depth;
@@ -264,18 +270,56 @@ void rackswap_sysfs_exit(void);
 int krdma_init(void);
 void krdma_exit(void);
 
-/* krdma-conn.c */
+/* krdma-conn.c: connecting and the handshake */
+int krdma_connect_str(const char *buf, size_t len);
+int krdma_disconnect_str(const char *buf, size_t len);
+void krdma_set_live_if_ready(struct krdma_peer *peer);
+void krdma_qp_event(struct ib_event *ev, void *context);
+int krdma_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev);
+void krdma_fill_cm_hello(struct krdma_cm_hello *h,
+			 const struct krdma_peer *peer, bool request,
+			 u8 kind, u8 index);
+const struct krdma_cm_hello *
+krdma_check_cm_hello(const struct sockaddr_storage *addr, const void *data,
+		     u8 len);
+int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len);
+void krdma_conn_param(struct rdma_conn_param *param,
+		      struct krdma_cm_hello *hello,
+		      const struct krdma_peer *peer, struct ib_device *dev,
+		      const struct rdma_cm_event *ev, u8 kind, u8 index);
+int krdma_create_queues(struct krdma_peer *peer);
+void krdma_destroy_queues(struct krdma_peer *peer);
+void krdma_ready_work(struct work_struct *work);
+
+/* krdma-accept.c: listening and accepting */
+int krdma_accept_req(struct rdma_cm_id *id, struct rdma_cm_event *ev);
+int krdma_listen_on(struct rdma_cm_id **idp, int family);
+void krdma_stop_listening(void);
+
+/* krdma-recover.c: teardown, heartbeats, reconnection, closing */
 void krdma_conn_lost(struct krdma_peer *peer, int why);
 void krdma_peer_close(struct krdma_peer *peer, int why);
 bool krdma_conn_is_down(struct krdma_peer *peer);
+bool krdma_port_up(struct rdma_cm_id *id);
+void krdma_started(struct krdma_peer *peer);
+void krdma_teardown_work(struct work_struct *work);
+void krdma_reconnect_work(struct work_struct *work);
+void krdma_hb_work(struct work_struct *work);
+bool krdma_conn_pin(struct krdma_peer *peer);
+void krdma_conn_unpin(struct krdma_peer *peer);
+
+/* krdma-peer.c: the peer object, its lookup, the RDMA devices */
+extern struct ib_client krdma_ib_client;
+const char *krdma_state_name(enum krdma_state state);
+struct krdma_peer *krdma_peer_alloc(const struct sockaddr *addr, bool active);
+int krdma_peer_publish(struct krdma_peer *peer);
 struct krdma_peer *
 krdma_peer_find(bool (*match)(const struct krdma_peer *p, const void *arg),
 		const void *arg);
-int krdma_connect_str(const char *buf, size_t len);
-int krdma_disconnect_str(const char *buf, size_t len);
-const char *krdma_state_name(enum krdma_state state);
-void krdma_set_live_if_ready(struct krdma_peer *peer);
-void krdma_qp_event(struct ib_event *ev, void *context);
+bool krdma_is_self(const struct krdma_peer *peer);
+bool krdma_same_addr(const struct sockaddr_storage *a,
+		     const struct sockaddr_storage *b);
+void krdma_close_all(struct ib_device *dev);
 
 /* krdma-rpc.c */
 int krdma_bufs_alloc(struct krdma_peer *peer);
@@ -302,9 +346,6 @@ void krdma_grants_void(struct krdma_peer *peer);
 int krdma_remotes_refresh(struct krdma_peer *peer);
 int krdma_grant_init(void);
 void krdma_grant_exit(void);
-
-bool krdma_conn_pin(struct krdma_peer *peer);
-void krdma_conn_unpin(struct krdma_peer *peer);
 
 /* krdma-io.c */
 int krdma_dq_create(struct krdma_dataq *dq, struct rdma_cm_id *id);

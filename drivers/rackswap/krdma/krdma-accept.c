@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * krdma: listening and accepting: connection requests from other nodes,
+ * a known relationship's reconnection, its data connections, and the
+ * relationships a restarted node leaves behind.
+ */
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/string.h>
+#include <rdma/ib_cm.h>
+
+#include "compat.h"
+#include "krdma-priv.h"
+#include "fault.h"
+
+static bool krdma_match_session(const struct krdma_peer *p, const void *arg)
+{
+	const struct krdma_cm_hello *h = arg;
+
+	return !p->active && p->session == le64_to_cpu(h->session) &&
+	       !memcmp(&p->uuid, h->uuid, sizeof(h->uuid)) &&
+	       !READ_ONCE(p->closing) && READ_ONCE(p->state) != KRDMA_DEAD;
+}
+
+/*
+ * Relationships a restarted node had opened to us, and those a node gave
+ * up (a new session from the same incarnation while the old one waits for
+ * a reconnection: a connecting side reconnects under its session, so it
+ * closed that one for good). Those we opened find a new incarnation
+ * themselves when they reconnect.
+ */
+static bool krdma_match_stale(const struct krdma_peer *p, const void *arg)
+{
+	const struct krdma_cm_hello *h = arg;
+
+	if (p->active || memcmp(&p->uuid, h->uuid, sizeof(h->uuid)) ||
+	    !READ_ONCE(p->was_live) || READ_ONCE(p->closing))
+		return false;
+	if (p->incarnation != le64_to_cpu(h->incarnation))
+		return true;
+	return p->session != le64_to_cpu(h->session) &&
+	       READ_ONCE(p->state) != KRDMA_LIVE;
+}
+
+/*
+ * A relationship with a later incarnation of the node of @arg (a hello)
+ * than the hello's: the hello replays an old incarnation. Incarnations are
+ * load times: a node's next one is later.
+ */
+static bool krdma_match_newer(const struct krdma_peer *p, const void *arg)
+{
+	const struct krdma_cm_hello *h = arg;
+
+	return !memcmp(&p->uuid, h->uuid, sizeof(h->uuid)) &&
+	       READ_ONCE(p->was_live) && !READ_ONCE(p->closing) &&
+	       READ_ONCE(p->state) != KRDMA_DEAD &&
+	       p->incarnation > le64_to_cpu(h->incarnation);
+}
+
+/* A new incarnation of a node voids the relationships with the old one. */
+static void krdma_close_stale(const struct krdma_cm_hello *h)
+{
+	struct krdma_peer *p;
+
+	while ((p = krdma_peer_find(krdma_match_stale, h))) {
+		pr_info("peer %d (%s): the node restarted or gave it up: closing the old relationship\n",
+			p->id, p->name);
+		krdma_peer_close(p, -ESTALE);
+		krdma_peer_put(p);
+	}
+}
+
+/*
+ * A data connection of a peer whose control connection is up. Returns
+ * non-zero to have @id destroyed.
+ */
+static int krdma_accept_data(struct rdma_cm_id *id, struct rdma_cm_event *ev,
+			     const struct krdma_cm_hello *h)
+{
+	struct krdma_cm_hello mine;
+	struct rdma_conn_param param;
+	struct krdma_peer *peer;
+	struct krdma_dataq *dq = NULL;
+	int ret;
+
+	peer = krdma_peer_find(krdma_match_session, h);
+	if (!peer) {
+		pr_warn("%pISpc: data connection of no known peer\n",
+			&id->route.addr.dst_addr);
+		return -ENOENT;
+	}
+	spin_lock_irq(&peer->lock);
+	if ((peer->state == KRDMA_CONNECTING || peer->state == KRDMA_LIVE) &&
+	    h->index < peer->nr_dq && !peer->dq[h->index].cm_id &&
+	    id->device == peer->dev) {
+		dq = &peer->dq[h->index];
+		dq->cm_id = id;
+	}
+	spin_unlock_irq(&peer->lock);
+	if (!dq) {
+		pr_warn("peer %d: unexpected data connection %u\n", peer->id,
+			h->index);
+		krdma_peer_put(peer);
+		return -EINVAL;
+	}
+	/* the id is the peer's now: the teardown destroys it */
+	id->context = peer;
+	ret = krdma_dq_create(dq, id);
+	if (!ret) {
+		krdma_conn_param(&param, &mine, peer, id->device, ev,
+				 KRDMA_CONN_DATA, dq->index);
+		ret = rdma_accept(id, &param);
+	}
+	if (ret) {
+		pr_warn("peer %d: data connection %d failed: %pe\n", peer->id,
+			dq->index, ERR_PTR(ret));
+		krdma_conn_lost(peer, ret);
+	}
+	krdma_peer_put(peer);
+	return 0;
+}
+
+/*
+ * The remote of a relationship we know connects again. Returns non-zero
+ * to have @id destroyed.
+ */
+static int krdma_accept_again(struct krdma_peer *peer, struct rdma_cm_id *id,
+			      struct rdma_cm_event *ev)
+{
+	struct krdma_cm_hello mine;
+	struct rdma_conn_param param;
+	bool busy;
+	int ret;
+
+	spin_lock_irq(&peer->lock);
+	busy = peer->state != KRDMA_RECONNECTING;
+	if (!busy) {
+		peer->state = KRDMA_CONNECTING;
+		peer->conn_error = 0;
+		peer->cm_id = id;
+	}
+	spin_unlock_irq(&peer->lock);
+	if (busy) {
+		/* our end of the old connection has not noticed yet */
+		krdma_conn_lost(peer, -ECONNRESET);
+		return -EBUSY;
+	}
+	cancel_delayed_work(&peer->reconnect_work);
+	id->context = peer;
+	ret = krdma_take_cm_hello(peer, ev->param.conn.private_data,
+				  ev->param.conn.private_data_len);
+	if (!ret)
+		ret = krdma_create_queues(peer);
+	if (!ret) {
+		krdma_conn_param(&param, &mine, peer, id->device, ev,
+				 KRDMA_CONN_CTRL, 0);
+		ret = rdma_accept(id, &param);
+	}
+	if (ret) {
+		pr_warn("peer %d: reconnection failed: %pe\n", peer->id,
+			ERR_PTR(ret));
+		krdma_conn_lost(peer, ret);
+	}
+	return 0;
+}
+
+/* CONNECT_REQUEST on a listener: returns non-zero to have @id destroyed. */
+int krdma_accept_req(struct rdma_cm_id *id, struct rdma_cm_event *ev)
+{
+	struct sockaddr_storage *src = &id->route.addr.dst_addr;
+	const struct krdma_cm_hello *h;
+	struct krdma_cm_hello mine;
+	struct rdma_conn_param param;
+	struct krdma_peer *peer;
+	int ret;
+
+	krdma_fill_cm_hello(&mine, NULL, false, KRDMA_CONN_CTRL, 0);
+	h = krdma_check_cm_hello(src, ev->param.conn.private_data,
+				 ev->param.conn.private_data_len);
+	if (IS_ERR(h)) {
+		ret = PTR_ERR(h);
+		goto err_reject;
+	}
+	peer = krdma_peer_find(krdma_match_newer, h);
+	if (peer) {
+		pr_warn("%pISpc: refused a connection of an old incarnation of %s (%llu; peer %d has %llu): a replay\n",
+			src, peer->name, le64_to_cpu(h->incarnation), peer->id,
+			peer->incarnation);
+		krdma_peer_put(peer);
+		ret = -ESTALE;
+		goto err_reject;
+	}
+	if (h->kind == KRDMA_CONN_DATA) {
+		ret = krdma_accept_data(id, ev, h);
+		if (ret)
+			goto err_reject;
+		return 0;
+	}
+	peer = krdma_peer_find(krdma_match_session, h);
+	if (peer) {
+		ret = krdma_accept_again(peer, id, ev);
+		krdma_peer_put(peer);
+		if (ret)
+			goto err_reject;
+		return 0;
+	}
+	krdma_close_stale(h);
+
+	peer = krdma_peer_alloc((struct sockaddr *)src, false);
+	if (!peer) {
+		ret = -ENOMEM;
+		goto err_reject;
+	}
+	ret = krdma_take_cm_hello(peer, ev->param.conn.private_data,
+				  ev->param.conn.private_data_len);
+	if (ret)
+		goto err_put;
+	if (krdma_is_self(peer) && !krdma_loopback) {
+		pr_warn("%pISpc: refusing a connection from this node itself (loopback=0)\n",
+			&peer->addr);
+		ret = -EINVAL;
+		goto err_put;
+	}
+	peer->cm_id = id;
+	ret = krdma_create_queues(peer);
+	if (ret)
+		goto err_put;
+	ret = krdma_peer_publish(peer);
+	if (ret)
+		goto err_queues;
+	id->context = peer;
+	krdma_conn_param(&param, &mine, peer, id->device, ev,
+			 KRDMA_CONN_CTRL, 0);
+	ret = rdma_accept(id, &param);
+	if (ret) {
+		pr_warn("%pISpc: accept failed: %pe\n", &peer->addr, ERR_PTR(ret));
+		/* listed: the teardown destroys the id */
+		krdma_conn_lost(peer, ret);
+	}
+	return 0;
+
+err_queues:
+	krdma_destroy_queues(peer);
+err_put:
+	peer->cm_id = NULL;
+	kobject_put(&peer->kobj);
+err_reject:
+	rdma_reject(id, &mine, sizeof(mine), IB_CM_REJ_CONSUMER_DEFINED);
+	return ret;
+}
+
+int krdma_listen_on(struct rdma_cm_id **idp, int family)
+{
+	struct sockaddr_storage ss = {};
+	struct rdma_cm_id *id;
+	int ret;
+
+	id = rdma_create_id(&init_net, krdma_cm_handler, NULL, RDMA_PS_TCP,
+			    IB_QPT_RC);
+	if (IS_ERR(id))
+		return PTR_ERR(id);
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(krdma_port);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(krdma_port);
+		ret = rdma_set_afonly(id, 1);
+		if (ret)
+			goto err;
+	}
+	ret = rdma_bind_addr(id, (struct sockaddr *)&ss);
+	if (ret)
+		goto err;
+	ret = rdma_listen(id, 128);
+	if (ret)
+		goto err;
+	*idp = id;
+	return 0;
+err:
+	rdma_destroy_id(id);
+	return ret;
+}
+
+void krdma_stop_listening(void)
+{
+	struct rdma_cm_id *id4, *id6;
+
+	mutex_lock(&krdma.lock);
+	id4 = krdma.listen4;
+	id6 = krdma.listen6;
+	krdma.listen4 = NULL;
+	krdma.listen6 = NULL;
+	mutex_unlock(&krdma.lock);
+	/*
+	 * Not under krdma.lock: rdma_destroy_id() waits for a running
+	 * CONNECT_REQUEST handler, which takes krdma.lock to list its peer.
+	 */
+	if (id6)
+		rdma_destroy_id(id6);
+	if (id4)
+		rdma_destroy_id(id4);
+}
