@@ -11,7 +11,7 @@
  *
  * Messages: a struct krdma_msg_hdr followed by len bytes of payload, in one
  * SEND of at most KRDMA_MSG_SIZE bytes. See
- * Documentation/admin-guide/rackswap.rst for the message sequences.
+ * Documentation/networking/rackswap-protocol.rst for the message sequences.
  */
 #ifndef _RACKSWAP_KRDMA_PROTO_H
 #define _RACKSWAP_KRDMA_PROTO_H

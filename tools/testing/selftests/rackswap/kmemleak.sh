@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # rig: nodes=1 tier=none debug=smoke timeout=600
 #
-# kmemleak (debug kernel) finds nothing of ours: load the module, bring up
-# rxe, unload; load again, connect to ourselves, run RDMA I/O on a grant
+# kmemleak (debug kernel) finds nothing of ours: load the modules, bring
+# up rxe, unload; load again, connect to ourselves, run RDMA I/O on a grant
 # given back and on one kept (voided at unload) and a forged-key refusal
-# with its reconnection, unload; then scan. A report fails the test when its backtrace names
-# rackswap, or holds a module address that no longer resolves (rackswap is
-# the only module the tests unload); other reports are logged.
+# with its reconnection, unload; then scan. A report fails the test when
+# its backtrace names one of our modules, or holds a module address that
+# no longer resolves (ours are the only modules the tests unload); other
+# reports are logged.
 . ./lib.sh
 [ -e $KMEMLEAK ] || skip_all "no kmemleak in this kernel"
 tap_plan
