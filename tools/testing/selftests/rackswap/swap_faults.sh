@@ -185,8 +185,9 @@ if [ "$NODE" = 4 ]; then
 	check "node1 stores slabs here" retry 600 some
 	zero() { [ "$(granted)" = 0 ]; }
 	check "node1 gone beyond the 10 s grace period: its slabs freed" retry 900 zero
-	check "module reloaded (a new incarnation)" sh -c \
-		"rs_unload && rs_load $LOAD && echo 400M >$D/donate"
+	# shellcheck disable=SC2086
+	reload() { rs_unload && rs_load $LOAD && echo 400M >$D/donate; }
+	check "modules reloaded (a new incarnation)" reload
 	check "node1 connected again" retry 200 krdma_peer direction=in state=live
 fi
 check "node1 gave everything back (told)" hear reset 1500
