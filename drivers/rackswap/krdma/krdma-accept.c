@@ -63,8 +63,7 @@ static void krdma_close_stale(const struct krdma_cm_hello *h)
 	struct krdma_peer *p;
 
 	while ((p = krdma_peer_find(krdma_match_stale, h))) {
-		pr_info("peer %d (%s): the node restarted or gave it up: closing the old relationship\n",
-			p->id, p->name);
+		peer_info(p, "the node restarted or gave it up: closing the old relationship\n");
 		krdma_peer_close(p, -ESTALE);
 		krdma_peer_put(p);
 	}
@@ -98,8 +97,7 @@ static int krdma_accept_data(struct rdma_cm_id *id, struct rdma_cm_event *ev,
 	}
 	spin_unlock_irq(&peer->lock);
 	if (!dq) {
-		pr_warn("peer %d: unexpected data connection %u\n", peer->id,
-			h->index);
+		peer_warn(peer, "unexpected data connection %u\n", h->index);
 		krdma_peer_put(peer);
 		return -EINVAL;
 	}
@@ -112,8 +110,8 @@ static int krdma_accept_data(struct rdma_cm_id *id, struct rdma_cm_event *ev,
 		ret = rdma_accept(id, &param);
 	}
 	if (ret) {
-		pr_warn("peer %d: data connection %d failed: %pe\n", peer->id,
-			dq->index, ERR_PTR(ret));
+		peer_warn(peer, "data connection %d failed: %pe\n",
+			  dq->index, ERR_PTR(ret));
 		krdma_conn_lost(peer, ret);
 	}
 	krdma_peer_put(peer);
@@ -157,8 +155,7 @@ static int krdma_accept_again(struct krdma_peer *peer, struct rdma_cm_id *id,
 		ret = rdma_accept(id, &param);
 	}
 	if (ret) {
-		pr_warn("peer %d: reconnection failed: %pe\n", peer->id,
-			ERR_PTR(ret));
+		peer_warn(peer, "reconnection failed: %pe\n", ERR_PTR(ret));
 		krdma_conn_lost(peer, ret);
 	}
 	return 0;

@@ -177,15 +177,15 @@ int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len)
 	if (peer->was_live && uuid_equal(&uuid, &peer->uuid) &&
 	    inc < peer->incarnation) {
 		spin_unlock_irq(&peer->lock);
-		pr_warn("peer %d (%s): refused a connection of an old incarnation (%llu, now %llu): a replay\n",
-			peer->id, peer->name, inc, peer->incarnation);
+		peer_warn(peer, "refused a connection of an old incarnation (%llu, now %llu): a replay\n",
+			  inc, peer->incarnation);
 		return -ESTALE;
 	}
 	if (peer->was_live && (!uuid_equal(&uuid, &peer->uuid) ||
 			       inc != peer->incarnation)) {
 		peer->new_identity = true;
-		pr_info("peer %d (%s): the remote restarted (incarnation %llu, was %llu): its grants are void\n",
-			peer->id, peer->name, inc, peer->incarnation);
+		peer_info(peer, "the remote restarted (incarnation %llu, was %llu): its grants are void\n",
+			  inc, peer->incarnation);
 	}
 	peer->credits = min_t(int, credits, KRDMA_MAX_CREDITS);
 	uuid_copy(&peer->uuid, &uuid);
@@ -206,8 +206,7 @@ void krdma_qp_event(struct ib_event *ev, void *context)
 	case IB_EVENT_QP_FATAL:
 	case IB_EVENT_QP_REQ_ERR:
 	case IB_EVENT_QP_ACCESS_ERR:
-		pr_warn("peer %d: QP error: %s\n", peer->id,
-			ib_event_msg(ev->event));
+		peer_warn(peer, "QP error: %s\n", ib_event_msg(ev->event));
 		krdma_conn_lost(peer, -EIO);
 		break;
 	default:
@@ -349,10 +348,10 @@ void krdma_set_live_if_ready(struct krdma_peer *peer)
 		return;
 	if (again)
 		atomic64_inc(&peer->reconnects);
-	pr_info("peer %d: %s (%pUb) at %pISpc is live, %s, %d credits\n",
-		peer->id, peer->name, &peer->uuid, &peer->addr,
-		again ? "reconnected" : peer->active ? "connected" : "accepted",
-		peer->credits);
+	peer_info(peer, "%pUb at %pISpc is live, %s, %d credits\n",
+		  &peer->uuid, &peer->addr,
+		  again ? "reconnected" : peer->active ? "connected" : "accepted",
+		  peer->credits);
 	complete_all(&peer->established);
 	wake_up_all(&peer->slot_wait);
 }
@@ -426,8 +425,7 @@ static void krdma_ready(struct krdma_peer *peer)
 	if (!wait_event_timeout(peer->slot_wait, krdma_dqs_established(peer) ||
 				READ_ONCE(peer->state) != KRDMA_LIVE,
 				msecs_to_jiffies(krdma_connect_timeout_ms))) {
-		pr_warn("peer %d (%s): data connections not up in time\n",
-			peer->id, peer->name);
+		peer_warn(peer, "data connections not up in time\n");
 		ret = -ETIMEDOUT;
 		goto lost;
 	}
@@ -451,13 +449,11 @@ static void krdma_ready(struct krdma_peer *peer)
 	spin_unlock_irq(&peer->lock);
 	krdma_io_resume(peer);
 	wake_up_all(&peer->slot_wait);
-	pr_info("peer %d (%s): RDMA ready, %d data QPs\n", peer->id,
-		peer->name, peer->nr_dq);
+	peer_info(peer, "RDMA ready, %d data QPs\n", peer->nr_dq);
 	return;
 
 lost:
-	pr_warn("peer %d (%s): cannot set up RDMA: %pe\n", peer->id,
-		peer->name, ERR_PTR(ret));
+	peer_warn(peer, "cannot set up RDMA: %pe\n", ERR_PTR(ret));
 	krdma_conn_lost(peer, ret);
 }
 
@@ -569,8 +565,8 @@ static void krdma_data_cm_event(struct krdma_peer *peer, struct rdma_cm_id *id,
 		break;
 	}
 	if (ret) {
-		pr_warn("peer %d: data connection %d: %s: %pe\n", peer->id,
-			dq->index, rdma_event_msg(ev->event), ERR_PTR(ret));
+		peer_warn(peer, "data connection %d: %s: %pe\n",
+			  dq->index, rdma_event_msg(ev->event), ERR_PTR(ret));
 		krdma_conn_lost(peer, ret);
 	}
 }

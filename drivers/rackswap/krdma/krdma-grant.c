@@ -44,8 +44,8 @@ static void krdma_reg_wc(struct krdma_grant *g, struct ib_wc *wc,
 			 const char *what)
 {
 	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR) {
-		pr_warn("peer %d: %s grant %u failed: %s\n", g->peer->id,
-			what, g->id, ib_wc_status_msg(wc->status));
+		peer_warn(g->peer, "%s grant %u failed: %s\n",
+			  what, g->id, ib_wc_status_msg(wc->status));
 		krdma_conn_lost(g->peer, -EIO);
 	}
 }
@@ -308,8 +308,7 @@ void krdma_grants_void(struct krdma_peer *peer)
 			g->voided(g, g->priv);
 	}
 	if (n)
-		pr_info("peer %d (%s): %u grants voided\n", peer->id, peer->name,
-			n);
+		peer_info(peer, "%u grants voided\n", n);
 	mutex_unlock(&peer->grant_lock);
 
 	mutex_lock(&peer->remote_lock);
@@ -388,7 +387,7 @@ static int krdma_fetch_grants(struct krdma_peer *peer, u32 first_id,
 	*count = le32_to_cpu(rs->count);
 	if (len < sizeof(*rs) || *count > KRDMA_GRANTS_PER_MSG ||
 	    len < sizeof(*rs) + *count * sizeof(rs->desc[0])) {
-		pr_warn("peer %d: malformed grants response\n", peer->id);
+		peer_warn(peer, "malformed grants response\n");
 		return -EPROTO;
 	}
 	return 0;
@@ -445,7 +444,7 @@ int krdma_remotes_refresh(struct krdma_peer *peer)
 	spin_lock_irq(&peer->lock);
 	list_for_each_entry(r, &peer->remotes, list) {
 		if (!r->seen && !r->is_void) {
-			pr_warn("peer %d: grant %u is gone\n", peer->id, r->id);
+			peer_warn(peer, "grant %u is gone\n", r->id);
 			r->is_void = true;
 		}
 	}

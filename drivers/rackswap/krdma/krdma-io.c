@@ -290,10 +290,9 @@ static void krdma_io_wr_done(struct ib_cq *cq, struct ib_wc *wc)
 	if (status != IB_WC_SUCCESS) {
 		cmpxchg(&io->wc_status, IB_WC_SUCCESS, status);
 		if (status != IB_WC_WR_FLUSH_ERR) {
-			pr_warn_ratelimited("peer %d: RDMA %s of %u bytes at +%llu failed: %s\n",
-					    peer->id, io->write ? "WRITE" : "READ",
-					    io->len, io->offset,
-					    ib_wc_status_msg(status));
+			peer_warn_rl(peer, "RDMA %s of %u bytes at +%llu failed: %s\n",
+				     io->write ? "WRITE" : "READ", io->len,
+				     io->offset, ib_wc_status_msg(status));
 			krdma_conn_lost(peer, -EIO);
 		} else if (READ_ONCE(dq->usable)) {
 			/*
@@ -433,8 +432,8 @@ static void krdma_dq_kick(struct krdma_dataq *dq)
 		krdma_io_fail(dq->peer, io, -ENOMEM);
 	}
 	if (ret) {
-		pr_warn_ratelimited("peer %d: posting RDMA failed: %pe\n",
-				    dq->peer->id, ERR_PTR(ret));
+		peer_warn_rl(dq->peer, "posting RDMA failed: %pe\n",
+			     ERR_PTR(ret));
 		/*
 		 * Before the unposted I/Os are requeued: with I/O still
 		 * ready, the requeue would post them again from here, on the

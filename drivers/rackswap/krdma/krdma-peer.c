@@ -4,6 +4,7 @@
  * listing and lookup, what the layers above ask of them, and the RDMA
  * devices' arrival and removal (ib_client).
  */
+#include <linux/printk.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -12,6 +13,36 @@
 #include "compat.h"
 #include "krdma-priv.h"
 #include "fault.h"
+
+#define PEER_FMT	"peer %d (%s): %pV"
+
+/* The node name of a peer's log lines: "-" before its hello. */
+static const char *krdma_peer_tag(const struct krdma_peer *peer)
+{
+	return peer->name[0] ? peer->name : "-";
+}
+
+void peer_info(const struct krdma_peer *peer, const char *fmt, ...)
+{
+	struct va_format vaf = { .fmt = fmt };
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.va = &args;
+	pr_info(PEER_FMT, peer->id, krdma_peer_tag(peer), &vaf);
+	va_end(args);
+}
+
+void peer_warn(const struct krdma_peer *peer, const char *fmt, ...)
+{
+	struct va_format vaf = { .fmt = fmt };
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.va = &args;
+	pr_warn(PEER_FMT, peer->id, krdma_peer_tag(peer), &vaf);
+	va_end(args);
+}
 
 const char *krdma_state_name(enum krdma_state state)
 {

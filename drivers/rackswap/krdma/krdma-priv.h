@@ -12,6 +12,7 @@
 #include <linux/krdma.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/rackswap.h>
 #include <linux/socket.h>
 #include <linux/spinlock.h>
@@ -233,6 +234,22 @@ struct krdma_peer {
 	/* fails requeued I/Os whose deadline passed */
 	struct delayed_work	io_timer;
 };
+
+/*
+ * Log lines about a peer all start alike: "krdma: peer <id> (<its node
+ * name>, "-" before its hello): " (krdma-peer.c).
+ */
+__printf(2, 3)
+void peer_info(const struct krdma_peer *peer, const char *fmt, ...);
+__printf(2, 3)
+void peer_warn(const struct krdma_peer *peer, const char *fmt, ...);
+#define peer_warn_rl(peer, fmt, ...)					\
+do {									\
+	static DEFINE_RATELIMIT_STATE(_rs, DEFAULT_RATELIMIT_INTERVAL,	\
+				      DEFAULT_RATELIMIT_BURST);		\
+	if (__ratelimit(&_rs))						\
+		peer_warn(peer, fmt, ##__VA_ARGS__);			\
+} while (0)
 
 struct krdma {
 	struct mutex		lock;	/* peers list, listeners, ids, stopping */

@@ -95,9 +95,8 @@ static void krdma_wait_port_active(struct krdma_peer *peer)
 		if (krdma_port_up(id))
 			break;
 		if (!waited)
-			pr_info("peer %d (%s): port %s/%u is down: teardown waits for it\n",
-				peer->id, peer->name, dev_name(&id->device->dev),
-				id->port_num);
+			peer_info(peer, "port %s/%u is down: teardown waits for it\n",
+				  dev_name(&id->device->dev), id->port_num);
 		msleep(100);
 		waited += 100;
 	}
@@ -223,8 +222,8 @@ void krdma_teardown_work(struct work_struct *work)
 
 	if (finish) {
 		if (gave_up && krdma_reconnect_tries)
-			pr_warn("peer %d (%s): no connection after %u attempts: closing it\n",
-				peer->id, peer->name, krdma_reconnect_tries);
+			peer_warn(peer, "no connection after %u attempts: closing it\n",
+				  krdma_reconnect_tries);
 		krdma_peer_finish(peer);
 		return;
 	}
@@ -235,13 +234,13 @@ void krdma_teardown_work(struct work_struct *work)
 		/* our port was down: wait as long as a timed-out attempt */
 		if (peer->conn_error == -ENETDOWN)
 			delay += krdma_connect_timeout_ms;
-		pr_info("peer %d (%s): reconnecting in %lu ms (attempt %u of %u; last: %pe)\n",
-			peer->id, peer->name, delay, peer->tries,
-			krdma_reconnect_tries, ERR_PTR(peer->conn_error));
+		peer_info(peer, "reconnecting in %lu ms (attempt %u of %u; last: %pe)\n",
+			  delay, peer->tries, krdma_reconnect_tries,
+			  ERR_PTR(peer->conn_error));
 	} else {
 		delay = krdma_passive_wait_ms(peer);
-		pr_info("peer %d (%s): waiting up to %lu ms for it to reconnect\n",
-			peer->id, peer->name, delay);
+		peer_info(peer, "waiting up to %lu ms for it to reconnect\n",
+			  delay);
 	}
 	queue_delayed_work(krdma.wq, &peer->reconnect_work,
 			   msecs_to_jiffies(delay));
@@ -263,8 +262,7 @@ void krdma_conn_lost(struct krdma_peer *peer, int why)
 		return;
 	}
 	if (peer->state == KRDMA_LIVE)
-		pr_info("peer %d (%s): connection lost: %pe\n", peer->id,
-			peer->name, ERR_PTR(why));
+		peer_info(peer, "connection lost: %pe\n", ERR_PTR(why));
 	peer->conn_error = why;
 	peer->state = KRDMA_DOWN;
 	peer->io_ready = false;
@@ -322,8 +320,7 @@ static void krdma_reconnect(struct krdma_peer *peer)
 	}
 	spin_unlock_irq(&peer->lock);
 	if (close) {
-		pr_warn("peer %d (%s): did not come back: closing it\n",
-			peer->id, peer->name);
+		peer_warn(peer, "did not come back: closing it\n");
 		queue_work(krdma.wq, &peer->teardown_work);
 		return;
 	}
@@ -422,8 +419,8 @@ void krdma_hb_work(struct work_struct *work)
 		return;
 	dq = krdma_dq_stalled(peer, msecs_to_jiffies(krdma_rpc_timeout_ms));
 	if (dq >= 0) {
-		pr_warn("peer %d (%s): data QP %d completed nothing in %u ms with work in flight: resetting the connection\n",
-			peer->id, peer->name, dq, krdma_rpc_timeout_ms);
+		peer_warn(peer, "data QP %d completed nothing in %u ms with work in flight: resetting the connection\n",
+			  dq, krdma_rpc_timeout_ms);
 		atomic64_inc(&peer->io_stalls);
 		krdma_conn_lost(peer, -ETIMEDOUT);
 		return;
@@ -432,8 +429,8 @@ void krdma_hb_work(struct work_struct *work)
 		peer->hb_missed = 0;
 		WRITE_ONCE(peer->rtt_us, div_u64(ktime_get_ns() - t0, 1000));
 	} else if (++peer->hb_missed >= krdma_heartbeat_missed) {
-		pr_warn("peer %d (%s): %u heartbeats missed, peer lost\n",
-			peer->id, peer->name, peer->hb_missed);
+		peer_warn(peer, "%u heartbeats missed, peer lost\n",
+			  peer->hb_missed);
 		krdma_conn_lost(peer, -ETIMEDOUT);
 		return;
 	}

@@ -278,8 +278,8 @@ void krdma_send_done(struct ib_cq *cq, struct ib_wc *wc)
 	unsigned long flags;
 
 	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR) {
-		pr_warn("peer %d: send failed: %s\n", peer->id,
-			ib_wc_status_msg(wc->status));
+		peer_warn(peer, "send failed: %s\n",
+			  ib_wc_status_msg(wc->status));
 		krdma_conn_lost(peer, -EIO);
 	}
 	if (idx >= KRDMA_MAX_CREDITS)
@@ -313,8 +313,7 @@ static void krdma_take_response(struct krdma_peer *peer,
 	unsigned long flags;
 
 	if (idx >= KRDMA_MAX_CREDITS) {
-		pr_warn("peer %d: response to slot %u: no such slot\n",
-			peer->id, idx);
+		peer_warn(peer, "response to slot %u: no such slot\n", idx);
 		krdma_peer_close(peer, -EPROTO);
 		return;
 	}
@@ -323,9 +322,9 @@ static void krdma_take_response(struct krdma_peer *peer,
 	if (!slot->busy || slot->resp_done || slot->gen != id >> 16 ||
 	    slot->op != le16_to_cpu(hdr->op)) {
 		spin_unlock_irqrestore(&peer->lock, flags);
-		pr_warn("peer %d: unexpected response op %u to slot %u gen %u (slot: busy %d op %u gen %u)\n",
-			peer->id, le16_to_cpu(hdr->op), idx, id >> 16,
-			slot->busy, slot->op, slot->gen);
+		peer_warn(peer, "unexpected response op %u to slot %u gen %u (slot: busy %d op %u gen %u)\n",
+			  le16_to_cpu(hdr->op), idx, id >> 16, slot->busy,
+			  slot->op, slot->gen);
 		krdma_peer_close(peer, -EPROTO);
 		return;
 	}
@@ -351,7 +350,7 @@ static void krdma_take_hello(struct krdma_peer *peer,
 	bool dup;
 
 	if (len < sizeof(*msg) || !memchr(msg->name, '\0', sizeof(msg->name))) {
-		pr_warn("peer %d: malformed hello\n", peer->id);
+		peer_warn(peer, "malformed hello\n");
 		krdma_peer_close(peer, -EPROTO);
 		return;
 	}
@@ -363,7 +362,7 @@ static void krdma_take_hello(struct krdma_peer *peer,
 	}
 	spin_unlock_irqrestore(&peer->lock, flags);
 	if (dup) {
-		pr_warn("peer %d: second hello\n", peer->id);
+		peer_warn(peer, "second hello\n");
 		krdma_peer_close(peer, -EPROTO);
 		return;
 	}
@@ -395,8 +394,8 @@ static bool krdma_take_request(struct krdma_peer *peer, u32 id, u16 op)
 	}
 	spin_unlock_irqrestore(&peer->lock, flags);
 	if (why)
-		pr_warn("peer %d: request op %u on slot %u gen %u refused: %s\n",
-			peer->id, op, id & 0xffff, gen, why);
+		peer_warn(peer, "request op %u on slot %u gen %u refused: %s\n",
+			  op, id & 0xffff, gen, why);
 	return !why;
 }
 
@@ -410,8 +409,8 @@ void krdma_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 
 	if (wc->status != IB_WC_SUCCESS) {
 		if (wc->status != IB_WC_WR_FLUSH_ERR) {
-			pr_warn("peer %d: receive failed: %s\n", peer->id,
-				ib_wc_status_msg(wc->status));
+			peer_warn(peer, "receive failed: %s\n",
+				  ib_wc_status_msg(wc->status));
 			krdma_conn_lost(peer, -EIO);
 		}
 		return;
@@ -422,8 +421,8 @@ void krdma_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	len = le32_to_cpu(hdr->len);
 	op = le16_to_cpu(hdr->op);
 	if (wc->byte_len < sizeof(*hdr) || len > wc->byte_len - sizeof(*hdr)) {
-		pr_warn("peer %d: malformed message (%u bytes, length field %u)\n",
-			peer->id, wc->byte_len, len);
+		peer_warn(peer, "malformed message (%u bytes, length field %u)\n",
+			  wc->byte_len, len);
 		krdma_peer_close(peer, -EPROTO);
 		return;
 	}
@@ -435,8 +434,8 @@ void krdma_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 		krdma_repost(peer, b);
 	} else if ((le32_to_cpu(hdr->id) & 0xffff) >= READ_ONCE(peer->credits) ||
 		   op >= KRDMA_OP_MAX) {
-		pr_warn("peer %d: request op %u slot %u out of range\n",
-			peer->id, op, le32_to_cpu(hdr->id) & 0xffff);
+		peer_warn(peer, "request op %u slot %u out of range\n",
+			  op, le32_to_cpu(hdr->id) & 0xffff);
 		krdma_peer_close(peer, -EPROTO);
 	} else if (!krdma_take_request(peer, le32_to_cpu(hdr->id), op)) {
 		krdma_peer_close(peer, -EPROTO);
@@ -467,8 +466,8 @@ static void krdma_handle_work(struct work_struct *work)
 			 rb->data + sizeof(*hdr), &rlen) : -EOPNOTSUPP;
 	if (status == -EPROTO) {
 		/* the handler found the request malformed: no answer */
-		pr_warn("peer %d: request op %u (%u bytes) broke the protocol: closing the connection\n",
-			peer->id, op, le32_to_cpu(hdr->len));
+		peer_warn(peer, "request op %u (%u bytes) broke the protocol: closing the connection\n",
+			  op, le32_to_cpu(hdr->len));
 		krdma_peer_close(peer, -EPROTO);
 		return;
 	}
@@ -584,8 +583,8 @@ int krdma_call(struct krdma_peer *peer, u16 op, const void *req, u32 len,
 		/* no answer in time; the slot stays busy until it comes */
 		slot->waiting = false;
 		ret = -ETIMEDOUT;
-		pr_warn_ratelimited("peer %d: op %u slot %d timed out (sent %d)\n",
-				    peer->id, op, s, slot->send_done);
+		peer_warn_rl(peer, "op %u slot %d timed out (sent %d)\n",
+			     op, s, slot->send_done);
 	} else {
 		ret = slot->status;
 		*resp_len = slot->resp_len;
