@@ -2,10 +2,12 @@
 /*
  * dvs: slot, slab and chunk arithmetic, page maps and placement (see
  * dvs-map.h). Built into the module and into the host unit tests: it may
- * use only <linux/bits.h>, <linux/types.h> and <linux/errno.h>.
+ * use only the headers below, which tools/testing/unit/shim mirrors.
  */
+#include <linux/bitmap.h>
 #include <linux/bits.h>
 #include <linux/errno.h>
+#include <linux/log2.h>
 #include <linux/types.h>
 
 #include "dvs-map.h"
@@ -14,21 +16,13 @@
 
 int dvs_slab_size_valid(u64 slab_size)
 {
-	if (slab_size & (slab_size - 1))
-		return -EINVAL;
+	/* in range first: is_power_of_2() takes an unsigned long */
 	if (slab_size < 1ULL << DVS_SLAB_MIN_SHIFT ||
 	    slab_size > 1ULL << DVS_SLAB_MAX_SHIFT)
 		return -EINVAL;
+	if (!is_power_of_2(slab_size))
+		return -EINVAL;
 	return 0;
-}
-
-static unsigned int dvs_log2(u64 v)
-{
-	unsigned int s = 0;
-
-	while (v >>= 1)
-		s++;
-	return s;
 }
 
 int dvs_geom_init(struct dvs_geom *g, u64 size, u64 slab_size)
@@ -37,7 +31,7 @@ int dvs_geom_init(struct dvs_geom *g, u64 size, u64 slab_size)
 
 	if (dvs_slab_size_valid(slab_size) || !size || size & DVS_PAGE_MASK)
 		return -EINVAL;
-	g->slab_shift = dvs_log2(slab_size);
+	g->slab_shift = ilog2(slab_size);
 	/* no rounding up that could wrap around */
 	slots = (size >> g->slab_shift) + !!(size & (slab_size - 1));
 	if (slots > 1U << 24)		/* 8 PiB of 512 MiB slabs */
@@ -80,76 +74,34 @@ int dvs_chunk_split(u64 slab_off, u64 len, u32 *chunk, u64 *first_len)
 	return 2;
 }
 
-/* The bits of [*b, e) in the word of *b; moves *b on to the next word. */
-static unsigned long dvs_next_mask(u32 *b, u32 e, u32 *w)
-{
-	u32 off = *b % DVS_MAP_BITS, l = DVS_MAP_BITS - off;
-
-	if (l > e - *b)
-		l = e - *b;
-	*w = *b / DVS_MAP_BITS;
-	*b += l;
-	return (l == DVS_MAP_BITS ? ~0UL : (1UL << l) - 1) << off;
-}
-
-static u32 dvs_popcount(unsigned long v)
-{
-	u32 c = 0;
-
-	for (; v; v &= v - 1)
-		c++;
-	return c;
-}
-
 u32 dvs_map_set(unsigned long *map, u32 first, u32 n)
 {
-	u32 b = first, w, changed = 0;
-	unsigned long m;
+	u32 changed = n - dvs_map_count(map, first, n);
 
-	while (b < first + n) {
-		m = dvs_next_mask(&b, first + n, &w);
-		changed += dvs_popcount(~map[w] & m);
-		map[w] |= m;
-	}
+	bitmap_set(map, first, n);
 	return changed;
 }
 
 u32 dvs_map_clear(unsigned long *map, u32 first, u32 n)
 {
-	u32 b = first, w, changed = 0;
-	unsigned long m;
+	u32 changed = dvs_map_count(map, first, n);
 
-	while (b < first + n) {
-		m = dvs_next_mask(&b, first + n, &w);
-		changed += dvs_popcount(map[w] & m);
-		map[w] &= ~m;
-	}
+	bitmap_clear(map, first, n);
 	return changed;
 }
 
 bool dvs_map_any(const unsigned long *map, u32 first, u32 n)
 {
-	u32 b = first, w;
-	unsigned long m;
-
-	while (b < first + n) {
-		m = dvs_next_mask(&b, first + n, &w);
-		if (map[w] & m)
-			return true;
-	}
-	return false;
+	return find_next_bit(map, first + n, first) < first + n;
 }
 
+/* From the word of @first: the bits up to the end less those before it. */
 u32 dvs_map_count(const unsigned long *map, u32 first, u32 n)
 {
-	u32 b = first, w, count = 0;
-	unsigned long m;
+	const unsigned long *w = map + BIT_WORD(first);
+	unsigned int lead = first % BITS_PER_LONG;
 
-	while (b < first + n) {
-		m = dvs_next_mask(&b, first + n, &w);
-		count += dvs_popcount(map[w] & m);
-	}
-	return count;
+	return bitmap_weight(w, lead + n) - bitmap_weight(w, lead);
 }
 
 u32 dvs_discard_pages(u64 slab_off, u64 len, u32 *first)
@@ -213,14 +165,13 @@ int dvs_write_copies(unsigned int live, int building, u64 win_lo,
 int dvs_pick_copy(unsigned int mask, unsigned int ready, const int *load,
 		  int n)
 {
-	int c, best = -1, pass;
+	unsigned long m = mask & ready;
+	int c, best = -1;
 
-	for (pass = 0; pass < 2 && best < 0; pass++) {
-		unsigned int m = pass ? mask : mask & ready;
-
-		for (c = 0; c < n; c++)
-			if ((m & 1U << c) && (best < 0 || load[c] < load[best]))
-				best = c;
-	}
+	if (bitmap_empty(&m, n))
+		m = mask;
+	for_each_set_bit(c, &m, n)
+		if (best < 0 || load[c] < load[best])
+			best = c;
 	return best;
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * dvs: the arithmetic of a space (slots, slabs, chunks), page maps and
- * placement. Pure logic: no locks, no allocation, no kernel calls; built
- * into the module and, unchanged, into the host unit tests.
+ * placement. Pure logic: no locks, no allocation, no kernel calls but the
+ * bit, bitmap and log2 helpers; built into the module and, unchanged, into
+ * the host unit tests (tools/testing/unit/shim has those helpers).
  */
 #ifndef _RACKSWAP_DVS_MAP_H
 #define _RACKSWAP_DVS_MAP_H
 
+#include <linux/bitops.h>
 #include <linux/bits.h>
 #include <linux/types.h>
 
@@ -16,7 +18,7 @@
 #define DVS_SLAB_MIN_SHIFT	DVS_CHUNK_SHIFT
 #define DVS_SLAB_MAX_SHIFT	29	/* 512 MiB: chunk ids fit one message */
 #define DVS_MAX_CHUNKS		(1U << (DVS_SLAB_MAX_SHIFT - DVS_CHUNK_SHIFT))
-#define DVS_MAP_BITS		(8 * sizeof(unsigned long))
+#define DVS_MAP_BITS		BITS_PER_LONG	/* pages per long of a page map */
 
 /* The shape of a space: const once it is made. */
 struct dvs_geom {
@@ -48,10 +50,10 @@ int dvs_locate(const struct dvs_geom *g, u64 offset, u64 len, u32 *slot,
  */
 int dvs_chunk_split(u64 slab_off, u64 len, u32 *chunk, u64 *first_len);
 
-/* Page maps of a slab: one bit per page, in longs. */
+/* Page maps of a slab: bitmaps, one bit per page, in longs. */
 static inline size_t dvs_map_longs(u32 pages)
 {
-	return (pages + DVS_MAP_BITS - 1) / DVS_MAP_BITS;
+	return BITS_TO_LONGS(pages);
 }
 
 /* Sets / clears pages [first, first + n): returns how many changed. */
