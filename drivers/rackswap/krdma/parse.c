@@ -4,7 +4,7 @@
  * as parameters and in sysfs files.
  */
 #include <linux/kernel.h>
-#include <linux/limits.h>
+#include <linux/overflow.h>
 #include <linux/string.h>
 
 #include "krdma-priv.h"
@@ -15,13 +15,17 @@
  * newline. Unlike memparse(), a number or a size that does not fit in 64
  * bits is refused (-ERANGE) instead of wrapping around to a small value.
  * Anything else, leading spaces and a sign included, is -EINVAL.
+ *
+ * memparse() itself wraps around silently (in simple_strtoull() and in the
+ * suffix's shifts) and reads a missing number as 0: so the number goes
+ * through kstrtoull(), and memparse() of "1" and the suffix gives the
+ * factor, which is multiplied in with an overflow check.
  */
 int rackswap_parse_size(const char *s, u64 *size)
 {
-	unsigned int shift = 0;
-	char num[32];
+	char num[32], unit[3] = "1", *end;
+	u64 v, factor, bytes;
 	size_t n;
-	u64 v;
 	int ret;
 
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
@@ -37,37 +41,16 @@ int rackswap_parse_size(const char *s, u64 *size)
 	ret = kstrtoull(num, 0, &v);
 	if (ret)
 		return ret;
-	s += n;
-	switch (*s) {
-	case 'E': case 'e':
-		shift += 10;
-		fallthrough;
-	case 'P': case 'p':
-		shift += 10;
-		fallthrough;
-	case 'T': case 't':
-		shift += 10;
-		fallthrough;
-	case 'G': case 'g':
-		shift += 10;
-		fallthrough;
-	case 'M': case 'm':
-		shift += 10;
-		fallthrough;
-	case 'K': case 'k':
-		shift += 10;
-		s++;
-		break;
-	default:
-		break;
-	}
+	unit[1] = s[n];
+	factor = memparse(unit, &end);
+	s += n + (end - unit - 1);	/* past the suffix, if there is one */
 	if (*s == '\n')
 		s++;
 	if (*s)
 		return -EINVAL;
-	if (shift && v > (U64_MAX >> shift))
+	if (check_mul_overflow(v, factor, &bytes))
 		return -ERANGE;
-	*size = v << shift;
+	*size = bytes;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(rackswap_parse_size);
