@@ -470,8 +470,13 @@ static int dvs_rdma_write_end(struct dvs_io *io)
 		if (io->landed && (io->failed & (1U << c)))
 			dvs_rset_drop(rs, c);
 	spin_unlock_irqrestore(&rs->lock, flags);
-	/* after the drops: a rebuild that waits for us sees them */
-	atomic_dec(&rs->writers[io->epoch]);
+	/*
+	 * after the drops: a rebuild that waits for us sees them; the last
+	 * writer of an epoch wakes it (the atomic is a full barrier, for
+	 * wake_up_var()'s check of waiters)
+	 */
+	if (atomic_dec_and_test(&rs->writers[io->epoch]))
+		wake_up_var(&rs->writers[io->epoch]);
 	return status;
 }
 

@@ -10,10 +10,11 @@
  * rebuild_rate_mb parameter. Runs on dvs_wq (WQ_MEM_RECLAIM, memalloc_noio)
  * from the space's repair work.
  */
-#include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 
 #include "dvs-rdma.h"
 #include "fault.h"
@@ -113,7 +114,6 @@ static void dvs_rset_reap(struct dvs_rset *rs)
  */
 static int dvs_rebuild_window(struct dvs_rset *rs, u64 lo, u64 hi)
 {
-	unsigned long until = jiffies + DVS_DRAIN_WAIT;
 	u8 old;
 
 	spin_lock_irq(&rs->lock);
@@ -122,11 +122,11 @@ static int dvs_rebuild_window(struct dvs_rset *rs, u64 lo, u64 hi)
 	rs->win_lo = lo;
 	rs->win_hi = hi;
 	spin_unlock_irq(&rs->lock);
-	while (atomic_read(&rs->writers[old])) {
-		if (time_after(jiffies, until))
-			return -ETIMEDOUT;
-		usleep_range(50, 200);
-	}
+	/* woken by dvs_rdma_write_end() */
+	if (!wait_var_event_timeout(&rs->writers[old],
+				    !atomic_read(&rs->writers[old]),
+				    DVS_DRAIN_WAIT))
+		return -ETIMEDOUT;
 	return 0;
 }
 
