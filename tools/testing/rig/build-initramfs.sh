@@ -64,12 +64,12 @@ echo "127.0.0.1 localhost" >"$R/etc/hosts"
 
 # Kernel modules (built-in ones are skipped: modprobe reports them "builtin").
 # The optional ones: the benchmark's other devices (make bench), where a
-# kernel without one of them only loses that column, and netem, which
-# krdma_lossy_link needs (it fails without it; it runs on the stock kernel
-# only: the debug kernel has none).
+# kernel without one of them only loses that column, netem, which
+# krdma_lossy_link needs, and null_blk, backing_slow's slow device (each
+# fails without it; they run on the stock kernel only).
 MODS="configfs crc32_generic dummy e1000 ib_core ib_uverbs ib_cm iw_cm rdma_cm
 rdma_ucm rdma_rxe loop"
-OPT_MODS="brd zram nvmet nvmet-rdma nvme-rdma nvme-fabrics sch_netem"
+OPT_MODS="brd zram nvmet nvmet-rdma nvme-rdma nvme-fabrics sch_netem null_blk"
 for m in $MODS $OPT_MODS; do
 	if ! deps=$(modprobe -d "$KROOT" -S "$KVER" --show-depends "$m" 2>/dev/null); then
 		case " $OPT_MODS " in
