@@ -624,14 +624,11 @@ connect_donors() {
 	done
 	check "RDMA ready to node(s) $*" retry 60 donors_ready "$@"
 }
+# donors_ready N...: our peers of nodes N... (pN) are live with a data QP
 donors_ready() {
-	local n p q
+	local n
 	for n in "$@"; do
-		p=$(eval echo "\$p$n")
-		# no such peer (its connect failed): no number, no error line
-		q=$(cat /sys/kernel/rackswap/krdma/peers/$p/data_qps 2>/dev/null)
-		[ "${q:-0}" -ge 1 ] &&
-			[ "$(cat /sys/kernel/rackswap/krdma/peers/$p/state)" = live ] || return 1
+		peer_live "$(eval echo "\$p$n")" || return 1
 	done
 }
 # donor_until_gone SIZE SECONDS: the donors' part of a test in which node1
@@ -669,8 +666,11 @@ swap_client() {
 }
 # peer_live ID: the peer is live with a data QP up
 peer_live() {
-	[ "$(cat "/sys/kernel/rackswap/krdma/peers/$1/data_qps" 2>/dev/null)" -ge 1 ] &&
-		[ "$(cat "/sys/kernel/rackswap/krdma/peers/$1/state")" = live ]
+	local q
+	# no such peer (its connect failed): no number, no error line
+	q=$(cat "/sys/kernel/rackswap/krdma/peers/$1/data_qps" 2>/dev/null)
+	[ "${q:-0}" -ge 1 ] &&
+		[ "$(cat "/sys/kernel/rackswap/krdma/peers/$1/state" 2>/dev/null)" = live ]
 }
 # swap_client_end: swapoff and reset: nothing stored on node1 any more;
 # the cgroup "swap" goes; rmmod
