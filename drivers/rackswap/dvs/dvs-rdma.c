@@ -139,9 +139,10 @@ static void dvs_rdma_send_free(struct krdma_peer *peer, u32 slab_id)
 }
 
 /*
- * At unload, once every space is gone: the frees still kept are dropped;
- * krdma closes their peers next, and a donor frees the slabs of a client
- * that closed.
+ * At unload, once every space is gone: a last try of the frees still kept,
+ * to donors that are back; the others are dropped, and logged. Their
+ * donors free those slabs when krdma closes the peer (it unloads, or the
+ * peer is disconnected): with dvs unloaded nothing reconnects to send them.
  */
 void dvs_rdma_exit(void)
 {
@@ -149,6 +150,16 @@ void dvs_rdma_exit(void)
 
 	cancel_delayed_work_sync(&dvs_frees_work);
 	list_for_each_entry_safe(f, tmp, &dvs_frees, list) {
+		bool kept;
+
+		if (krdma_peer_is_ready(f->peer))
+			kept = dvs_rdma_call_free(f->peer, f->slab_id);
+		else	/* a dead peer's donor freed it already */
+			kept = !krdma_peer_is_dead(f->peer);
+		if (kept)
+			pr_warn("peer %d (%s): slab %u stays granted there until krdma closes the peer\n",
+				krdma_peer_id(f->peer), krdma_peer_name(f->peer),
+				f->slab_id);
 		list_del(&f->list);
 		krdma_peer_put(f->peer);
 		kfree(f);
