@@ -207,15 +207,8 @@ struct rackswap_identity {
 /* The node's identity, carried by every handshake. */
 extern struct rackswap_identity rs_self;
 
-/* /sys/kernel/rackswap/: each layer adds its own directory under it. */
+/* /sys/kernel/rackswap/: krdma/ and dvs/ (dvs.ko's) are under it. */
 extern struct kobject *rackswap_kobj;
-
-/*
- * /sys/kernel/debug/rackswap/: each layer adds its own directory under it.
- * NULL or an ERR_PTR when debugfs is not available (debugfs calls accept
- * both).
- */
-extern struct dentry *rackswap_debugfs_root;
 
 /*
  * A byte count with a K/M/G/T/P/E suffix, overflow and trailing garbage

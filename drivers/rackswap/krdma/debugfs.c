@@ -13,8 +13,13 @@
 #include "krdma-priv.h"
 #include "fault.h"
 
+/*
+ * Root of /sys/kernel/debug/rackswap/ (version, fault/, krdma/). Set at
+ * load, before anything else of krdma runs, and cleared at unload after
+ * all of it stopped; read-only in between. NULL or an ERR_PTR when debugfs
+ * is not available (debugfs calls accept both).
+ */
 struct dentry *rackswap_debugfs_root;
-EXPORT_SYMBOL_GPL(rackswap_debugfs_root);
 
 static int version_show(struct seq_file *m, void *v)
 {

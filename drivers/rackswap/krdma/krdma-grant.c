@@ -526,10 +526,10 @@ EXPORT_SYMBOL_GPL(krdma_remote_is_void);
 
 int krdma_grant_init(void)
 {
-	return krdma_register_handler(KRDMA_OP_GRANTS, krdma_grants_handler);
+	return krdma_set_handler(KRDMA_OP_GRANTS, krdma_grants_handler);
 }
 
 void krdma_grant_exit(void)
 {
-	krdma_unregister_handler(KRDMA_OP_GRANTS);
+	krdma_clear_handler(KRDMA_OP_GRANTS);
 }

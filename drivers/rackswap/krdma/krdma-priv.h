@@ -278,6 +278,8 @@ extern unsigned int krdma_queue_depth;
 extern unsigned int krdma_ack_timeout;
 extern bool krdma_loopback;
 
+extern struct dentry *rackswap_debugfs_root;	/* debugfs.c */
+
 /* the module's parts, started in this order (krdma-main.c) */
 int rackswap_identity_init(void);
 int rackswap_debugfs_init(void);
@@ -348,6 +350,8 @@ void krdma_cancel_handlers(struct krdma_peer *peer);
 void krdma_send_done(struct ib_cq *cq, struct ib_wc *wc);
 void krdma_recv_done(struct ib_cq *cq, struct ib_wc *wc);
 int krdma_rpc_init(void);
+int krdma_set_handler(u16 op, krdma_handler_t fn);
+void krdma_clear_handler(u16 op);
 /* the message machinery, for the test module's malformed messages */
 int krdma_get_slot(struct krdma_peer *peer);
 void krdma_slot_put_locked(struct krdma_peer *peer, struct krdma_slot *slot);

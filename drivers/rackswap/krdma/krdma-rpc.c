@@ -27,7 +27,8 @@
 /* Handlers by op: written at (un)registration, read by handler works. */
 static krdma_handler_t krdma_handlers[KRDMA_OP_MAX];
 
-int krdma_register_handler(u16 op, krdma_handler_t fn)
+/* krdma's own ops (PING, GRANTS) and the layers' alike; process context */
+int krdma_set_handler(u16 op, krdma_handler_t fn)
 {
 	if (op < KRDMA_OP_PING || op >= KRDMA_OP_MAX || !fn)
 		return -EINVAL;
@@ -35,15 +36,29 @@ int krdma_register_handler(u16 op, krdma_handler_t fn)
 		return -EBUSY;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(krdma_register_handler);
 
-void krdma_unregister_handler(u16 op)
+void krdma_clear_handler(u16 op)
 {
 	if (op >= KRDMA_OP_MAX)
 		return;
 	WRITE_ONCE(krdma_handlers[op], NULL);
 	/* a handler that already started finishes before we return */
 	flush_workqueue(krdma.wq);
+}
+
+/* The layers above own [KRDMA_OP_FIRST_USER, KRDMA_OP_MAX) alone. */
+int krdma_register_handler(u16 op, krdma_handler_t fn)
+{
+	if (op < KRDMA_OP_FIRST_USER)
+		return -EINVAL;
+	return krdma_set_handler(op, fn);
+}
+EXPORT_SYMBOL_GPL(krdma_register_handler);
+
+void krdma_unregister_handler(u16 op)
+{
+	if (op >= KRDMA_OP_FIRST_USER)
+		krdma_clear_handler(op);
 }
 EXPORT_SYMBOL_GPL(krdma_unregister_handler);
 
@@ -59,7 +74,7 @@ static int krdma_echo_handler(struct krdma_peer *peer, const void *req,
 
 int krdma_rpc_init(void)
 {
-	return krdma_register_handler(KRDMA_OP_PING, krdma_echo_handler);
+	return krdma_set_handler(KRDMA_OP_PING, krdma_echo_handler);
 }
 
 static void krdma_unmap(struct krdma_peer *peer, struct krdma_buf *b,
