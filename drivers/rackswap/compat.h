@@ -17,6 +17,7 @@
 #include <linux/device.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/kthread.h>
 
 #if KERNEL_VERSION(5, 10, 0) > LINUX_VERSION_CODE
 #error "rackswap needs Linux 5.10 or newer"
@@ -37,6 +38,11 @@
 #define EXPORT_SYMBOL_IF_RS_TEST(sym)	EXPORT_SYMBOL_NS_GPL(sym, RS_TEST_NS)
 #else
 #define EXPORT_SYMBOL_IF_RS_TEST(sym)
+#endif
+
+/* 5.17 named complete_and_exit() for kthreads. */
+#if KERNEL_VERSION(5, 17, 0) > LINUX_VERSION_CODE
+#define kthread_complete_and_exit(comp, code)	complete_and_exit(comp, code)
 #endif
 
 /* 6.9 gave blk_mq_alloc_disk() a queue_limits argument. */

@@ -105,8 +105,9 @@ out:
 	kfree(req);
 	kfree(resp);
 	kfree(th);
+	/* the last one: no code of this module runs after the wake-up */
 	if (atomic_dec_and_test(&t->running))
-		complete(&t->done);
+		kthread_complete_and_exit(&t->done, 0);
 	return 0;
 }
 

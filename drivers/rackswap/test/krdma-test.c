@@ -424,8 +424,9 @@ static int rdma_test_fn(void *arg)
 	}
 out:
 	test_thread_cleanup(th);
+	/* the last one: no code of this module runs after the wake-up */
 	if (atomic_dec_and_test(&t->running))
-		complete(&t->done);
+		kthread_complete_and_exit(&t->done, 0);
 	return 0;
 }
 
