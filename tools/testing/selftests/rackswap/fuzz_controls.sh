@@ -185,7 +185,7 @@ check "backend while swapped on: EBUSY" refused_with $B/backend dram "$BUSY"
 check "replicas while swapped on: EBUSY" refused_with $B/replicas 2 "$BUSY"
 check "reset while swapped on: EBUSY" refused_with $B/reset 1 "$BUSY"
 check "hot_remove 0 while swapped on: EBUSY" refused_with $H/hot_remove 0 "$BUSY"
-check "rs_unload while swapped on is refused" fails rs_unload
+check "rmmod $MOD while swapped on is refused" fails rmmod $MOD
 check "the device is still 64M" [ "$(cat $B/disksize)" = $((64 * 1048576)) ]
 granted=$(cat $D/granted_bytes)
 check "slabs are granted (the pool)" [ "$granted" -gt 0 ]

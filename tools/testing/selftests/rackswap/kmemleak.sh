@@ -4,7 +4,7 @@
 #
 # kmemleak (debug kernel) finds nothing of ours: load the modules, bring
 # up rxe, unload; load again, connect to ourselves, run RDMA I/O on a grant
-# given back and on one kept (voided at unload) and a forged-key refusal
+# given back and on one kept (voided by a disconnect) and a forged-key refusal
 # with its reconnection, unload; then scan. A report fails the test when
 # its backtrace names one of our modules, or holds a module address that
 # no longer resolves (ours are the only modules the tests unload); other
@@ -26,6 +26,12 @@ out=$(krdma_peer direction=out)
 check "RDMA I/O, a grant kept, a forged key" sh -c "printf '%s 2 64 1 8' $out >$DK/rdma_test &&
 	printf '%s 1 32 1 4 4 10000 0' $out >$DK/rdma_test &&
 	echo $out >$DK/test_forge"
+# both ends closed (by our node name): krdma voids the kept grant, before
+# the test module's exit would destroy it
+no_peers() { [ -z "$(ls /sys/kernel/rackswap/krdma/peers)" ]; }
+check "disconnect: the kept grant voided" sh -c \
+	"echo \"\$(cat /sys/kernel/rackswap/nodename)\" >/sys/kernel/rackswap/krdma/disconnect"
+check "no peer left" retry 30 no_peers
 check "unload" rs_unload
 kmemleak_check
 tap_done

@@ -48,7 +48,7 @@ check "replicas cannot change once sized (EBUSY)" bad_write $B/replicas 2
 check "mkswap" sh -c "mkswap /dev/rackswap0 >/dev/null"
 check "swapon -d (discard: once and as freed)" swapon -d /dev/rackswap0
 check "reset refused while swapped on" sh -c "! echo 1 >$B/reset 2>/dev/null"
-check "rs_unload refused while swapped on" fails rs_unload
+check "rmmod $MOD refused while swapped on" fails rmmod $MOD
 
 rel0=$(cat $D/slabs_released)
 check "cgroup memory.max=64M" swap_cgroup 64M
