@@ -2,7 +2,7 @@
 #
 # rackswap: top-level Makefile (out-of-tree build, lint, tests, demo).
 #
-#   make              build drivers/rackswap/rackswap.ko against KDIR
+#   make              build the modules (drivers/rackswap/*/*.ko) against KDIR
 #   make lint         checkpatch.pl --strict + sparse; fails on findings
 #   make check        build, lint, host unit tests, VM selftests (CI tier)
 #   make check-full   everything, including the slow fault tests
