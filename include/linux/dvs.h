@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/*
+/**
+ * DOC: dvs
+ *
  * dvs: distributed slab storage (dvs.ko), over krdma. The interface the
  * front ends use (rackswap.ko): a space is a linear range of bytes held in
  * slabs that are bound to storage (a donor's memory, or local memory) on
@@ -15,9 +17,14 @@
 struct dvs_space;
 struct dvs_slab;
 
+/**
+ * enum dvs_backend - where the slabs of a space are stored
+ * @DVS_BACKEND_RDMA: remote donors, through krdma
+ * @DVS_BACKEND_DRAM: local memory
+ */
 enum dvs_backend {
-	DVS_BACKEND_RDMA,	/* remote donors, through krdma */
-	DVS_BACKEND_DRAM,	/* local memory */
+	DVS_BACKEND_RDMA,
+	DVS_BACKEND_DRAM,
 };
 
 /* The longest I/O, bytes: one 2 MiB chunk of a slab. */
@@ -26,7 +33,17 @@ enum dvs_backend {
 /* Copies of a slab on distinct donors (the rdma backend's replicas). */
 #define DVS_MAX_COPIES		3
 
-/*
+/**
+ * struct dvs_io - one read or write of a space
+ * @offset: the offset in the space
+ * @len: its length, bytes
+ * @sg: the memory
+ * @nents: the entries of @sg
+ * @write: a write, else a read
+ * @deadline: its deadline, jiffies
+ * @done: runs once when the I/O ended, with its status
+ * @priv: the caller's
+ *
  * One read or write of a space, owned by the caller (nothing allocated per
  * I/O). The range is page-aligned and lies in one slab (a front end sets
  * its chunk_sectors to the slab size); it is at most 2 MiB and its
@@ -35,16 +52,16 @@ enum dvs_backend {
  * RDMA op can touch @sg any more.
  */
 struct dvs_io {
-	u64			offset;		/* in the space */
+	u64			offset;
 	u32			len;
 	struct scatterlist	*sg;
 	unsigned int		nents;
 	bool			write;
-	unsigned long		deadline;	/* jiffies */
+	unsigned long		deadline;
 	void			(*done)(struct dvs_io *io, int status);
-	void			*priv;		/* the caller's */
+	void			*priv;
 
-	/* dvs's, while the I/O is submitted */
+	/* private: dvs's, while the I/O is submitted */
 	struct dvs_space	*space;
 	struct dvs_slab		*slab;
 	u64			slab_off;
@@ -62,52 +79,104 @@ struct dvs_io {
 	struct scatterlist	ksg[2][KRDMA_IO_MAX_SGE];
 };
 
-/*
- * Makes a space of @size bytes (page-aligned) over @backend, each slab in
- * @copies copies on distinct donors (1 to DVS_MAX_COPIES; the dram backend
- * keeps 1), and starts filling its pool. Process context; -EINVAL for a
- * size that is not a multiple of the page size or a bad @copies, -E2BIG
- * for more than 2^24 slabs.
+/**
+ * dvs_space_create() - make a space
+ * @size: its size, bytes (page-aligned)
+ * @backend: where its slabs are stored
+ * @copies: the copies of each slab, on distinct donors (1 to
+ *	DVS_MAX_COPIES; the dram backend keeps 1)
+ *
+ * Makes a space of @size bytes over @backend, each slab in @copies copies,
+ * and starts filling its pool.
+ *
+ * Context: Process context.
+ * Return: the space, or an ERR_PTR(): -EINVAL for a size that is not a
+ * multiple of the page size or a bad @copies, -E2BIG for more than 2^24
+ * slabs, -ENOMEM.
  */
 struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend,
 				   unsigned int copies);
 
-/* Returns every slab; no I/O may be in flight. Process context. */
+/**
+ * dvs_space_destroy() - destroy a space
+ * @space: the space
+ *
+ * Returns every slab; no I/O may be in flight.
+ *
+ * Context: Process context.
+ */
 void dvs_space_destroy(struct dvs_space *space);
 
-/*
- * Starts @io. Returns 0 (@done will run) or, without calling @done:
- * -EINVAL (bad range), -ENOSPC (a write to an unbound slab and the pool is
- * empty: the refill is kicked, try again later), -EBUSY (a write to the
- * range a rebuild copies right now: try again in a moment), -EIO (the slab
- * is lost). Reads of never-written pages return zeros without touching the
- * network. Never sleeps.
+/**
+ * dvs_io_submit() - start an I/O on a space
+ * @space: the space
+ * @io: the I/O, its first block filled
+ *
+ * Reads of never-written pages return zeros without touching the network.
+ *
+ * Context: Never sleeps.
+ * Return: 0 (@io->done will run) or, without calling @io->done: -EINVAL
+ * (bad range), -ENOSPC (a write to an unbound slab and the pool is empty:
+ * the refill is kicked, try again later), -EBUSY (a write to the range a
+ * rebuild copies right now: try again in a moment), -EIO (the slab is
+ * lost).
  */
 int dvs_io_submit(struct dvs_space *space, struct dvs_io *io);
 
-/*
- * Forgets the whole pages of [@offset, @offset + @len) (page-aligned, any
- * number of slabs): they read as zeros again, and a slab left empty goes
- * back to its donor after release_delay_s. Never sleeps.
+/**
+ * dvs_discard() - forget a range of a space
+ * @space: the space
+ * @offset: the start of the range (page-aligned)
+ * @len: its length (page-aligned, any number of slabs)
+ *
+ * Forgets the whole pages of [@offset, @offset + @len): they read as zeros
+ * again, and a slab left empty goes back to its donor after
+ * release_delay_s.
+ *
+ * Context: Never sleeps.
+ * Return: 0, or -EINVAL for an empty or unaligned range or one past the
+ * end of the space.
  */
 int dvs_discard(struct dvs_space *space, u64 offset, u64 len);
 
-/*
- * Whether the pool's refill can still make progress: its last allocation
- * succeeded, or failed only because a donor is reconnecting (false once it
- * failed otherwise, until one succeeds again). Never sleeps.
+/**
+ * dvs_space_growing() - whether the pool's refill can still make progress
+ * @space: the space
+ *
+ * Context: Never sleeps.
+ * Return: true when its last allocation succeeded, or failed only because
+ * a donor is reconnecting or memory ran short for a moment (the tick tries
+ * again); false once it failed otherwise, until one succeeds again.
  */
 bool dvs_space_growing(struct dvs_space *space);
 
-/* Slabs of the space that miss a copy now (being rebuilt). Never sleeps. */
+/**
+ * dvs_space_degraded() - count the slabs of a space that miss a copy
+ * @space: the space
+ *
+ * Context: Never sleeps.
+ * Return: the slabs of the space that miss a copy now (being rebuilt).
+ */
 unsigned int dvs_space_degraded(struct dvs_space *space);
 
-/* Waits up to @timeout_ms for the pool to hold its target; 0 or -ETIMEDOUT. */
+/**
+ * dvs_space_fill_wait() - wait for the pool of a space to fill
+ * @space: the space
+ * @timeout_ms: the longest wait, ms
+ *
+ * Waits up to @timeout_ms for the pool to hold its target.
+ *
+ * Context: Process context.
+ * Return: 0 or -ETIMEDOUT.
+ */
 int dvs_space_fill_wait(struct dvs_space *space, unsigned int timeout_ms);
 
-/*
- * The slab size of new spaces (bytes, a power of two): no I/O of theirs
- * crosses a multiple of it.
+/**
+ * dvs_default_slab_size() - the slab size of new spaces
+ *
+ * Context: Any context.
+ * Return: the slab size of new spaces (bytes, a power of two): no I/O of
+ * theirs crosses a multiple of it.
  */
 u64 dvs_default_slab_size(void);
 

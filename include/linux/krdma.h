@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/*
+/**
+ * DOC: krdma
+ *
  * krdma: kernel-to-kernel connections and RPC over rdma_cm (krdma.ko), the
  * lowest layer of rackswap. The interface the layers above use (dvs.ko,
  * then rackswap.ko); struct krdma_peer is opaque to them. Every function
@@ -22,13 +24,24 @@ struct krdma_remote;
 struct scatterlist;
 struct sg_table;
 
-/*
- * An RPC handler runs in process context on a WQ_MEM_RECLAIM workqueue. It
- * reads @len bytes of @req and writes at most *@resp_len bytes (on entry:
- * the room) to @resp; it returns 0 or a negative errno, which the caller
- * receives as the call's result. -EPROTO is the exception: the request
- * broke the protocol (a payload of the wrong length): krdma logs it and
- * closes the connection for good instead of answering.
+/**
+ * typedef krdma_handler_t - the handler of one RPC op
+ * @peer: the peer the request came from
+ * @req: the request's payload
+ * @len: the length of @req, bytes
+ * @resp: where the response's payload goes
+ * @resp_len: on entry the room in @resp, bytes; on return the length of
+ *	the response written there
+ *
+ * The handler reads @len bytes of @req and writes at most *@resp_len bytes
+ * to @resp.
+ *
+ * Context: Process context, on a WQ_MEM_RECLAIM workqueue.
+ * Return: 0 or a negative errno, which the caller receives as the call's
+ * result (with a response of *@resp_len bytes after 0, and none after an
+ * error). -EPROTO is the exception: the request broke the protocol (a
+ * payload of the wrong length): krdma logs it and closes the connection
+ * for good instead of answering.
  */
 typedef int (*krdma_handler_t)(struct krdma_peer *peer, const void *req,
 			       u32 len, void *resp, u32 *resp_len);
@@ -37,51 +50,145 @@ typedef int (*krdma_handler_t)(struct krdma_peer *peer, const void *req,
 #define KRDMA_OP_FIRST_USER	16
 #define KRDMA_OP_MAX		64
 
+/**
+ * krdma_register_handler() - install the handler of an RPC op
+ * @op: the op, in [KRDMA_OP_FIRST_USER, KRDMA_OP_MAX)
+ * @fn: its handler
+ *
+ * From now on a request of @op from any peer runs @fn.
+ *
+ * Return: 0, -EINVAL (@op out of range or @fn NULL) or -EBUSY (@op has a
+ * handler already).
+ */
 int krdma_register_handler(u16 op, krdma_handler_t fn);
+
+/**
+ * krdma_unregister_handler() - remove the handler of an RPC op
+ * @op: the op, in [KRDMA_OP_FIRST_USER, KRDMA_OP_MAX); any other is ignored
+ *
+ * A request of @op that arrives from now on is answered -EOPNOTSUPP. A
+ * handler that already started finishes before this returns.
+ *
+ * Context: Process context (it waits for krdma's workqueue).
+ */
 void krdma_unregister_handler(u16 op);
 
-/*
- * krdma_call() sends @len bytes of @req to @peer's handler of @op and waits
- * for the response, at most @timeout_ms (0: the rpc_timeout_ms parameter).
- * It allocates nothing. Returns the handler's result (-EOPNOTSUPP when @op
- * has none), -ETIMEDOUT, -ENOTCONN, -EINVAL (@op out of range) or
- * -EMSGSIZE (@len too long); *@resp_len gets the response's length (it is
- * truncated to @resp_max).
+/**
+ * krdma_call() - call a peer's handler of an op and wait for its response
+ * @peer: the peer
+ * @op: the op
+ * @req: the request's payload
+ * @len: the length of @req, bytes
+ * @resp: where the response's payload goes
+ * @resp_max: the room in @resp, bytes
+ * @resp_len: gets the response's length (it is truncated to @resp_max)
+ * @timeout_ms: the longest wait, ms (0: the rpc_timeout_ms parameter)
+ *
+ * Sends @len bytes of @req to @peer's handler of @op and waits for the
+ * response, at most @timeout_ms. It allocates nothing.
+ *
+ * Context: Process context (it sleeps).
+ * Return: the handler's result (-EOPNOTSUPP when @op has none),
+ * -ETIMEDOUT, -ENOTCONN, -EINVAL (@op out of range) or -EMSGSIZE (@len too
+ * long).
  */
 int krdma_call(struct krdma_peer *peer, u16 op, const void *req, u32 len,
 	       void *resp, u32 resp_max, u32 *resp_len,
 	       unsigned int timeout_ms);
 
-/*
+/**
+ * krdma_grant_create() - let a peer reach memory of this node
+ * @peer: the peer that may reach it
+ * @sgt: the memory: pages of the caller's, DMA-mapped by krdma
+ * @voided: runs when the grant becomes void
+ * @priv: passed to @voided
+ *
  * Grants: memory of this node that @peer may reach with one-sided RDMA.
  *
- * krdma_grant_create() registers @sgt (pages of the caller's, DMA-mapped
- * by krdma) in @peer's own protection domain: no other peer can reach it.
- * The grant belongs to the peer's identity (UUID + incarnation): after a
- * reconnection of the same incarnation it is registered again under new
+ * Registers @sgt in @peer's own protection domain: no other peer can reach
+ * it. The grant belongs to the peer's identity (UUID + incarnation): after
+ * a reconnection of the same incarnation it is registered again under new
  * keys; when the peer is closed for good or comes back as a new
  * incarnation it is void: its MR is gone and @voided(@grant, @priv) runs
- * (process context). The caller then still owns @sgt and must call
- * krdma_grant_destroy(), which revokes a live grant first. Process context.
+ * (process context, under the peer's grant lock: it must not call
+ * krdma_grant_create() or krdma_grant_destroy()). The caller then still
+ * owns @sgt and must call krdma_grant_destroy().
+ *
+ * Context: Process context.
+ * Return: the grant, or an ERR_PTR(): -EINVAL (an entry of @sgt that is not
+ * whole pages at offset 0, or more than 512 pages in all), -ENOMEM, or
+ * -ENOTCONN (@peer is closing or closed for good).
  */
 struct krdma_grant *krdma_grant_create(struct krdma_peer *peer,
 				       struct sg_table *sgt,
 				       void (*voided)(struct krdma_grant *g,
 						      void *priv),
 				       void *priv);
+
+/**
+ * krdma_grant_destroy() - revoke and free a grant
+ * @grant: the grant, from krdma_grant_create()
+ *
+ * Revokes a live grant first (later remote operations on it fail), then
+ * frees it. The caller still owns the grant's sg_table.
+ *
+ * Context: Process context.
+ */
 void krdma_grant_destroy(struct krdma_grant *grant);
+
+/**
+ * krdma_grant_id() - the id of a grant
+ * @grant: the grant
+ *
+ * The peer opens the grant by this id (krdma_remote_open()); the layer
+ * above tells it the id through its own RPCs.
+ *
+ * Context: Any context.
+ * Return: @grant's id.
+ */
 u32 krdma_grant_id(const struct krdma_grant *grant);
+
+/**
+ * krdma_grant_len() - the length of a grant
+ * @grant: the grant
+ *
+ * Context: Any context.
+ * Return: the bytes of @grant's memory.
+ */
 u64 krdma_grant_len(const struct krdma_grant *grant);
 
-/*
- * Remotes: a region @peer granted to this node, by its grant id (the layer
- * above learns ids from its own RPCs). krdma fetches its keys and fetches
- * them again after each reconnection; the layer above never sees a key.
- * Returns -ENOENT when @peer holds no such grant for us.
+/**
+ * krdma_remote_open() - open a region a peer granted to this node
+ * @peer: the peer that granted it
+ * @grant_id: its grant id (the layer above learns ids from its own RPCs)
+ * @remote: gets the remote
+ *
+ * Remotes: a region @peer granted to this node, by its grant id. krdma
+ * fetches its keys and fetches them again after each reconnection; the
+ * layer above never sees a key.
+ *
+ * Context: Process context.
+ * Return: 0 and the remote in *@remote, -ENOENT when @peer holds no such
+ * grant for us, or another negative errno.
  */
 int krdma_remote_open(struct krdma_peer *peer, u32 grant_id,
 		      struct krdma_remote **remote);
+
+/**
+ * krdma_remote_close() - close and free a remote
+ * @remote: the remote, from krdma_remote_open()
+ *
+ * Context: Process context.
+ */
 void krdma_remote_close(struct krdma_remote *remote);
+
+/**
+ * krdma_remote_len() - the length of a remote region
+ * @remote: the remote
+ *
+ * Context: Any context.
+ * Return: the bytes of the region @remote reaches.
+ */
 u64 krdma_remote_len(const struct krdma_remote *remote);
 
 /* The local scatterlist of one I/O has at most this many entries. */
@@ -92,7 +199,18 @@ u64 krdma_remote_len(const struct krdma_remote *remote);
  */
 #define KRDMA_IO_REFUSALS	2
 
-/*
+/**
+ * struct krdma_io - one one-sided RDMA READ or WRITE
+ * @remote: the remote region
+ * @offset: the offset into the remote region
+ * @sg: the local memory
+ * @nents: the entries of @sg: 1 .. KRDMA_IO_MAX_SGE
+ * @len: bytes: the sum of @sg
+ * @write: RDMA WRITE, else READ
+ * @deadline: jiffies: when a requeued I/O fails
+ * @done: runs once when the I/O ended, with its status
+ * @priv: the caller's
+ *
  * One one-sided RDMA READ or WRITE between local memory and a remote
  * region. The caller owns the struct (no allocation on the I/O path) and
  * fills the first block; @done runs once, in any context (it must not
@@ -106,16 +224,16 @@ u64 krdma_remote_len(const struct krdma_remote *remote);
  */
 struct krdma_io {
 	struct krdma_remote	*remote;
-	u64			offset;		/* into the remote region */
-	struct scatterlist	*sg;		/* local memory */
-	unsigned int		nents;		/* 1 .. KRDMA_IO_MAX_SGE */
-	u32			len;		/* bytes: the sum of @sg */
-	bool			write;		/* RDMA WRITE, else READ */
+	u64			offset;
+	struct scatterlist	*sg;
+	unsigned int		nents;
+	u32			len;
+	bool			write;
 	unsigned long		deadline;
 	void			(*done)(struct krdma_io *io, int status);
-	void			*priv;		/* the caller's */
+	void			*priv;
 
-	/* krdma's, while the I/O is submitted */
+	/* private: krdma's, while the I/O is submitted */
 	struct list_head	entry;
 	struct ib_cqe		cqe;
 	struct ib_device	*dev;		/* @sg is mapped for it */
@@ -128,91 +246,212 @@ struct krdma_io {
 	struct ib_rdma_wr	wr[KRDMA_IO_MAX_SGE];
 };
 
-/*
- * Starts @io. Returns 0 (then @done will run) or, without calling @done,
+/**
+ * krdma_io_submit() - start a one-sided I/O
+ * @io: the I/O, its first block filled
+ *
+ * @io->done may run before this returns (soft-RoCE with inline_softirq):
+ * the caller must not hold anything @io->done takes.
+ *
+ * Context: Never sleeps.
+ * Return: 0 (then @io->done will run) or, without calling @io->done,
  * -EINVAL (a bad I/O), -ENXIO (void grant) or -ENOTCONN (peer closed).
- * @done may run before this returns (soft-RoCE with inline_softirq): the
- * caller must not hold anything @done takes.
  */
 int krdma_io_submit(struct krdma_io *io);
 
-/*
- * Waits until *@count (incremented by the caller's @done callbacks) is
- * non-zero: a bounded spin (parameter poll_spin_us), then a sleep on @wq.
+/**
+ * krdma_io_wait() - wait for the completion of I/Os
+ * @wq: the waitqueue the caller's completion callbacks wake up
+ * @count: incremented by the caller's completion callbacks
+ *
+ * Waits until *@count is non-zero: a bounded spin (parameter
+ * poll_spin_us), then a sleep on @wq.
+ *
+ * Context: Process context.
  */
 void krdma_io_wait(wait_queue_head_t *wq, atomic_t *count);
 
+/**
+ * krdma_peer_get() - find a peer by its id
+ * @id: the peer's id (krdma_peer_id())
+ *
+ * Context: Process context.
+ * Return: the peer with id @id, with a reference the caller drops with
+ * krdma_peer_put(); NULL when there is none.
+ */
 struct krdma_peer *krdma_peer_get(int id);
+
+/**
+ * krdma_peer_put() - drop a reference to a peer
+ * @peer: the peer
+ */
 void krdma_peer_put(struct krdma_peer *peer);
+
+/**
+ * krdma_peer_id() - the id of a peer
+ * @peer: the peer
+ *
+ * Context: Any context.
+ * Return: @peer's id: the one krdma_peer_get() takes, and the name of its
+ * directory in /sys/kernel/rackswap/krdma/peers/.
+ */
 int krdma_peer_id(const struct krdma_peer *peer);
+
+/**
+ * krdma_peer_name() - the node name of a peer
+ * @peer: the peer
+ *
+ * Context: Any context.
+ * Return: the remote's node name: stable once the peer was live.
+ */
 const char *krdma_peer_name(const struct krdma_peer *peer);
 
-/*
+/**
+ * krdma_peers_ready() - the peers whose one-sided I/O flows now
+ * @peers: gets the peers
+ * @max: the room in @peers
+ *
  * Up to @max peers whose one-sided I/O flows now (live, keys current),
- * each with a reference the caller drops with krdma_peer_put(). Returns
- * how many.
+ * each with a reference the caller drops with krdma_peer_put().
+ *
+ * Context: Process context.
+ * Return: how many.
  */
 int krdma_peers_ready(struct krdma_peer **peers, int max);
 
-/*
- * How many peers are on their way back (connecting, down or waiting to
- * reconnect, not closed for good): their one-sided I/O will flow again.
+/**
+ * krdma_peers_returning() - count the peers on their way back
+ *
+ * Context: Process context.
+ * Return: how many peers are on their way back (connecting, down or
+ * waiting to reconnect, not closed for good): their one-sided I/O will
+ * flow again.
  */
 int krdma_peers_returning(void);
 
-/* The peer is closed for good: its remotes and grants are void. */
+/**
+ * krdma_peer_is_dead() - whether a peer is closed for good
+ * @peer: the peer
+ *
+ * Context: Any context.
+ * Return: true when the peer is closed for good: its remotes and grants
+ * are void.
+ */
 bool krdma_peer_is_dead(const struct krdma_peer *peer);
-/* The peer's one-sided I/O flows now (live, keys current). Any context. */
+
+/**
+ * krdma_peer_is_ready() - whether a peer's one-sided I/O flows
+ * @peer: the peer
+ *
+ * Context: Any context.
+ * Return: true when the peer's one-sided I/O flows now (live, keys
+ * current).
+ */
 bool krdma_peer_is_ready(const struct krdma_peer *peer);
-/*
+
+/**
+ * krdma_peer_same_node() - whether two peers are the same node
+ * @a: a peer
+ * @b: another peer
+ *
  * Are @a and @b the same node (its UUID: a node we connected to and that
- * connected to us is two peers)? Any context.
+ * connected to us is two peers)?
+ *
+ * Context: Any context.
+ * Return: true when they are.
  */
 bool krdma_peer_same_node(const struct krdma_peer *a,
 			  const struct krdma_peer *b);
 
-/* The remote's grant is gone (void, or its peer closed for good). */
+/**
+ * krdma_remote_is_void() - whether a remote's grant is gone
+ * @remote: the remote
+ *
+ * Context: Any context.
+ * Return: true when the remote's grant is gone (void, or its peer closed
+ * for good).
+ */
 bool krdma_remote_is_void(const struct krdma_remote *remote);
 
-/*
+/**
+ * struct krdma_peer_usage - storage accounting of a peer
+ * @granted_slabs: slabs of ours the peer holds
+ * @granted_bytes: the bytes of the slabs counted in @granted_slabs
+ * @stored_slabs: slabs of the peer's we hold
+ * @stored_bytes: the bytes of the slabs counted in @stored_slabs
+ *
  * Storage accounting the layer above keeps per peer; krdma shows it in
  * the peer's sysfs directory. Atomic: no lock.
  */
 struct krdma_peer_usage {
-	atomic64_t	granted_slabs;	/* slabs of ours the peer holds */
+	atomic64_t	granted_slabs;
 	atomic64_t	granted_bytes;
-	atomic64_t	stored_slabs;	/* slabs of the peer's we hold */
+	atomic64_t	stored_slabs;
 	atomic64_t	stored_bytes;
 };
 
+/**
+ * krdma_peer_usage() - the storage accounting of a peer
+ * @peer: the peer
+ *
+ * Context: Any context.
+ * Return: @peer's accounting, which the layer above keeps.
+ */
 struct krdma_peer_usage *krdma_peer_usage(struct krdma_peer *peer);
 
-/*
+/**
+ * krdma_set_grant_hold_ms() - set the donor's grace period
+ * @ms: the time, ms
+ *
  * How long an accepting side waits for a lost peer that holds grants of
  * ours (granted_slabs > 0) to come back before it closes the peer and its
  * grants become void: the donor's grace period, set by the layer above.
  */
 void krdma_set_grant_hold_ms(unsigned int ms);
 
-/*
+/**
+ * struct rackswap_identity - a node's identity
+ * @name: its name (the nodename parameter, else the hostname)
+ * @uuid: its UUID (the uuid parameter, else the DMI product UUID, else
+ *	random)
+ * @incarnation: load time, ns since the epoch
+ *
  * This node, as every layer of rackswap shows it. Set once when krdma.ko
  * loads, before any layer above can run, then const until it unloads.
  */
 struct rackswap_identity {
 	char	name[64];
 	uuid_t	uuid;
-	u64	incarnation;	/* load time, ns since the epoch */
+	u64	incarnation;
 };
 
-/* The node's identity, carried by every handshake. */
+/**
+ * DOC: rs_self
+ *
+ * ``extern struct rackswap_identity rs_self``: the node's identity,
+ * carried by every handshake.
+ */
 extern struct rackswap_identity rs_self;
 
-/* /sys/kernel/rackswap/: krdma/ and dvs/ (dvs.ko's) are under it. */
+/**
+ * DOC: rackswap_kobj
+ *
+ * ``extern struct kobject *rackswap_kobj``: /sys/kernel/rackswap/, made
+ * when krdma.ko loads and removed when it unloads. krdma/ and dvs/
+ * (dvs.ko's) are under it.
+ */
 extern struct kobject *rackswap_kobj;
 
-/*
+/**
+ * rackswap_parse_size() - parse a byte count
+ * @s: the text
+ * @size: gets the bytes
+ *
  * A byte count with a K/M/G/T/P/E suffix, overflow and trailing garbage
- * refused: 0 or -EINVAL.
+ * refused.
+ *
+ * Return: 0, -ERANGE (the number or the size does not fit in 64 bits) or
+ * -EINVAL.
  */
 int rackswap_parse_size(const char *s, u64 *size);
 
