@@ -44,8 +44,10 @@ caught_up() {
 }
 # fill MIB [FIO ARGS]: MIB MiB at offset 0, QD16, verified after
 fill() {
+	local mib=$1
+	shift
 	fio --name=w --filename=/dev/rackswap0 --ioengine=libaio --direct=1 \
-		--rw=write --bs=1m --size="$1"M --iodepth=16 --verify=crc32c \
+		--rw=write --bs=1m --size="$mib"M --iodepth=16 --verify=crc32c \
 		--do_verify=1 "$@" >/tmp/fio.out 2>&1 ||
 		{ log "fio: $(tail -5 /tmp/fio.out)"; return 1; }
 }

@@ -3,7 +3,7 @@
 # rig: nodes=1 tier=check debug=smoke timeout=600
 #
 # The modules' metadata and dependencies (modprobe rackswap brings krdma and
-# dvs; modprobe -r takes them away again), then load/unload 2 x CYCLES
+# dvs; modprobe -r rackswap dvs krdma takes them away again), then load/unload 2 x CYCLES
 # times (default 20): each load creates the debugfs directory with the
 # right version, each unload removes it; no RDMA resource, slab object or free memory goes
 # missing cycle after cycle (a leak check on the stock kernel; the debug kernel adds
@@ -38,9 +38,10 @@ check "the test module imports the RACKSWAP_TEST namespace" \
 alone() {
 	modprobe $MOD || return 1
 	[ -e /sys/module/krdma ] && [ -e /sys/module/dvs ] &&
-		[ ! -e /sys/module/rackswap_test ] && modprobe -r $MOD && ! rs_loaded
+		[ ! -e /sys/module/rackswap_test ] && modprobe -r $MOD dvs krdma &&
+		! rs_loaded || { log "left loaded: $(lsmod | grep -E 'krdma|dvs|rackswap')"; return 1; }
 }
-check "modprobe $MOD loads krdma and dvs first; modprobe -r unloads all" alone
+check "modprobe $MOD loads krdma and dvs first; modprobe -r $MOD dvs krdma unloads them" alone
 
 # one load/unload: the debugfs directory appears with the version, and goes
 cycle() {
