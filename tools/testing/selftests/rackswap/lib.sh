@@ -617,9 +617,21 @@ rdma_diag() {
 # tell N WORD: sends WORD to node N, where hear takes it (TCP port 7600 on
 # the test link): for what the nodes cannot see of each other. hear WORD
 # [S]: waits up to S seconds (default 900) for a word, true if it is WORD.
+# hear acknowledges the word it took and tell tries again until it gets
+# that: two nodes telling one at once (its listener takes one connection)
+# once lost the second word, and the test waited 20 minutes for it.
 tell() { retry 120 tell_once "$@"; }
-tell_once() { echo "$2" | nc "$(link_addr "$1" "$NODE")" 7600 2>/dev/null; }
-hear() { [ "$(timeout "${2:-900}" nc -l -p 7600)" = "$1" ]; }
+tell_once() {
+	[ "$(echo "$2" | nc "$(link_addr "$1" "$NODE")" 7600 2>/dev/null)" = ok ]
+}
+hear() { [ "$(next_word "${2:-900}")" = "$1" ]; }
+# next_word S: prints the next word told to us, within S seconds
+next_word() {
+	rm -f /tmp/heard
+	timeout "$1" nc -l -p 7600 \
+		-e /bin/sh -c 'read -r w; echo "$w" >/tmp/heard; echo ok' 2>/dev/null
+	cat /tmp/heard 2>/dev/null
+}
 
 # connect_donors PORT N...: node1 connects to nodes N... on PORT and waits
 # until one-sided RDMA flows to each; sets pN to our peer id of node N

@@ -39,7 +39,7 @@ LOAD="port=$PORT slab_size=4M pool_min=2 pool_max=2 reconnect_delay_ms=500"
 tap_plan
 
 # heard: the next line another node tells us (tell), within 1200 s
-heard() { timeout 1200 nc -l -p 7600; }
+heard() { next_word 1200; }
 # field KEY LINE: the value of KEY=value in LINE
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
