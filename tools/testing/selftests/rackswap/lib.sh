@@ -73,9 +73,6 @@ param_mod() {
 	return 1
 }
 
-# param NAME: the file of our parameter NAME in /sys/module/
-param() { echo "/sys/module/$(param_mod "$1")/parameters/$1"; }
-
 # rs_load [NAME=VALUE...]: loads our modules, each parameter given to the
 # module that has it (a value may hold spaces: peers=). A parameter no
 # module has, or a module refusing to load, fails it with every module it
