@@ -203,7 +203,7 @@ int krdma_accept_req(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 	}
 	krdma_close_stale(h);
 
-	peer = krdma_peer_alloc((struct sockaddr *)src, false);
+	peer = krdma_peer_alloc((struct sockaddr *)src, NULL);
 	if (!peer) {
 		ret = -ENOMEM;
 		goto err_reject;
@@ -212,8 +212,8 @@ int krdma_accept_req(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 				  ev->param.conn.private_data_len);
 	if (ret)
 		goto err_put;
-	if (krdma_is_self(peer) && !krdma_loopback) {
-		pr_warn("%pISpc: refusing a connection from this node itself (loopback=0)\n",
+	if (krdma_is_self(peer) && !krdma_test_hook(loopback)) {
+		pr_warn("%pISpc: refusing a connection from this node itself\n",
 			&peer->addr);
 		ret = -EINVAL;
 		goto err_put;

@@ -46,47 +46,7 @@ MODULE_PARM_DESC(listen, "Accept connections from other nodes (default 1)");
 
 static char *peers;
 module_param(peers, charp, 0444);
-MODULE_PARM_DESC(peers, "Peers to connect to at load: \"<ip> <port>[,<ip> <port>...]\"");
-
-bool krdma_loopback;
-module_param_named(loopback, krdma_loopback, bool, 0444);
-MODULE_PARM_DESC(loopback, "Test mode: allow connecting to this node's own addresses (default 0)");
-
-unsigned int krdma_heartbeat_ms = 2000;
-module_param_named(heartbeat_ms, krdma_heartbeat_ms, uint, 0444);
-MODULE_PARM_DESC(heartbeat_ms, "Heartbeat interval per peer in ms (100-10000, below rpc_timeout_ms; default 2000)");
-
-unsigned int krdma_heartbeat_missed = 3;
-module_param_named(heartbeat_missed, krdma_heartbeat_missed, uint, 0444);
-MODULE_PARM_DESC(heartbeat_missed, "Heartbeats missed in a row before a peer is lost (1-10, default 3)");
-
-unsigned int krdma_connect_timeout_ms = 10000;
-module_param_named(connect_timeout_ms, krdma_connect_timeout_ms, uint, 0444);
-MODULE_PARM_DESC(connect_timeout_ms, "Deadline of a connect, ms (100-30000, default 10000)");
-
-unsigned int krdma_rpc_timeout_ms = 10000;
-module_param_named(rpc_timeout_ms, krdma_rpc_timeout_ms, uint, 0444);
-MODULE_PARM_DESC(rpc_timeout_ms, "Default deadline of an RPC, ms (up to 30000, default 10000); also the longest a data QP with work in flight may go without a completion");
-
-unsigned int krdma_reconnect_delay_ms = 1000;
-module_param_named(reconnect_delay_ms, krdma_reconnect_delay_ms, uint, 0444);
-MODULE_PARM_DESC(reconnect_delay_ms, "Delay before reconnecting a lost peer, ms, plus up to half of it at random (10-60000, default 1000)");
-
-unsigned int krdma_reconnect_tries = 10;
-module_param_named(reconnect_tries, krdma_reconnect_tries, uint, 0444);
-MODULE_PARM_DESC(reconnect_tries, "Reconnection attempts in a row before a lost peer is closed for good (0-1000, 0: never reconnect; default 10)");
-
-unsigned int krdma_data_qps;
-module_param_named(data_qps, krdma_data_qps, uint, 0444);
-MODULE_PARM_DESC(data_qps, "Data connections (QPs) per peer for one-sided RDMA (0: one per online CPU; at most 16; default 0)");
-
-unsigned int krdma_queue_depth = 128;
-module_param_named(queue_depth, krdma_queue_depth, uint, 0444);
-MODULE_PARM_DESC(queue_depth, "Work requests in flight per data QP (16-1024, default 128)");
-
-unsigned int krdma_ack_timeout = 16;
-module_param_named(ack_timeout, krdma_ack_timeout, uint, 0444);
-MODULE_PARM_DESC(ack_timeout, "QP ack timeout exponent: 4.096 us << n, 7 retries (8-20, default 16: a dead peer's QP errors in about 2 s; soft-RoCE retries without end)");
+MODULE_PARM_DESC(peers, "Peers to connect to at load: connect strings, comma-separated: \"<ip> <port>[ key=value...][,...]\"");
 
 struct krdma krdma = {
 	.lock	= __MUTEX_INITIALIZER(krdma.lock),
@@ -125,6 +85,8 @@ void krdma_fill_cm_hello(struct krdma_cm_hello *h,
 				     krdma_test_hook(incarnation) :
 				     rs_self.incarnation);
 	h->session = cpu_to_le64(peer ? peer->session : 0);
+	if (peer && peer->active && kind == KRDMA_CONN_CTRL)
+		krdma_opts_to_hello(&peer->opts, h);
 }
 
 /* The remote's hello, if it is one of a version we speak; else NULL. */
@@ -135,7 +97,8 @@ krdma_check_cm_hello(const struct sockaddr_storage *addr, const void *data,
 	const struct krdma_cm_hello *h = data;
 	u16 major;
 
-	if (!data || len < sizeof(*h) || le32_to_cpu(h->magic) != KRDMA_MAGIC) {
+	if (!data || len < KRDMA_CM_HELLO_2_0 ||
+	    le32_to_cpu(h->magic) != KRDMA_MAGIC) {
 		pr_warn("%pISpc: not a krdma peer (no handshake)\n", addr);
 		return ERR_PTR(-EPROTO);
 	}
@@ -158,6 +121,7 @@ krdma_check_cm_hello(const struct sockaddr_storage *addr, const void *data,
 int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len)
 {
 	const struct krdma_cm_hello *h;
+	struct krdma_opts opts;
 	u16 credits;
 	uuid_t uuid;
 	u64 inc;
@@ -169,6 +133,11 @@ int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len)
 	if (!credits || h->kind != KRDMA_CONN_CTRL) {
 		pr_warn("%pISpc: bad control hello (credits %u, kind %u)\n",
 			&peer->addr, credits, h->kind);
+		return -EPROTO;
+	}
+	if (!peer->active && krdma_opts_from_hello(&opts, h, len)) {
+		pr_warn("%pISpc: bad control hello (options out of range)\n",
+			&peer->addr);
 		return -EPROTO;
 	}
 	memcpy(&uuid, h->uuid, sizeof(uuid));
@@ -193,6 +162,8 @@ int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len)
 	if (!peer->active) {
 		peer->session = le64_to_cpu(h->session);
 		peer->nr_dq = clamp_t(int, h->index, 1, KRDMA_MAX_DATA_QPS);
+		opts.data_qps = peer->nr_dq;
+		peer->opts = opts;
 	}
 	spin_unlock_irq(&peer->lock);
 	return 0;
@@ -277,7 +248,7 @@ int krdma_create_queues(struct krdma_peer *peer)
 	ret = krdma_post_all_recvs(peer);
 	if (ret)
 		goto err;
-	ret = rdma_set_ack_timeout(peer->cm_id, krdma_ack_timeout);
+	ret = rdma_set_ack_timeout(peer->cm_id, peer->opts.ack_timeout);
 	if (ret)
 		goto err;
 	return 0;
@@ -341,7 +312,7 @@ void krdma_set_live_if_ready(struct krdma_peer *peer)
 		/* while LIVE: the teardown, after DOWN, cancels them */
 		queue_work(krdma.wq, &peer->ready_work);
 		queue_delayed_work(krdma.wq, &peer->hb_work,
-				   msecs_to_jiffies(krdma_heartbeat_ms));
+				   msecs_to_jiffies(peer->opts.heartbeat_ms));
 	}
 	spin_unlock_irqrestore(&peer->lock, flags);
 	if (!live)
@@ -388,7 +359,7 @@ static int krdma_dq_connect(struct krdma_peer *peer, int i)
 		return -ENOTCONN;
 	}
 	ret = rdma_resolve_addr(id, NULL, (struct sockaddr *)&peer->addr,
-				krdma_connect_timeout_ms);
+				peer->opts.connect_timeout_ms);
 	/* the id is the peer's now: the teardown destroys it */
 	return ret;
 }
@@ -424,7 +395,7 @@ static void krdma_ready(struct krdma_peer *peer)
 	}
 	if (!wait_event_timeout(peer->slot_wait, krdma_dqs_established(peer) ||
 				READ_ONCE(peer->state) != KRDMA_LIVE,
-				msecs_to_jiffies(krdma_connect_timeout_ms))) {
+				msecs_to_jiffies(peer->opts.connect_timeout_ms))) {
 		peer_warn(peer, "data connections not up in time\n");
 		ret = -ETIMEDOUT;
 		goto lost;
@@ -539,7 +510,7 @@ static void krdma_data_cm_event(struct krdma_peer *peer, struct rdma_cm_id *id,
 	switch (ev->event) {
 	case RDMA_CM_EVENT_ADDR_RESOLVED:
 		ret = krdma_port_up(id) ?
-		      rdma_resolve_route(id, krdma_connect_timeout_ms) :
+		      rdma_resolve_route(id, peer->opts.connect_timeout_ms) :
 		      -ENETDOWN;
 		break;
 	case RDMA_CM_EVENT_ROUTE_RESOLVED:
@@ -591,7 +562,7 @@ static int krdma_cm_event(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 	switch (ev->event) {
 	case RDMA_CM_EVENT_ADDR_RESOLVED:
 		ret = krdma_port_up(id) ?
-		      rdma_resolve_route(id, krdma_connect_timeout_ms) :
+		      rdma_resolve_route(id, peer->opts.connect_timeout_ms) :
 		      -ENETDOWN;
 		break;
 	case RDMA_CM_EVENT_ROUTE_RESOLVED:
@@ -646,19 +617,20 @@ static bool krdma_addr_is_local(const struct sockaddr_storage *ss)
 	return false;
 }
 
-static int krdma_connect_addr(struct sockaddr_storage *ss)
+static int krdma_connect_addr(struct sockaddr_storage *ss,
+			      const struct krdma_opts *o)
 {
 	unsigned long t0 = jiffies;
 	struct krdma_peer *peer;
 	struct rdma_cm_id *id;
 	int ret;
 
-	if (!krdma_loopback && krdma_addr_is_local(ss)) {
-		pr_warn("connect %pISpc: refusing to connect to this node's own address (loopback=0)\n",
+	if (!krdma_test_hook(loopback) && krdma_addr_is_local(ss)) {
+		pr_warn("connect %pISpc: refusing to connect to this node's own address\n",
 			ss);
 		return -EINVAL;
 	}
-	peer = krdma_peer_alloc((struct sockaddr *)ss, true);
+	peer = krdma_peer_alloc((struct sockaddr *)ss, o);
 	if (!peer)
 		return -ENOMEM;
 	id = rdma_create_id(&init_net, krdma_cm_handler, peer, RDMA_PS_TCP,
@@ -680,12 +652,12 @@ static int krdma_connect_addr(struct sockaddr_storage *ss)
 		return ret;
 	}
 	ret = rdma_resolve_addr(id, NULL, (struct sockaddr *)ss,
-				krdma_connect_timeout_ms);
+				o->connect_timeout_ms);
 	krdma_started(peer);
 	if (ret)
 		krdma_peer_close(peer, ret);
 	wait_for_completion_timeout(&peer->established,
-				    msecs_to_jiffies(krdma_connect_timeout_ms));
+				    msecs_to_jiffies(o->connect_timeout_ms));
 	spin_lock_irq(&peer->lock);
 	if (peer->state == KRDMA_LIVE)
 		ret = 0;
@@ -704,66 +676,34 @@ static int krdma_connect_addr(struct sockaddr_storage *ss)
 }
 
 /*
- * Parses "<ip> <port>" (IPv4 or IPv6, a trailing newline allowed). Every
- * refusal is logged.
+ * Parses a connect string of @len bytes (a trailing newline allowed) into
+ * @ss and, when @o, its options. Every refusal is logged.
  */
-static int krdma_parse_addr(const char *buf, size_t len,
-			    struct sockaddr_storage *ss)
+static int krdma_parse_str(const char *buf, size_t len,
+			   struct sockaddr_storage *ss, struct krdma_opts *o)
 {
-	char tmp[128], *ip, *p;
-	unsigned int pnum;
+	char tmp[256];
 
 	if (len == 0 || len >= sizeof(tmp) || strnlen(buf, len) != len) {
-		pr_warn("connect: expected \"<ip> <port>\" (%zu bytes given)\n",
+		pr_warn("connect: expected \"<ip> <port>[ key=value...]\" (%zu bytes given)\n",
 			len);
 		return -EINVAL;
 	}
 	memcpy(tmp, buf, len);
 	tmp[len] = '\0';
-	ip = strim(tmp);
-	p = strchr(ip, ' ');
-	if (!p) {
-		pr_warn("connect: expected \"<ip> <port>\", got \"%s\"\n", ip);
-		return -EINVAL;
-	}
-	*p++ = '\0';
-	p = skip_spaces(p);
-	if (kstrtouint(p, 10, &pnum) || pnum == 0 || pnum > 65535) {
-		pr_warn("connect: port \"%s\" is not 1-65535\n", p);
-		return -EINVAL;
-	}
-	if (inet_pton_with_scope(&init_net, AF_UNSPEC, ip, p, ss)) {
-		pr_warn("connect: \"%s\" is not an IPv4 or IPv6 address\n", ip);
-		return -EINVAL;
-	}
-	if (ss->ss_family == AF_INET) {
-		__be32 a = ((struct sockaddr_in *)ss)->sin_addr.s_addr;
-
-		if (ipv4_is_zeronet(a) || ipv4_is_multicast(a) ||
-		    ipv4_is_lbcast(a))
-			goto err_unicast;
-	} else {
-		const struct in6_addr *a = &((struct sockaddr_in6 *)ss)->sin6_addr;
-
-		if (ipv6_addr_any(a) || ipv6_addr_is_multicast(a))
-			goto err_unicast;
-	}
-	return 0;
-
-err_unicast:
-	pr_warn("connect: %s is not a unicast address\n", ip);
-	return -EINVAL;
+	return krdma_parse_connect(tmp, ss, o);
 }
 
 int krdma_connect_str(const char *buf, size_t len)
 {
 	struct sockaddr_storage ss;
+	struct krdma_opts o;
 	int ret;
 
-	ret = krdma_parse_addr(buf, len, &ss);
+	ret = krdma_parse_str(buf, len, &ss, &o);
 	if (ret)
 		return ret;
-	return krdma_connect_addr(&ss);
+	return krdma_connect_addr(&ss, &o);
 }
 
 /* What disconnect names: "<ip> <port>" or a node name. */
@@ -776,9 +716,9 @@ struct krdma_target {
 static int krdma_parse_target(const char *buf, size_t len,
 			      struct krdma_target *t)
 {
-	t->by_addr = memchr(buf, ' ', len) && len < 128;
+	t->by_addr = memchr(buf, ' ', len) && len < 256;
 	if (t->by_addr)
-		return krdma_parse_addr(buf, len, &t->addr);
+		return krdma_parse_str(buf, len, &t->addr, NULL);
 	if (len == 0 || len >= sizeof(t->name) || strnlen(buf, len) != len)
 		return -EINVAL;
 	memcpy(t->name, buf, len);
@@ -838,32 +778,15 @@ static void krdma_connect_peers_work(struct work_struct *work)
 	kfree(list);
 }
 
-static int krdma_check_params(void)
-{
-	if (krdma_port < 1 || krdma_port > 65535 ||
-	    krdma_heartbeat_ms < 100 || krdma_heartbeat_ms > 10000 ||
-	    krdma_heartbeat_missed < 1 || krdma_heartbeat_missed > 10 ||
-	    krdma_rpc_timeout_ms <= krdma_heartbeat_ms ||
-	    krdma_rpc_timeout_ms > 30000 ||
-	    krdma_connect_timeout_ms < 100 || krdma_connect_timeout_ms > 30000 ||
-	    krdma_reconnect_delay_ms < 10 || krdma_reconnect_delay_ms > 60000 ||
-	    krdma_reconnect_tries > 1000 || krdma_data_qps > KRDMA_MAX_DATA_QPS ||
-	    krdma_queue_depth < 16 || krdma_queue_depth > 1024 ||
-	    krdma_ack_timeout < 8 || krdma_ack_timeout > 20) {
-		pr_err("invalid parameters: need port 1-65535, heartbeat_ms 100-10000 < rpc_timeout_ms <= 30000, heartbeat_missed 1-10, connect_timeout_ms 100-30000, reconnect_delay_ms 10-60000, reconnect_tries 0-1000, data_qps 0-16, queue_depth 16-1024, ack_timeout 8-20\n");
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /*
- * Every entry of peers= must be "<ip> <port>": a bad one fails the load
- * (krdma_parse_addr() logs what is wrong), a failed connect does not.
+ * Every entry of peers= must be a connect string: a bad one fails the load
+ * (krdma_parse_connect() logs what is wrong), a failed connect does not.
  */
 static int krdma_check_peers(void)
 {
 	struct sockaddr_storage ss;
 	char *list, *cur, *tok;
+	struct krdma_opts o;
 	int ret = 0;
 
 	if (!peers || !*peers)
@@ -874,10 +797,10 @@ static int krdma_check_peers(void)
 	cur = list;
 	while (!ret && (tok = strsep(&cur, ",")))
 		if (*tok)
-			ret = krdma_parse_addr(tok, strlen(tok), &ss);
+			ret = krdma_parse_connect(tok, &ss, &o);
 	kfree(list);
 	if (ret)
-		pr_err("peers: '%s' is not \"<ip> <port>[,<ip> <port>...]\"\n",
+		pr_err("peers: '%s' is not \"<ip> <port>[ key=value...][,...]\"\n",
 		       peers);
 	return ret;
 }
@@ -887,9 +810,11 @@ int krdma_init(void)
 	int ret;
 
 	krdma_proto_check();
-	ret = krdma_check_params();
-	if (!ret)
-		ret = krdma_check_peers();
+	if (krdma_port < 1 || krdma_port > 65535) {
+		pr_err("port: %u is not 1-65535\n", krdma_port);
+		return -EINVAL;
+	}
+	ret = krdma_check_peers();
 	if (ret)
 		return ret;
 	krdma.wq = alloc_workqueue("krdma", WQ_MEM_RECLAIM, 0);

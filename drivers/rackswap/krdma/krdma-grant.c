@@ -149,7 +149,7 @@ static int krdma_grant_map(struct krdma_grant *g)
 	if (ret)
 		goto err;
 	if (!wait_for_completion_timeout(&g->reg_done,
-					 msecs_to_jiffies(krdma_rpc_timeout_ms))) {
+					 msecs_to_jiffies(peer->opts.rpc_timeout_ms))) {
 		/* the teardown drains the QP: then the request is done */
 		krdma_conn_lost(peer, -ETIMEDOUT);
 		wait_for_completion(&g->reg_done);
@@ -370,7 +370,7 @@ static int krdma_fetch_grants(struct krdma_peer *peer, u32 first_id,
 {
 	struct krdma_grants_req rq = { .first_id = cpu_to_le32(first_id) };
 	unsigned long deadline = jiffies +
-				 msecs_to_jiffies(krdma_rpc_timeout_ms);
+				 msecs_to_jiffies(peer->opts.rpc_timeout_ms);
 	u32 len, room = sizeof(*rs) +
 			KRDMA_GRANTS_PER_MSG * sizeof(rs->desc[0]);
 	int ret;
@@ -458,7 +458,7 @@ int krdma_remote_open(struct krdma_peer *peer, u32 grant_id,
 		      struct krdma_remote **remote)
 {
 	unsigned long deadline = jiffies +
-				 msecs_to_jiffies(krdma_rpc_timeout_ms);
+				 msecs_to_jiffies(peer->opts.rpc_timeout_ms);
 	struct krdma_remote *r, *found = NULL;
 	struct krdma_grants_resp *rs;
 	u32 count;

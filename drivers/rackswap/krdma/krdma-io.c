@@ -24,27 +24,8 @@
 #include "krdma-priv.h"
 #include "fault.h"
 
-static unsigned int poll_spin_us;
-
-/* Writable at run time: a bad value is refused with EINVAL and logged. */
-static int krdma_set_spin(const char *val, const struct kernel_param *kp)
-{
-	unsigned int v;
-
-	if (kstrtouint(val, 10, &v) || v > 1000) {
-		pr_warn("poll_spin_us: \"%.16s\" is not 0-1000\n", val);
-		return -EINVAL;
-	}
-	WRITE_ONCE(poll_spin_us, v);
-	return 0;
-}
-
-static const struct kernel_param_ops krdma_spin_ops = {
-	.set	= krdma_set_spin,
-	.get	= param_get_uint,
-};
-module_param_cb(poll_spin_us, &krdma_spin_ops, &poll_spin_us, 0644);
-MODULE_PARM_DESC(poll_spin_us, "A waiter for an RDMA completion spins this long (us) before it sleeps (0-1000; 0, the default: it sleeps at once)");
+/* /sys/kernel/rackswap/krdma/poll_spin_us: 0-1000; read once per wait */
+unsigned int krdma_poll_spin_us;
 
 /*
  * A provider may leave its part of a post to a softirq it raises (soft-RoCE
@@ -56,34 +37,9 @@ MODULE_PARM_DESC(poll_spin_us, "A waiter for an RDMA completion spins this long 
  * KRDMA_INLINE_IDLE does so only for a post to a data QP with nothing in
  * flight: a deep queue leaves its work to ksoftirqd, which takes it in
  * batches. Hardware NICs raise nothing: no effect there.
+ * /sys/kernel/rackswap/krdma/inline_softirq: enum krdma_inline.
  */
-enum {
-	KRDMA_INLINE_OFF,
-	KRDMA_INLINE_ALWAYS,
-	KRDMA_INLINE_IDLE,
-};
-
-static unsigned int inline_softirq = KRDMA_INLINE_ALWAYS;
-
-/* Writable at run time: a bad value is refused with EINVAL and logged. */
-static int krdma_set_inline(const char *val, const struct kernel_param *kp)
-{
-	unsigned int v;
-
-	if (kstrtouint(val, 10, &v) || v > KRDMA_INLINE_IDLE) {
-		pr_warn("inline_softirq: \"%.16s\" is not 0, 1 or 2\n", val);
-		return -EINVAL;
-	}
-	WRITE_ONCE(inline_softirq, v);
-	return 0;
-}
-
-static const struct kernel_param_ops krdma_inline_ops = {
-	.set	= krdma_set_inline,
-	.get	= param_get_uint,
-};
-module_param_cb(inline_softirq, &krdma_inline_ops, &inline_softirq, 0644);
-MODULE_PARM_DESC(inline_softirq, "A task submitting I/O runs the softirq work its post raised (soft-RoCE's protocol work) at once instead of leaving it to ksoftirqd: 0 never, 1 always (default), 2 when its data QP had nothing in flight");
+unsigned int krdma_inline_softirq = KRDMA_INLINE_ALWAYS;
 
 static void krdma_io_wr_done(struct ib_cq *cq, struct ib_wc *wc);
 static void krdma_dq_kick(struct krdma_dataq *dq);
@@ -101,11 +57,11 @@ int krdma_dq_create(struct krdma_dataq *dq, struct rdma_cm_id *id)
 	 * As the control QP's (rdma_cm's RoCE default is seconds per resend):
 	 * the id keeps it for the QP's move to RTS at connect or accept.
 	 */
-	ret = rdma_set_ack_timeout(id, krdma_ack_timeout);
+	ret = rdma_set_ack_timeout(id, peer->opts.ack_timeout);
 	if (ret)
 		return ret;
 	/* +1 send and 1 receive: ib_drain_qp() */
-	cq = ib_alloc_cq(dev, dq, krdma_queue_depth + 2,
+	cq = ib_alloc_cq(dev, dq, dq->peer->opts.queue_depth + 2,
 			 dq->index % dev->num_comp_vectors, IB_POLL_SOFTIRQ);
 	if (IS_ERR(cq))
 		return PTR_ERR(cq);
@@ -113,7 +69,7 @@ int krdma_dq_create(struct krdma_dataq *dq, struct rdma_cm_id *id)
 	attr.qp_context = peer;
 	attr.send_cq = cq;
 	attr.recv_cq = cq;
-	attr.cap.max_send_wr = krdma_queue_depth + 1;
+	attr.cap.max_send_wr = dq->peer->opts.queue_depth + 1;
 	attr.cap.max_recv_wr = 1;
 	attr.cap.max_send_sge = min_t(u32, dev->attrs.max_send_sge,
 				      KRDMA_IO_MAX_SGE);
@@ -131,7 +87,7 @@ int krdma_dq_create(struct krdma_dataq *dq, struct rdma_cm_id *id)
 					 dev->attrs.max_sge_rd),
 			      1, KRDMA_IO_MAX_SGE);
 	spin_lock_irq(&dq->lock);
-	dq->sq_free = krdma_queue_depth;
+	dq->sq_free = dq->peer->opts.queue_depth;
 	dq->progress = jiffies;
 	spin_unlock_irq(&dq->lock);
 	return 0;
@@ -379,7 +335,7 @@ static void krdma_dq_kick(struct krdma_dataq *dq)
 	int ret = 0;
 
 	spin_lock_irqsave(&dq->lock, flags);
-	if (dq->sq_free == krdma_queue_depth)
+	if (dq->sq_free == dq->peer->opts.queue_depth)
 		dq->progress = jiffies;	/* nothing in flight until now */
 	list_for_each_entry_safe(io, tmp, &dq->wait, entry) {
 		if (!dq->usable ||
@@ -457,7 +413,7 @@ static void krdma_io_post(struct krdma_peer *peer, struct krdma_io *io,
 {
 	int n = max(READ_ONCE(peer->nr_dq), 1);
 	struct krdma_dataq *dq = &peer->dq[raw_smp_processor_id() % n];
-	unsigned int mode = READ_ONCE(inline_softirq);
+	unsigned int mode = READ_ONCE(krdma_inline_softirq);
 	unsigned long flags;
 	bool usable, bh;
 
@@ -478,7 +434,7 @@ static void krdma_io_post(struct krdma_peer *peer, struct krdma_io *io,
 	usable = dq->usable;
 	bh = may_inline && mode != KRDMA_INLINE_OFF &&
 	     (mode == KRDMA_INLINE_ALWAYS ||
-	      (dq->sq_free == krdma_queue_depth && list_empty(&dq->wait)));
+	      (dq->sq_free == dq->peer->opts.queue_depth && list_empty(&dq->wait)));
 	if (usable)
 		list_add_tail(&io->entry, &dq->wait);
 	spin_unlock_irqrestore(&dq->lock, flags);
@@ -602,7 +558,7 @@ int krdma_dq_stalled(struct krdma_peer *peer, unsigned long limit)
 	for (i = 0; i < n; i++) {
 		dq = &peer->dq[i];
 		spin_lock_irq(&dq->lock);
-		stalled = dq->usable && dq->sq_free < krdma_queue_depth &&
+		stalled = dq->usable && dq->sq_free < dq->peer->opts.queue_depth &&
 			  time_after(jiffies, dq->progress + limit);
 		spin_unlock_irq(&dq->lock);
 		if (stalled)
@@ -655,7 +611,7 @@ void krdma_io_fail_all(struct krdma_peer *peer, int status)
  */
 void krdma_io_wait(wait_queue_head_t *wq, atomic_t *count)
 {
-	unsigned int spin = READ_ONCE(poll_spin_us);
+	unsigned int spin = READ_ONCE(krdma_poll_spin_us);
 	u64 end;
 
 	if (spin) {

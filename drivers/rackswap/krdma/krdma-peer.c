@@ -57,10 +57,10 @@ const char *krdma_state_name(enum krdma_state state)
 	return state < ARRAY_SIZE(names) ? names[state] : "?";
 }
 
-/* Data connections a new peer gets. */
-static int krdma_nr_data_qps(void)
+/* Data connections a new peer of options @o gets. */
+static int krdma_nr_data_qps(const struct krdma_opts *o)
 {
-	return min_t(int, krdma_data_qps ? krdma_data_qps : num_online_cpus(),
+	return min_t(int, o->data_qps ? o->data_qps : num_online_cpus(),
 		     KRDMA_MAX_DATA_QPS);
 }
 
@@ -70,8 +70,12 @@ bool krdma_is_self(const struct krdma_peer *peer)
 	       peer->incarnation == rs_self.incarnation;
 }
 
+/*
+ * A peer we connect to with options @o, or (@o NULL) one that connected to
+ * us: its options come with its hello.
+ */
 struct krdma_peer *krdma_peer_alloc(const struct sockaddr *addr,
-				    bool active)
+				    const struct krdma_opts *o)
 {
 	struct krdma_peer *peer;
 	int i;
@@ -82,10 +86,15 @@ struct krdma_peer *krdma_peer_alloc(const struct sockaddr *addr,
 	kobject_init(&peer->kobj, &krdma_peer_ktype);
 	INIT_LIST_HEAD(&peer->list);
 	peer->id = -1;
-	peer->active = active;
+	peer->active = !!o;
+	if (o)
+		peer->opts = *o;
+	else
+		krdma_opts_init(&peer->opts);
 	memcpy(&peer->addr, addr, rdma_addr_size(addr));
 	spin_lock_init(&peer->lock);
 	peer->state = KRDMA_CONNECTING;
+	peer->remote_reconnect_ms = KRDMA_RECONNECT_UNSAID;
 	for (i = 0; i < KRDMA_MAX_CREDITS; i++)
 		init_completion(&peer->slots[i].done);
 	init_waitqueue_head(&peer->slot_wait);
@@ -110,9 +119,9 @@ struct krdma_peer *krdma_peer_alloc(const struct sockaddr *addr,
 		spin_lock_init(&dq->lock);
 		INIT_LIST_HEAD(&dq->wait);
 	}
-	if (active) {
+	if (o) {
 		peer->session = get_random_u64() | 1;
-		peer->nr_dq = krdma_nr_data_qps();
+		peer->nr_dq = krdma_nr_data_qps(o);
 	}
 	/* kzalloc'ed: the atomic64_t counters start at 0 */
 	return peer;

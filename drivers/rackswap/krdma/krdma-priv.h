@@ -134,6 +134,25 @@ struct krdma_rslot {
 	bool			serving; /* its request runs: no new one yet */
 };
 
+/*
+ * A connection's options: the "key=value" words of its connect string
+ * (krdma-opts.c), the defaults for what it does not name. An accepted
+ * connection takes the timing and depth the connecting side sends in its
+ * hello. An active peer's are written before it is listed, an accepted
+ * one's from each connection's hello before it goes live; const while live.
+ */
+struct krdma_opts {
+	unsigned int	heartbeat_ms;
+	unsigned int	heartbeat_missed;
+	unsigned int	connect_timeout_ms;
+	unsigned int	rpc_timeout_ms;
+	unsigned int	reconnect_delay_ms;
+	unsigned int	reconnect_tries;
+	unsigned int	data_qps;	/* 0: one per online CPU */
+	unsigned int	queue_depth;	/* per data QP */
+	unsigned int	ack_timeout;	/* 4.096 us << n */
+};
+
 struct krdma_peer {
 	/* sysfs directory and reference count: the release frees the peer */
 	struct kobject		kobj;
@@ -142,6 +161,7 @@ struct krdma_peer {
 	int			id;	/* directory name; const once listed */
 	bool			active;	/* we connected; else we accepted */
 	struct sockaddr_storage	addr;	/* remote address; const once listed */
+	struct krdma_opts	opts;
 
 	/* identity of the remote node: written before LIVE, then const
 	 * until the connection is down
@@ -163,6 +183,9 @@ struct krdma_peer {
 	bool			grants_ready;	/* registered in this connection */
 	bool			io_ready;	/* keys current: I/O flows */
 	int			conn_error;	/* why connecting failed */
+	/* accepted: how long the remote reconnects, from its hello */
+	u32			remote_reconnect_ms;
+#define KRDMA_RECONNECT_UNSAID	U32_MAX	/* not said: our default */
 	int			nr_dq;		/* data connections */
 	struct list_head	requeue;	/* I/Os waiting for a connection */
 	struct krdma_slot	slots[KRDMA_MAX_CREDITS];
@@ -267,16 +290,29 @@ extern struct krdma krdma;
 
 /* parameters (krdma-conn.c) */
 extern unsigned int krdma_port;
-extern unsigned int krdma_heartbeat_ms;
-extern unsigned int krdma_heartbeat_missed;
-extern unsigned int krdma_reconnect_delay_ms;
-extern unsigned int krdma_reconnect_tries;
-extern unsigned int krdma_data_qps;
-extern unsigned int krdma_rpc_timeout_ms;
-extern unsigned int krdma_connect_timeout_ms;
-extern unsigned int krdma_queue_depth;
-extern unsigned int krdma_ack_timeout;
-extern bool krdma_loopback;
+
+/* tuning files of /sys/kernel/rackswap/krdma (krdma-io.c) */
+enum krdma_inline {
+	KRDMA_INLINE_OFF,
+	KRDMA_INLINE_ALWAYS,
+	KRDMA_INLINE_IDLE,	/* a post to a data QP with nothing in flight */
+};
+
+extern unsigned int krdma_poll_spin_us;
+extern unsigned int krdma_inline_softirq;
+
+/* krdma-opts.c: connect strings */
+void krdma_opts_init(struct krdma_opts *o);
+int krdma_parse_connect(char *str, struct sockaddr_storage *ss,
+			struct krdma_opts *o);
+int krdma_opts_check(const struct krdma_opts *o, const char *who);
+int krdma_opts_show(const struct krdma_opts *o, char *buf);
+void krdma_opts_to_hello(const struct krdma_opts *o,
+			 struct krdma_cm_hello *h);
+int krdma_opts_from_hello(struct krdma_opts *o,
+			  const struct krdma_cm_hello *h, u8 len);
+u32 krdma_reconnect_window_ms(const struct krdma_opts *o);
+#define KRDMA_RECONNECT_MAX_MS	120000000U
 
 extern struct dentry *rackswap_debugfs_root;	/* debugfs.c */
 
@@ -330,7 +366,8 @@ void krdma_conn_unpin(struct krdma_peer *peer);
 /* krdma-peer.c: the peer object, its lookup, the RDMA devices */
 extern struct ib_client krdma_ib_client;
 const char *krdma_state_name(enum krdma_state state);
-struct krdma_peer *krdma_peer_alloc(const struct sockaddr *addr, bool active);
+struct krdma_peer *krdma_peer_alloc(const struct sockaddr *addr,
+				    const struct krdma_opts *o);
 int krdma_peer_publish(struct krdma_peer *peer);
 struct krdma_peer *
 krdma_peer_find(bool (*match)(const struct krdma_peer *p, const void *arg),
@@ -398,6 +435,7 @@ struct krdma_test_hooks {
 	u16			proto_major;	/* advertise another major */
 	u64			incarnation;	/* connect as another one */
 	u32			handler_delay_ms; /* slow handlers down */
+	bool			loopback;	/* connect to ourselves */
 	struct krdma_neg	flip_reads;	/* a bit flipped per READ */
 	struct krdma_neg	drop_writes;	/* WRITEs acked, not done */
 };

@@ -17,11 +17,12 @@
 #define _RACKSWAP_KRDMA_PROTO_H
 
 #include <linux/build_bug.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
 
 #define KRDMA_MAGIC		0x4d44524bU	/* "KRDM" on the wire */
 #define KRDMA_PROTO_MAJOR	2
-#define KRDMA_PROTO_MINOR	0
+#define KRDMA_PROTO_MINOR	1
 
 #define KRDMA_NAME_LEN		64	/* with the terminating NUL */
 #define KRDMA_MSG_SIZE		2048	/* one receive buffer */
@@ -50,7 +51,19 @@ struct krdma_cm_hello {
 	 * every reconnection, so the accepting side finds its grants again.
 	 */
 	__le64	session;
+	/*
+	 * 2.1, a control connection's: the connecting side's options, which
+	 * the accepting side takes for its end (0, as 2.0 sends: its defaults)
+	 */
+	__le16	heartbeat_ms;
+	__le16	rpc_timeout_ms;
+	u8	heartbeat_missed;
+	u8	ack_timeout;
+	__le16	queue_depth;
 };
+
+/* A 2.0 hello ends at @session. */
+#define KRDMA_CM_HELLO_2_0	offsetof(struct krdma_cm_hello, heartbeat_ms)
 
 /* struct krdma_msg_hdr.flags */
 #define KRDMA_F_RESPONSE	0x0001
@@ -83,7 +96,17 @@ struct krdma_msg_hdr {
 
 struct krdma_hello_msg {
 	char	name[KRDMA_NAME_LEN];
+	/*
+	 * 2.1: how long the sender, when it is the connecting side, keeps
+	 * reconnecting after a loss, ms; the accepting side keeps the
+	 * relationship that long (0, or a 2.0 hello without it: its default)
+	 */
+	__le32	reconnect_ms;
+	__le32	reserved;
 };
+
+/* A 2.0 hello holds the name only. */
+#define KRDMA_HELLO_MSG_2_0	KRDMA_NAME_LEN
 
 /* KRDMA_OP_GRANTS: the grants with id >= first_id, in id order */
 struct krdma_grants_req {
@@ -111,10 +134,11 @@ struct krdma_grants_resp {
 
 static inline void krdma_proto_check(void)
 {
-	BUILD_BUG_ON(sizeof(struct krdma_cm_hello) != 48);
+	BUILD_BUG_ON(sizeof(struct krdma_cm_hello) != 56);
+	BUILD_BUG_ON(KRDMA_CM_HELLO_2_0 != 48);
 	BUILD_BUG_ON(sizeof(struct krdma_cm_hello) > 56);
 	BUILD_BUG_ON(sizeof(struct krdma_msg_hdr) != 16);
-	BUILD_BUG_ON(sizeof(struct krdma_hello_msg) != KRDMA_NAME_LEN);
+	BUILD_BUG_ON(sizeof(struct krdma_hello_msg) != KRDMA_NAME_LEN + 8);
 	BUILD_BUG_ON(sizeof(struct krdma_grants_req) != 8);
 	BUILD_BUG_ON(sizeof(struct krdma_grant_desc) != 24);
 	BUILD_BUG_ON(sizeof(struct krdma_grants_resp) != 8);

@@ -180,10 +180,13 @@ EXPORT_SYMBOL_GPL(krdma_set_grant_hold_ms);
  */
 static unsigned long krdma_passive_wait_ms(struct krdma_peer *peer)
 {
+	u32 ms;
+
 	if (atomic64_read(&peer->usage.granted_slabs))
 		return READ_ONCE(krdma_grant_hold_ms);
-	return (unsigned long)krdma_reconnect_tries *
-	       (krdma_reconnect_delay_ms * 3 / 2 + krdma_connect_timeout_ms);
+	ms = READ_ONCE(peer->remote_reconnect_ms);
+	return ms != KRDMA_RECONNECT_UNSAID ? ms :
+	       krdma_reconnect_window_ms(&peer->opts);
 }
 
 /* The connecting thread has issued its rdma_resolve_addr(). */
@@ -208,9 +211,9 @@ void krdma_teardown_work(struct work_struct *work)
 	krdma_conn_teardown(peer);
 
 	spin_lock_irq(&peer->lock);
-	gave_up = peer->active && peer->tries >= krdma_reconnect_tries;
+	gave_up = peer->active && peer->tries >= peer->opts.reconnect_tries;
 	finish = peer->closing || !peer->was_live || READ_ONCE(krdma.stopping) ||
-		 gave_up || (!peer->active && !krdma_reconnect_tries);
+		 gave_up || (!peer->active && !peer->remote_reconnect_ms);
 	if (finish) {
 		peer->closing = true;
 	} else {
@@ -221,21 +224,21 @@ void krdma_teardown_work(struct work_struct *work)
 	spin_unlock_irq(&peer->lock);
 
 	if (finish) {
-		if (gave_up && krdma_reconnect_tries)
+		if (gave_up && peer->opts.reconnect_tries)
 			peer_warn(peer, "no connection after %u attempts: closing it\n",
-				  krdma_reconnect_tries);
+				  peer->opts.reconnect_tries);
 		krdma_peer_finish(peer);
 		return;
 	}
 	wake_up_all(&peer->slot_wait);
 	if (peer->active) {
-		delay = krdma_reconnect_delay_ms +
-			get_random_u32() % (krdma_reconnect_delay_ms / 2 + 1);
+		delay = peer->opts.reconnect_delay_ms +
+			get_random_u32() % (peer->opts.reconnect_delay_ms / 2 + 1);
 		/* our port was down: wait as long as a timed-out attempt */
 		if (peer->conn_error == -ENETDOWN)
-			delay += krdma_connect_timeout_ms;
+			delay += peer->opts.connect_timeout_ms;
 		peer_info(peer, "reconnecting in %lu ms (attempt %u of %u; last: %pe)\n",
-			  delay, peer->tries, krdma_reconnect_tries,
+			  delay, peer->tries, peer->opts.reconnect_tries,
 			  ERR_PTR(peer->conn_error));
 	} else {
 		delay = krdma_passive_wait_ms(peer);
@@ -353,9 +356,9 @@ static void krdma_reconnect(struct krdma_peer *peer)
 	}
 	/* the deadline of this attempt */
 	queue_delayed_work(krdma.wq, &peer->reconnect_work,
-			   msecs_to_jiffies(krdma_connect_timeout_ms));
+			   msecs_to_jiffies(peer->opts.connect_timeout_ms));
 	ret = rdma_resolve_addr(id, NULL, (struct sockaddr *)&peer->addr,
-				krdma_connect_timeout_ms);
+				peer->opts.connect_timeout_ms);
 	krdma_started(peer);
 	if (ret)
 		krdma_conn_lost(peer, ret);
@@ -414,13 +417,13 @@ void krdma_hb_work(struct work_struct *work)
 	int ret, dq;
 
 	ret = krdma_call(peer, KRDMA_OP_PING, &stamp, sizeof(stamp), &echo,
-			 sizeof(echo), &len, krdma_heartbeat_ms);
+			 sizeof(echo), &len, peer->opts.heartbeat_ms);
 	if (ret == -ENOTCONN)
 		return;
-	dq = krdma_dq_stalled(peer, msecs_to_jiffies(krdma_rpc_timeout_ms));
+	dq = krdma_dq_stalled(peer, msecs_to_jiffies(peer->opts.rpc_timeout_ms));
 	if (dq >= 0) {
 		peer_warn(peer, "data QP %d completed nothing in %u ms with work in flight: resetting the connection\n",
-			  dq, krdma_rpc_timeout_ms);
+			  dq, peer->opts.rpc_timeout_ms);
 		atomic64_inc(&peer->io_stalls);
 		krdma_conn_lost(peer, -ETIMEDOUT);
 		return;
@@ -428,12 +431,12 @@ void krdma_hb_work(struct work_struct *work)
 	if (!ret && len == sizeof(echo) && echo == stamp) {
 		peer->hb_missed = 0;
 		WRITE_ONCE(peer->rtt_us, div_u64(ktime_get_ns() - t0, 1000));
-	} else if (++peer->hb_missed >= krdma_heartbeat_missed) {
+	} else if (++peer->hb_missed >= peer->opts.heartbeat_missed) {
 		peer_warn(peer, "%u heartbeats missed, peer lost\n",
 			  peer->hb_missed);
 		krdma_conn_lost(peer, -ETIMEDOUT);
 		return;
 	}
 	queue_delayed_work(krdma.wq, &peer->hb_work,
-			   msecs_to_jiffies(krdma_heartbeat_ms));
+			   msecs_to_jiffies(peer->opts.heartbeat_ms));
 }

@@ -231,6 +231,9 @@ int krdma_send_hello(struct krdma_peer *peer)
 
 	memset(msg, 0, sizeof(*msg));
 	strscpy(msg->name, rs_self.name, sizeof(msg->name));
+	if (peer->active)
+		msg->reconnect_ms =
+			cpu_to_le32(krdma_reconnect_window_ms(&peer->opts));
 	krdma_fill_hdr(b, KRDMA_OP_HELLO, 0, sizeof(*msg), 0, 0);
 	spin_lock_irqsave(&peer->lock, flags);
 	if (peer->state == KRDMA_CONNECTING) {
@@ -364,7 +367,8 @@ static void krdma_take_hello(struct krdma_peer *peer,
 	unsigned long flags;
 	bool dup;
 
-	if (len < sizeof(*msg) || !memchr(msg->name, '\0', sizeof(msg->name))) {
+	if (len < KRDMA_HELLO_MSG_2_0 ||
+	    !memchr(msg->name, '\0', sizeof(msg->name))) {
 		peer_warn(peer, "malformed hello\n");
 		krdma_peer_close(peer, -EPROTO);
 		return;
@@ -373,6 +377,10 @@ static void krdma_take_hello(struct krdma_peer *peer,
 	dup = peer->hello_rcvd;
 	if (!dup) {
 		strscpy(peer->name, msg->name, sizeof(peer->name));
+		if (!peer->active && len >= sizeof(*msg))
+			peer->remote_reconnect_ms =
+				min(le32_to_cpu(msg->reconnect_ms),
+				    KRDMA_RECONNECT_MAX_MS);
 		peer->hello_rcvd = true;
 	}
 	spin_unlock_irqrestore(&peer->lock, flags);
@@ -540,7 +548,7 @@ int krdma_call(struct krdma_peer *peer, u16 op, const void *req, u32 len,
 	       unsigned int timeout_ms)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms ?
-					timeout_ms : krdma_rpc_timeout_ms);
+					timeout_ms : peer->opts.rpc_timeout_ms);
 	struct krdma_slot *slot;
 	unsigned long flags;
 	long left;

@@ -4,6 +4,7 @@
  *
  *   /sys/kernel/rackswap/{nodename,uuid,incarnation}	this node
  *   /sys/kernel/rackswap/krdma/{connect,disconnect}	control
+ *   /sys/kernel/rackswap/krdma/{poll_spin_us,inline_softirq}	tuning
  *   /sys/kernel/rackswap/krdma/peers/<id>/...		one value per file
  *
  * Documentation/ABI/testing/sysfs-kernel-rackswap describes every file.
@@ -55,7 +56,7 @@ static const struct attribute_group self_group = {
 static ssize_t connect_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	return sysfs_emit(buf, "Usage: echo \"<ip> <port>\" > connect\n");
+	return sysfs_emit(buf, "Usage: echo \"<ip> <port>[ key=value...]\" > connect\n");
 }
 
 static ssize_t connect_store(struct kobject *kobj, struct kobj_attribute *attr,
@@ -81,12 +82,56 @@ static ssize_t disconnect_store(struct kobject *kobj,
 	return ret ? ret : count;
 }
 
+/* A tuning file: one unsigned value up to @max, read where it is used. */
+struct krdma_tune_attr {
+	struct kobj_attribute	attr;
+	unsigned int		*val;
+	unsigned int		max;
+};
+
+static ssize_t tune_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	struct krdma_tune_attr *t = container_of(attr, struct krdma_tune_attr,
+						 attr);
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(*t->val));
+}
+
+static ssize_t tune_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t count)
+{
+	struct krdma_tune_attr *t = container_of(attr, struct krdma_tune_attr,
+						 attr);
+	unsigned int v;
+
+	if (kstrtouint(buf, 10, &v) || v > t->max) {
+		pr_warn("%s: \"%.16s\" is not 0-%u\n", attr->attr.name, buf,
+			t->max);
+		return -EINVAL;
+	}
+	WRITE_ONCE(*t->val, v);
+	return count;
+}
+
+#define KRDMA_TUNE_ATTR(_name, _max)					\
+	static struct krdma_tune_attr _name##_attr = {			\
+		.attr	= __ATTR(_name, 0644, tune_show, tune_store),	\
+		.val	= &krdma_##_name,				\
+		.max	= _max,						\
+	}
+
+KRDMA_TUNE_ATTR(poll_spin_us, 1000);
+KRDMA_TUNE_ATTR(inline_softirq, KRDMA_INLINE_IDLE);
+
 static struct kobj_attribute connect_attr = __ATTR_RW_MODE(connect, 0600);
 static struct kobj_attribute disconnect_attr = __ATTR_RW_MODE(disconnect, 0600);
 
 static struct attribute *krdma_attrs[] = {
 	&connect_attr.attr,
 	&disconnect_attr.attr,
+	&poll_spin_us_attr.attr.attr,
+	&inline_softirq_attr.attr.attr,
 	NULL,
 };
 
@@ -276,6 +321,20 @@ static ssize_t data_qps_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%d\n", n);
 }
 
+static ssize_t options_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	struct krdma_peer *peer = to_peer(kobj);
+	struct krdma_opts o;
+	unsigned long flags;
+
+	spin_lock_irqsave(&peer->lock, flags);
+	o = peer->opts;
+	spin_unlock_irqrestore(&peer->lock, flags);
+	return krdma_opts_show(&o, buf);
+}
+
+static struct kobj_attribute options_attr = __ATTR_RO(options);
 static struct kobj_attribute grants_attr = __ATTR_RO(grants);
 static struct kobj_attribute remotes_attr = __ATTR_RO(remotes);
 static struct kobj_attribute data_qps_attr = __ATTR_RO(data_qps);
@@ -300,6 +359,7 @@ static struct attribute *peer_attrs[] = {
 	&state_attr.attr,
 	&credits_attr.attr,
 	&rtt_us_attr.attr,
+	&options_attr.attr,
 	&rpcs_out_attr.attr.attr,
 	&rpcs_in_attr.attr.attr,
 	&rpc_errors_attr.attr.attr,

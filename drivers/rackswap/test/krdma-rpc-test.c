@@ -12,8 +12,9 @@
  *   test_proto_major		advertise another protocol major
  *   test_incarnation		connect as another incarnation
  *   test_handler_delay_ms	slow the request handlers down
+ *   loopback			1: this node may connect to itself
  *
- * The last three are krdma's test hooks (krdma-priv.h).
+ * The last four are krdma's test hooks (krdma-priv.h).
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -429,6 +430,7 @@ int krdma_rpc_test_init(struct dentry *dir)
 			   &krdma_test_hooks.incarnation);
 	debugfs_create_u32("test_handler_delay_ms", 0600, dir,
 			   &krdma_test_hooks.handler_delay_ms);
+	debugfs_create_bool("loopback", 0600, dir, &krdma_test_hooks.loopback);
 	debugfs_create_file("test_send_bad", 0200, dir, NULL,
 			    &test_send_bad_fops);
 	debugfs_create_file("test_call_op", 0200, dir, NULL,
@@ -442,5 +444,6 @@ void krdma_rpc_test_exit(void)
 	WRITE_ONCE(krdma_test_hooks.proto_major, 0);
 	WRITE_ONCE(krdma_test_hooks.incarnation, 0);
 	WRITE_ONCE(krdma_test_hooks.handler_delay_ms, 0);
+	WRITE_ONCE(krdma_test_hooks.loopback, false);
 	krdma_unregister_handler(RS_TEST_OP_ECHO);
 }
