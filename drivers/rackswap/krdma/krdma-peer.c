@@ -14,34 +14,10 @@
 #include "krdma-priv.h"
 #include "fault.h"
 
-#define PEER_FMT	"peer %d (%s): %pV"
-
-/* The node name of a peer's log lines: "-" before its hello. */
-static const char *krdma_peer_tag(const struct krdma_peer *peer)
+/* Its node name, "-" until its hello came. */
+const char *krdma_peer_tag(const struct krdma_peer *peer)
 {
 	return peer->name[0] ? peer->name : "-";
-}
-
-void peer_info(const struct krdma_peer *peer, const char *fmt, ...)
-{
-	struct va_format vaf = { .fmt = fmt };
-	va_list args;
-
-	va_start(args, fmt);
-	vaf.va = &args;
-	pr_info(PEER_FMT, peer->id, krdma_peer_tag(peer), &vaf);
-	va_end(args);
-}
-
-void peer_warn(const struct krdma_peer *peer, const char *fmt, ...)
-{
-	struct va_format vaf = { .fmt = fmt };
-	va_list args;
-
-	va_start(args, fmt);
-	vaf.va = &args;
-	pr_warn(PEER_FMT, peer->id, krdma_peer_tag(peer), &vaf);
-	va_end(args);
 }
 
 const char *krdma_state_name(enum krdma_state state)

@@ -260,19 +260,20 @@ struct krdma_peer {
 
 /*
  * Log lines about a peer all start alike: "krdma: peer <id> (<its node
- * name>, "-" before its hello): " (krdma-peer.c).
+ * name>, "-" before its hello): ".
  */
-__printf(2, 3)
-void peer_info(const struct krdma_peer *peer, const char *fmt, ...);
-__printf(2, 3)
-void peer_warn(const struct krdma_peer *peer, const char *fmt, ...);
-#define peer_warn_rl(peer, fmt, ...)					\
+const char *krdma_peer_tag(const struct krdma_peer *peer);
+#define peer_printk(pr, peer, fmt, ...)					\
 do {									\
-	static DEFINE_RATELIMIT_STATE(_rs, DEFAULT_RATELIMIT_INTERVAL,	\
-				      DEFAULT_RATELIMIT_BURST);		\
-	if (__ratelimit(&_rs))						\
-		peer_warn(peer, fmt, ##__VA_ARGS__);			\
+	const struct krdma_peer *__p = (peer);				\
+									\
+	pr("peer %d (%s): " fmt, __p->id, krdma_peer_tag(__p),		\
+	   ##__VA_ARGS__);						\
 } while (0)
+#define peer_info(peer, fmt, ...)	peer_printk(pr_info, peer, fmt, ##__VA_ARGS__)
+#define peer_warn(peer, fmt, ...)	peer_printk(pr_warn, peer, fmt, ##__VA_ARGS__)
+#define peer_warn_rl(peer, fmt, ...)					\
+	peer_printk(pr_warn_ratelimited, peer, fmt, ##__VA_ARGS__)
 
 struct krdma {
 	struct mutex		lock;	/* peers list, listeners, ids, stopping */
