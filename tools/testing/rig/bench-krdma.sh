@@ -14,7 +14,7 @@ CALLS=${CALLS:-2000}
 die() { echo "bench: $*"; exit 1; }
 rxe_loopback_up || die "no rxe"
 rs_load loopback=1 || die "cannot load our modules"
-echo "$LOOP_ADDR 7472" >$C/connect || die "cannot connect"
+conn_str $LOOP_ADDR 7472 >$C/connect || die "cannot connect"
 p=$(krdma_peer direction=out) || die "no outgoing peer"
 
 for callers in 1 8; do
@@ -42,9 +42,9 @@ rdma() {
 	done
 }
 rdma qd1 1 512 4 1
-echo 50 >/sys/module/krdma/parameters/poll_spin_us
+echo 50 >$C/poll_spin_us
 rdma qd1spin 1 512 4 1
-echo 0 >/sys/module/krdma/parameters/poll_spin_us
+echo 0 >$C/poll_spin_us
 rdma qd32 1 512 8 32
 rdma qd32x2 2 512 8 16
 echo node1 >$C/disconnect

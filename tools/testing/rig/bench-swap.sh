@@ -75,9 +75,10 @@ nvme_attach() {
 		nvme_dev=/dev/${n##*/}
 	done
 }
-# rackswap_attach ADDR: connects to the donor there, sizes /dev/rackswap0
+# rackswap_attach ADDR: connects to the donor there (with rs_load's connect
+# options), sizes /dev/rackswap0 (rs_load set its slab size)
 rackswap_attach() {
-	retry 60 sh -c "echo '$1 7472' >$C/connect" 2>/dev/null || return 1
+	retry 60 sh -c "echo '$(conn_str "$1" 7472)' >$C/connect" 2>/dev/null || return 1
 	retry 30 sh -c "[ \$(cat $C/peers/*/data_qps | head -n 1) -ge 1 ]" &&
 		echo ${dev_mib}M >/sys/block/rackswap0/disksize
 }

@@ -23,8 +23,8 @@ say "kernel $(uname -r), $(grep MemTotal /proc/meminfo | tr -s ' ')"
 rxe_links_up || fail "no soft-RoCE on the link"
 
 if [ "$NODE" = 1 ]; then
-	say "modprobe krdma port=$PORT; modprobe dvs donate=512M slab_size=4M   (the donor)"
-	{ modprobe krdma port=$PORT && modprobe dvs donate=512M slab_size=4M; } || fail "modprobe"
+	say "modprobe krdma port=$PORT; modprobe dvs; echo 512M >$D/donate   (the donor)"
+	{ modprobe krdma port=$PORT && modprobe dvs && echo 512M >$D/donate; } || fail "modprobe"
 	# follow the swapper: the most memory granted, until it gave all back
 	max=0 seen=0 t=0
 	while [ $t -lt 1200 ]; do
@@ -45,9 +45,12 @@ if [ "$NODE" = 1 ]; then
 	exit 0
 fi
 
-say "modprobe krdma port=$PORT; modprobe dvs slab_size=4M; modprobe rackswap   (the swapper)"
-{ modprobe krdma port=$PORT && modprobe dvs slab_size=4M && modprobe rackswap; } || fail "modprobe"
-connect() { echo "$(link_addr 1 2) $PORT" >$C/connect 2>/dev/null; }
+say "modprobe krdma port=$PORT; modprobe rackswap; echo 4M >$B/slab_size   (the swapper)"
+{ modprobe krdma port=$PORT && modprobe dvs && modprobe rackswap && echo 4M >$B/slab_size; } ||
+	fail "modprobe"
+# the connection's settings go in the connect string (2000: the default)
+say "echo '$(link_addr 1 2) $PORT heartbeat_ms=2000' >$C/connect"
+connect() { echo "$(link_addr 1 2) $PORT heartbeat_ms=2000" >$C/connect 2>/dev/null; }
 retry 150 connect || fail "cannot connect to node1"
 p=$(krdma_peer direction=out state=live)
 retry 30 sh -c "[ \$(cat $C/peers/$p/data_qps) -ge 1 ]" || fail "no data QP"

@@ -4,9 +4,14 @@
 #
 # The block devices without swap, donor and client in one kernel
 # (loopback mode, 4 MiB slabs):
-# - bad values of every block parameter fail the load; the disksize
-#   parameter sizes the devices made at load; hw_queues=1 and
-#   blk_queue_depth=16 give one queue of 16 requests; hot_add makes /dev/rackswap1, hot_remove refuses bad numbers,
+# - bad values of every block parameter fail the load; the device's
+#   settings are attributes set before disksize: bad disksizes are refused
+#   (EINVAL, logged), the slab size rs_load set reads back, disksize sizes
+#   the device, and slab_size, pool_min, pool_max and release_delay_s are
+#   refused once it is sized (EBUSY, value unchanged); hw_queues=1 and
+#   blk_queue_depth=16 give one queue of 16 requests; hot_add makes an
+#   unsized /dev/rackswap1 with the default settings (64M slabs), which
+#   takes its own slab size before disksize; hot_remove refuses bad numbers,
 #   a missing device (ENODEV) and an open one (EBUSY), then removes it;
 # - fio --verify=crc32c on the rdma device and on a dram device: random
 #   4k writes at QD1, 64k mixed read/write at QD8 (from offset 32K) and 1m
@@ -14,12 +19,13 @@
 #   byte counters equal what fio moved, and the read latency histogram
 #   counts every read;
 # - completion_spin_us on the rdma device: bad values refused (EINVAL,
-#   logged, value unchanged), and at load; at 200 us fio 4k randrw QD1 and
+#   logged, value unchanged), before disksize too; at 200 us fio 4k randrw QD1 and
 #   64k randrw QD8 verify, their bytes match the device's, every QD1
 #   request spun once (spin_stat: completed + timed out = requests), some
 #   were completed by their submitter, the latency histogram and in_flight
-#   still add up; at 0 spin_stat stops moving; the parameter gives the
-#   value of a device made later (which then spins in the tracepoint part);
+#   still add up; at 0 spin_stat stops moving; a device made later starts
+#   at 0 whatever the others spin, refuses bad values and takes its own
+#   (it then spins in the tracepoint part);
 # - the tracepoints: 4 MiB of direct writes and reads give one submit and
 #   one complete event (status 0) per request counted in io_stat, adding
 #   up to 4 MiB each way, and one bind for the slab; a discard of the slab
@@ -34,23 +40,45 @@ TR=/sys/kernel/tracing
 tap_plan
 
 check "rxe0 on dummy0" rxe_loopback_up
-check "disksize=abc is refused at load" fails rs_load disksize=abc
 # refused_load PARAM: the load fails and no module of ours stays loaded
 refused_load() { fails rs_load "$1" && ! rs_loaded && [ ! -e /sys/kernel/rackswap ]; }
-k4() { fails rs_load disksize=1000 && dmesg | grep -q 'disksize: .1000. is not a multiple of 4K'; }
-check "disksize=1000 (not 4K) is refused at load" k4
 for a in num_devices=17 num_devices=x hw_queues=257 blk_queue_depth=0 \
-	blk_queue_depth=1025 disksize=-4096 completion_spin_us=1001 \
-	completion_spin_us=-1 completion_spin_us=x; do
+	blk_queue_depth=1025; do
 	check "$a is refused at load, nothing left loaded" refused_load "$a"
 done
-check "completion_spin_us=1001 at load: logged" \
-	sh -c "dmesg | grep -q 'parameter: completion_spin_us .1001. is not 0-1000'"
 # one hardware queue of 16 requests: fio's QD32 waits for tags
-check "load with disksize=64M hw_queues=1 blk_queue_depth=16 loopback=1 donate=256M slab_size=4M" \
-	rs_load loopback=1 donate=256M slab_size=4M disksize=64M \
-	release_delay_s=1 hw_queues=1 blk_queue_depth=16
-check "rackswap0 is 64M at load" [ "$(cat $B0/disksize)" = $((64 * M)) ]
+check "load with hw_queues=1 blk_queue_depth=16 loopback=1 donate=256M slab_size=4M" \
+	rs_load loopback=1 donate=256M slab_size=4M release_delay_s=1 \
+	hw_queues=1 blk_queue_depth=16
+# the device's settings, before disksize
+check "disksize abc is refused (EINVAL)" refused_with $B0/disksize abc "Invalid argument"
+k4() {
+	kmsg_mark
+	refused_with $B0/disksize 1000 "Invalid argument" &&
+		logged 'rackswap0: disksize .1000. is not a positive multiple of 4K'
+}
+check "disksize 1000 (not 4K) is refused, logged" k4
+check "disksize -4096 is refused" bad_write $B0/disksize -4096
+kmsg_mark
+check "completion_spin_us refuses 1001, -1, x before disksize (value unchanged)" \
+	bad_write $B0/completion_spin_us 1001 -1 x
+check "completion_spin_us 1001: logged" logged 'rackswap0: completion_spin_us .1001. is not 0-1000'
+check "rackswap0 still unsized" [ "$(cat $B0/disksize)" = 0 ]
+check "rackswap0: slab_size 4M, release_delay_s 1 (set by rs_load)" \
+	sh -c "[ \$(cat $B0/slab_size) = $((4 * M)) ] && [ \$(cat $B0/release_delay_s) = 1 ]"
+check "disksize 64M" sh -c "echo 64M >$B0/disksize"
+check "rackswap0 is 64M" [ "$(cat $B0/disksize)" = $((64 * M)) ]
+# sized_busy DEV: the settings that disksize fixed refuse a change (EBUSY)
+# and keep their values
+sized_busy() {
+	local a v
+	for a in slab_size:8M pool_min:3 pool_max:8 release_delay_s:5; do
+		v=$(cat "/sys/block/$1/${a%%:*}")
+		refused_with "/sys/block/$1/${a%%:*}" "${a#*:}" "Device or resource busy" || return 1
+		[ "$(cat "/sys/block/$1/${a%%:*}")" = "$v" ] || { log "$1: ${a%%:*} changed"; return 1; }
+	done
+}
+check "sized: slab_size, pool_min, pool_max, release_delay_s refused (EBUSY, unchanged)" sized_busy rackswap0
 check "one hardware queue of 16 requests" \
 	sh -c "[ \$(ls $B0/mq | wc -l) = 1 ] && [ \$(cat $B0/mq/0/nr_tags) = 16 ]"
 check "backend rdma" [ "$(cat $B0/backend)" = rdma ]
@@ -66,8 +94,8 @@ bad_remove() {
 }
 id=$(cat $H/hot_add)
 check "hot_add prints 1" [ "$id" = 1 ]
-check "/dev/rackswap1 exists, sized by the parameter" \
-	sh -c "[ -b /dev/rackswap1 ] && [ \$(cat $B1/disksize) = $((64 * M)) ]"
+check "/dev/rackswap1 exists, unsized, 64M slabs (the default)" \
+	sh -c "[ -b /dev/rackswap1 ] && [ \$(cat $B1/disksize) = 0 ] && [ \$(cat $B1/slab_size) = $((64 * M)) ]"
 check "hot_remove refuses abc, -1, 16, 1x (EINVAL)" bad_remove abc -1 16 1x
 check "hot_remove 5: no such device (ENODEV)" sh -c "! echo 5 >$H/hot_remove 2>/dev/null && dmesg | grep -q 'no rackswap5'"
 exec 3</dev/rackswap1
@@ -79,7 +107,10 @@ check "rackswap1 is gone" sh -c "[ ! -e $B1 ] && [ ! -e /dev/rackswap1 ]"
 check "hot_add again prints 1" [ "$(cat $H/hot_add)" = 1 ]
 check "reset rackswap1 (unused: frees its space)" sh -c "echo 1 >$B1/reset"
 check "backend dram" sh -c "echo dram >$B1/backend"
+# 4M slabs as rackswap0's: fio's 64k blocks from 32K on span slabs
+check "slab_size 4M" sh -c "echo 4M >$B1/slab_size && [ \$(cat $B1/slab_size) = $((4 * M)) ]"
 check "disksize 64M" sh -c "echo 64M >$B1/disksize"
+check "slab_size once sized: EBUSY" refused_with $B1/slab_size 2M "Device or resource busy"
 
 loop_connect
 
@@ -122,7 +153,6 @@ check "the rdma device's slabs are on the donor" [ "$(cat $D/granted_bytes)" -gt
 
 # completion_spin_us on the rdma device
 S0=$B0/completion_spin_us
-P=/sys/module/$MOD/parameters/completion_spin_us
 # field N of spin_stat (completed timed_out); their sum: requests that spun
 spin_f() { cut -d' ' -f"$1" "/sys/block/$2/spin_stat"; }
 spun() { awk '{ print $1 + $2 }' "/sys/block/$1/spin_stat"; }
@@ -162,18 +192,19 @@ log "rackswap0 io_stat: $(cat $B0/io_stat); read_latency: $(cat $B0/read_latency
 check "rackswap0: still no request failed, none in flight" \
 	[ "$(io_f rackswap0 6) $(io_f rackswap0 8)" = "0 0" ]
 check "rackswap0: read_latency still counts every read" [ "$(lat_sum rackswap0)" = "$(io_f rackswap0 1)" ]
-check "the completion_spin_us parameter refuses 1001, -1, abc (value unchanged)" \
-	bad_write "$P" 1001 -1 abc
-check "the parameter takes 20" sh -c "echo 20 >$P && [ \$(cat $P) = 20 ]"
 
 # tracepoints
 [ -d $TR/events ] || mount -t tracefs nodev $TR
 check "tracefs has events/rackswap" [ -d $TR/events/rackswap/rackswap_rq_submit ]
 check "hot_remove 1" sh -c "echo 1 >$H/hot_remove"
-check "a fresh rackswap1 (rdma, 64M): hot_add" sh -c "[ \$(cat $H/hot_add) = 1 ] && [ \$(cat $B1/backend) = rdma ]"
-check "it spins 20 us (the parameter), rackswap0 still 0" \
-	sh -c "[ \$(cat $B1/completion_spin_us) = 20 ] && [ \$(cat $S0) = 0 ]"
-check "the parameter takes 0 again" sh -c "echo 0 >$P"
+check "a fresh rackswap1 (rdma): hot_add" sh -c "[ \$(cat $H/hot_add) = 1 ] && [ \$(cat $B1/backend) = rdma ]"
+S1=$B1/completion_spin_us
+check "it spins 0 (the default)" [ "$(cat $S1)" = 0 ]
+check "its completion_spin_us refuses 1001, -1, abc (value unchanged)" bad_write $S1 1001 -1 abc
+check "it takes 20 before disksize, rackswap0 still 0" \
+	sh -c "echo 20 >$S1 && [ \$(cat $S1) = 20 ] && [ \$(cat $S0) = 0 ]"
+check "rackswap1: slab_size 4M, disksize 64M" \
+	sh -c "echo 4M >$B1/slab_size && echo 64M >$B1/disksize && [ \$(cat $B1/disksize) = $((64 * M)) ]"
 echo 1 >$TR/events/rackswap/enable
 echo >$TR/trace
 w0=$(io_f rackswap1 2)

@@ -18,7 +18,6 @@
 . ./lib.sh
 C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
-P=/sys/module/dvs/parameters
 tap_plan
 
 # holders_bytes: the bytes of every holder the donor lists, summed
@@ -29,14 +28,19 @@ res_snapshot /tmp/res.a
 check "load with loopback=1 slab_size=4M release_delay_s=1" rs_load \
 	loopback=1 slab_size=4M release_delay_s=1 pool_min=2 pool_max=8 \
 	heartbeat_ms=500 reconnect_delay_ms=500
-check "slab_size reads 4194304" [ "$(cat $D/slab_size)" = 4194304 ]
+check "the test space's slab_size reads 4194304" [ "$(cat $DT/slab_size)" = 4194304 ]
+check "... pool_min 2, pool_max 8, release_delay_s 1" \
+	[ "$(cat $DT/pool_min) $(cat $DT/pool_max) $(cat $DT/release_delay_s)" = "2 8 1" ]
 check "donate refuses abc, -1, 1K, 12Q, 2P (EINVAL), value unchanged" \
 	bad_write $D/donate abc -1 1K 12Q 2P
 check "the refusal was logged" sh -c "dmesg | grep -q \"donate: '12Q' is not\""
 check "grace_period_s refuses 0, -5, abc, 86401" bad_write $D/grace_period_s 0 -5 abc 86401
-check "release_delay_s refuses -1, abc, 86401" bad_write $P/release_delay_s -1 abc 86401
+check "the test space's release_delay_s refuses -1, abc, 86401" bad_write $DT/release_delay_s -1 abc 86401
+check "its slab_size refuses 1M, 3M, 1G, abc" bad_write $DT/slab_size 1M 3M 1G abc
+check "rackswap0's release_delay_s refuses -1, abc, 86401" \
+	bad_write /sys/block/rackswap0/release_delay_s -1 abc 86401
 check "donate takes 64M" sh -c "echo 64M >$D/donate && [ \$(cat $D/donate) = $((64 * M)) ]"
-check "and the parameter shows it" [ "$(cat $P/donate)" = $((64 * M)) ]
+check "donate is no module parameter any more" [ ! -e /sys/module/dvs/parameters/donate ]
 echo 0 >$D/donate
 check "debugfs: a bad command is refused" sh -c "! echo 'frob 1' >$S 2>/dev/null"
 check "debugfs: a space of 1000 bytes is refused" sh -c "! echo 'create 1000 dram' >$S 2>/dev/null"

@@ -31,7 +31,7 @@ check "load $MOD" rs_load $LOAD
 
 if [ "$NODE" = 1 ]; then
 	A2=$(link_addr 2 1) A3=$(link_addr 3 1)
-	connect() { echo "$1 $PORT" >$C/connect 2>/dev/null; }
+	connect() { conn_str "$1" $PORT >$C/connect 2>/dev/null; }
 	check "connected to node2" retry 150 connect "$A2"
 	check "connected to node3" retry 150 connect "$A3"
 	p2=$(krdma_peer "address=$A2 $PORT")

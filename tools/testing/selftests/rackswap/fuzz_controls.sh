@@ -7,15 +7,25 @@
 #   are not numbers, negative, huge (past 64 bits), out of range, empty or
 #   with an embedded space (bad_values: what counts as bad for its type)
 #   each fail the load, leave no module loaded and log a line;
+# - the settings that were parameters (issue 34), the same bad values each:
+#   a connect option in a connect string: EINVAL, no peer, a log line
+#   naming it; /sys/kernel/rackswap/{krdma,dvs}/ settings and the unsized
+#   device's attributes (slab_size pool_min pool_max release_delay_s
+#   replicas completion_spin_us disksize): refused with an errno, the value
+#   unchanged, a log line naming it; the test module's loopback hook: the
+#   value unchanged (a debugfs bool may ignore bad input instead of
+#   refusing it);
 # - wrong order: swapon before disksize, a second disksize, disksize,
 #   backend, replicas, reset and hot_remove while swapped on (EBUSY), reset
 #   while open, connect twice to one address (EEXIST), disconnect of an
 #   unknown peer (ENOENT), donate lowered to 2M and to 0 while slabs are
 #   granted (taken, revokes nothing);
 # - fuzzing, swapped on: every writable file under /sys/kernel/rackswap/,
-#   /sys/class/rackswap-control/, /sys/module/rackswap/parameters/, the
-#   device's own files (disksize backend replicas reset completion_spin_us) and the debugfs
-#   command files (/sys/kernel/debug/rackswap/, $DK/;
+#   /sys/class/rackswap-control/, /sys/module/*/parameters/ (none left
+#   writable), the device's own files (disksize backend replicas reset
+#   completion_spin_us slab_size pool_min pool_max release_delay_s) and the
+#   debugfs command and settings files (/sys/kernel/debug/rackswap/, $DK/,
+#   $DT/;
 #   nothing under a fault/ directory; see excluded) gets a fixed nasty set
 #   and FUZZ_N (16; 6 on the debug kernel) random byte strings of 8-263
 #   bytes (a valid command that long is out of reach). Every write must be
@@ -92,7 +102,9 @@ bad_values() {
 	nodename) printf '%s\n' '' 'a b' "$(printf '%064d' 0)" ;;
 	uuid) printf '%s\n' abc -1 99999999999999999999 '' '1 2' 5241434b-5357-4150-8000 ;;
 	peers) printf '%s\n' abc -1 99999999999999999999 '1 2' $LOOP_ADDR \
-		"$LOOP_ADDR 0" "$LOOP_ADDR 65536" '224.0.0.1 7472' "$LOOP_ADDR 7472,x" ;;
+		"$LOOP_ADDR 0" "$LOOP_ADDR 65536" '224.0.0.1 7472' "$LOOP_ADDR 7472,x" \
+		"$LOOP_ADDR 7472 heartbeat_ms=99" "$LOOP_ADDR 7472 nosuch=1" \
+		"$LOOP_ADDR 7472 data_qps=1 data_qps=1" ;;
 	disksize | donate | slab_size)
 		# 2^64 and 16E wrapped around to 0 with memparse()
 		printf '%s\n' abc -1 99999999999999999999 18446744073709551616 16E \
@@ -154,18 +166,88 @@ check "every bad parameter value failed the load, left no module and was logged"
 	[ $PBAD = 0 ]
 drain_log
 
+# --- (a) the settings that moved out of the parameters ------------------------
+check "load with loopback=1 donate=256M slab_size=4M" rs_load \
+	loopback=1 donate=256M slab_size=4M release_delay_s=2 reconnect_delay_ms=100
+# an address with no host behind it: a connect that is not refused waits
+NOHOST=10.99.0.77
+# opt_refused KEY VALUE: a connect string with KEY=VALUE: EINVAL, no new
+# peer, a log line naming KEY
+opt_refused() {
+	local e n0
+	n0=$(ls $C/peers | wc -l)
+	kmsg_mark
+	e=$(write_err $C/connect "$NOHOST 7472 $1=$2")
+	[ "$e" = "Invalid argument" ] && [ "$(ls $C/peers | wc -l)" = "$n0" ] &&
+		since_mark | grep -q "$1" && return 0
+	log "connect option $1='$2': '$e', peers $n0 -> $(ls $C/peers | wc -l), log: $(since_mark | tail -n 1)"
+	return 1
+}
+# set_refused FILE KEY VALUE: the write of VALUE (and a newline: an empty
+# value is a write) fails with an errno, the value stays, a log line names
+# KEY (with KEY "-": no log line needed)
+set_refused() {
+	local v0 e
+	v0=$(cat "$1")
+	kmsg_mark
+	printf '%s\n' "$3" | dd of="$1" 2>$T/err >/dev/null &&
+		{ log "$1 took '$3'"; return 1; }
+	grep -q "^dd: error writing '.*': ." $T/err || { log "$1 <- '$3': $(cat $T/err)"; return 1; }
+	[ "$(cat "$1")" = "$v0" ] || { log "$1 <- '$3' refused, yet '$v0' -> '$(cat "$1")'"; return 1; }
+	[ "$2" = - ] || since_mark | grep -q "$2" || { log "$1 <- '$3': nothing logged"; return 1; }
+}
+# hook_unchanged FILE VALUE: a bad write to a test hook leaves its value
+hook_unchanged() {
+	local v0
+	v0=$(cat "$1")
+	printf '%s\n' "$2" | dd of="$1" 2>/dev/null >/dev/null
+	[ "$(cat "$1")" = "$v0" ] || { log "$1 <- '$2': '$v0' -> '$(cat "$1")'"; return 1; }
+}
+# moved_refused NAME VALUE: VALUE refused where NAME lives now
+moved_refused() {
+	case " $CONN_OPTS " in *" $1 "*) opt_refused "$1" "$2"; return ;; esac
+	case $1 in
+	loopback) hook_unchanged $DK/loopback "$2" ;;
+	poll_spin_us | inline_softirq) set_refused $C/$1 "$1" "$2" ;;
+	donate | grace_period_s | rebuild_rate_mb) set_refused $D/$1 "$1" "$2" ;;
+	*) set_refused $B/$1 "$1" "$2" ;;
+	esac
+}
+SN=0
+SBAD=0
+for p in $CONN_OPTS loopback poll_spin_us inline_softirq donate grace_period_s \
+	rebuild_rate_mb $DEV_ATTRS; do
+	if ! bad_values "$p" >$T/bv; then
+		not_ok "setting $p has bad values in this test (add them to range_bad)"
+		continue
+	fi
+	n0=$SBAD
+	while IFS= read -r v; do
+		# in a connect string a space ends an option: "K=1 2" is K=1 and
+		# an option "2" (the unknown option check is krdma_loopback's)
+		case " $CONN_OPTS :$v" in *" $p "*":1 2") continue ;; esac
+		SN=$((SN + 1))
+		moved_refused "$p" "$v" || SBAD=$((SBAD + 1))
+	done <$T/bv
+	[ $SBAD = "$n0" ] || log "setting $p: $((SBAD - n0)) bad value(s) not refused"
+done
+log "$SN bad setting values tried, $((SN - SBAD)) refused"
+check "every bad value of a moved setting was refused where it lives now, and logged" \
+	[ $SBAD = 0 ]
+check "no peer made by them" [ -z "$(ls $C/peers)" ]
+check "rackswap0 still unsized" [ "$(cat $B/disksize)" = 0 ]
+drain_log
+
 # --- (b) wrong order of operations -------------------------------------------
 BUSY="Device or resource busy"
 
-check "load with loopback=1 donate=256M slab_size=4M" rs_load \
-	loopback=1 donate=256M slab_size=4M release_delay_s=2 reconnect_delay_ms=100
 check "swapon before disksize is refused" sh -c "! swapon /dev/rackswap0 2>/dev/null"
 check "reset of an unsized device is taken and changes nothing" \
 	sh -c "echo 1 >$B/reset && [ \$(cat $B/disksize) = 0 ]"
 loop_connect
 connect_twice() {
 	kmsg_mark
-	refused_with $C/connect "$LOOP_ADDR 7472" "File exists" &&
+	refused_with $C/connect "$(conn_str $LOOP_ADDR 7472)" "File exists" &&
 		since_mark | grep -q "already connected to $LOOP_ADDR:7472"
 }
 check "connect twice to one address: EEXIST, logged" connect_twice
@@ -218,11 +300,13 @@ FIXED="f01 f02 f03 f04 f05 f06 f07 f08 f09 f10 f11"
 # test_proto_major would make every later connect fail, test_incarnation
 # every later reconnection (refused as a replay); test_grant_pages and
 # test_incarnation are debugfs_create_u32/u64 (the kernel's parser, which
-# truncates, and no code of ours)
+# truncates, and no code of ours); loopback is a test hook (a debugfs bool:
+# the kernel's parser, reading back Y/N; (a) checks its bad values)
 excluded() {
 	case $1 in
 	*/fault/* | "$DK"/test_proto_major | "$DK"/test_incarnation | \
-	"$DK"/test_grant_pages | "$DK"/test_flip_reads | "$DK"/test_drop_writes) return 0 ;;
+	"$DK"/test_grant_pages | "$DK"/test_flip_reads | "$DK"/test_drop_writes | \
+	"$DK"/loopback) return 0 ;;
 	esac
 	return 1
 }
@@ -288,7 +372,8 @@ fuzz_one() {
 
 find /sys/kernel/rackswap $H $P $DBG $DK $DT -type f -perm -200 \
 	2>/dev/null >$T/files
-for a in disksize backend replicas reset completion_spin_us backing_dev; do echo $B/$a; done >>$T/files
+for a in disksize backend replicas reset completion_spin_us backing_dev \
+	slab_size pool_min pool_max release_delay_s; do echo $B/$a; done >>$T/files
 # the files fuzzed, and the values to restore
 : >$T/targets
 : >$T/saved

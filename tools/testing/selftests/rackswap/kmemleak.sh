@@ -19,7 +19,7 @@ check "load and unload our modules" cycle
 connect() {
 	rs_load loopback=1 reconnect_delay_ms=100 &&
 		echo 64 >$DK/test_grant_pages &&
-		echo "$LOOP_ADDR 7472" >/sys/kernel/rackswap/krdma/connect
+		conn_str $LOOP_ADDR 7472 >/sys/kernel/rackswap/krdma/connect
 }
 check "load in loopback mode, connect" connect
 out=$(krdma_peer direction=out)

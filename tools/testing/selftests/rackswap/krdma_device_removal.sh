@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # rig: nodes=1 tier=check debug=yes timeout=300
 #
-# A connection made by the peers= parameter, then an RDMA device removed
+# A connection to ourselves (loopback: the test module's hook, set after
+# the load, so not through peers=, which load_params covers), with its
+# reconnection delay in the connect string, then an RDMA device removed
 # under live connections ("rdma link delete" while RPCs are in flight): the
 # connections are torn down through the ib_client remove callback, the
 # calls fail instead of hanging, the peers wait to reconnect; once the
@@ -12,10 +14,12 @@ C=/sys/kernel/rackswap/krdma
 tap_plan
 
 check "rxe0 on dummy0" rxe_loopback_up
-# the peers= parameter connects at load, in the background
-check "load with loopback=1 peers=\"$LOOP_ADDR 7472\"" rs_load loopback=1 "peers=$LOOP_ADDR 7472" reconnect_delay_ms=500
-check "peers= connected at load" retry 20 krdma_peer direction=out state=live
+check "load with loopback=1" rs_load loopback=1 reconnect_delay_ms=500
+loop_connect
+check "the connection is live" retry 20 krdma_peer direction=out state=live
 out=$(krdma_peer direction=out state=live)
+check "its reconnection delay is the connect string's" \
+	grep -q 'reconnect_delay_ms=500' "$C/peers/$out/options"
 
 (echo "$out 8 100000 512" >$DK/rpc_test 2>/dev/null; cat $DK/rpc_test >/tmp/rm.res) &
 bg=$!

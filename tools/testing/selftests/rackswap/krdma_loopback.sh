@@ -5,8 +5,10 @@
 # krdma in the loopback test mode (one kernel, rxe on dummy0): identity in
 # sysfs, connect + handshake (both ends live, names and UUIDs seen), echo
 # RPCs from 8 threads with every payload verified, counters matching the
-# calls, heartbeats, every bad input of the connect/disconnect files (errno,
-# a log line, nothing half-applied), a protocol version mismatch, disconnect
+# calls, heartbeats, the connect options (the outgoing peer's options file
+# shows them, the incoming peer the carried ones), every bad input of the
+# connect/disconnect files (errno, a log line, nothing half-applied: bad,
+# unknown and repeated connect options too), a protocol version mismatch, disconnect
 # with RPCs in flight, and a clean unload.
 . ./lib.sh
 K=/sys/kernel/rackswap
@@ -38,7 +40,7 @@ check "incarnation set ($inc)" [ "$inc" -gt 0 ]
 
 # connect through sysfs: an outgoing and an incoming peer, both live
 t0=$(uptime_s)
-err=$(write_err $C/connect "$LOOP_ADDR $PORT")
+err=$(write_err $C/connect "$(conn_str $LOOP_ADDR $PORT)")
 check "connect $LOOP_ADDR $PORT (${err:-ok}, $(ms_since "$t0") ms)" [ -z "$err" ]
 out=$(krdma_peer direction=out)
 in=$(krdma_peer direction=in)
@@ -54,6 +56,13 @@ handshake_seen() {
 }
 check "handshake: both see name $(hostname) and our uuid" handshake_seen
 check "address of the outgoing peer" [ "$(cat $C/peers/$out/address)" = "$LOOP_ADDR $PORT" ]
+log "options: out $(cat $C/peers/$out/options); in $(cat $C/peers/$in/options)"
+# shellcheck disable=SC2086
+check "options of the outgoing peer: the connect string's ($RS_OPTS), defaults for the rest" \
+	[ "$(cat $C/peers/$out/options)" = "$(opts_line $RS_OPTS)" ]
+# shellcheck disable=SC2086
+check "options of the incoming peer: heartbeat_ms=500 carried, defaults for the rest" \
+	[ "$(opts_read "$in")" = "$(accepted_opts $RS_OPTS)" ]
 cat $DBG/krdma/peers | sed 's/^/# /'
 
 # echo RPCs: 8 threads, random payloads verified by the module
@@ -102,12 +111,32 @@ for t in "$nl|empty line" "garbage|garbage" "$LOOP_ADDR|no port" "$LOOP_ADDR 0|p
 	bad "invalid argument" "${t#*|}" "$s" || fails=$((fails + 1))
 done
 check "13 malformed connect strings: EINVAL + log line, no peer" [ $fails = 0 ]
+# bad connect options (to an address with no host behind it: one taken
+# would wait out the deadline): EINVAL, a log line naming the option, no
+# peer
+bad_opt() { # option-named-in-the-log options
+	bad "invalid argument" "$2" "10.99.0.77 $PORT $2" && since_mark | grep -q "$1"
+}
+fails=0
+for t in "nosuch|nosuch=1" "heartbeat_ms|heartbeat_ms=500 heartbeat_ms=500" \
+	"queue_depth|queue_depth=64 ack_timeout=10 queue_depth=32" "heartbeat_ms|heartbeat_ms" \
+	"heartbeat_ms|heartbeat_ms=" "heartbeat_ms|heartbeat_ms=99" "heartbeat_ms|heartbeat_ms=10001" \
+	"heartbeat_missed|heartbeat_missed=0" "connect_timeout_ms|connect_timeout_ms=30001" \
+	"rpc_timeout_ms|rpc_timeout_ms=2000" "rpc_timeout_ms|heartbeat_ms=500 rpc_timeout_ms=500" \
+	"reconnect_delay_ms|reconnect_delay_ms=9" "reconnect_tries|reconnect_tries=1001" \
+	"data_qps|data_qps=17" "queue_depth|queue_depth=15" "ack_timeout|ack_timeout=21" \
+	"ack_timeout|ack_timeout=1x" "reconnect_tries|reconnect_tries=-1"; do
+	bad_opt "${t%%|*}" "${t#*|}" || fails=$((fails + 1))
+done
+check "18 bad, unknown or repeated connect options: EINVAL + log line naming it, no peer" [ $fails = 0 ]
+check "a bad option through debugfs connect: EINVAL" \
+	bad "invalid argument" debugfs "10.99.0.77 $PORT nosuch=1" $DBG/krdma/connect
 check "the same string through debugfs connect: EINVAL" bad "invalid argument" debugfs "garbage" $DBG/krdma/connect
-check "connect twice to the same peer: EEXIST" bad "exists" twice "$LOOP_ADDR $PORT"
+check "connect twice to the same peer: EEXIST" bad "exists" twice "$(conn_str $LOOP_ADDR $PORT)"
 check "disconnect an unknown address: ENOENT" bad "no such file" unknown "10.99.0.9 $PORT" $C/disconnect
 check "disconnect an unknown name: ENOENT" bad "no such file" unknown nosuchnode $C/disconnect
 t0=$(uptime_s)
-e=$(write_err $C/connect "10.99.0.77 $PORT")
+e=$(write_err $C/connect "$(conn_str 10.99.0.77 $PORT)")
 ms=$(ms_since "$t0")
 log "connect to an address with no host: '$e' after $ms ms (deadline 3000 ms)"
 # the write ends at the deadline: bounded at ten times it (the emulator's
@@ -130,20 +159,20 @@ check "in-flight calls failed with ENOTCONN (-107)" grep -q 'first_error=-107' /
 # protocol version mismatch: advertise major 9, the listener refuses
 echo 9 >$DK/test_proto_major
 kmsg_mark
-e=$(write_err $DBG/krdma/connect "$LOOP_ADDR $PORT")
+e=$(write_err $DBG/krdma/connect "$(conn_str $LOOP_ADDR $PORT)")
 echo 0 >$DK/test_proto_major
 log "version 9 to a listener that speaks 2: '$e'; $(since_mark | grep -m1 'speaks protocol')"
 version_refused() {
 	echo "$e" | grep -qi "protocol not supported" &&
-		since_mark | grep -q 'protocol version 9.0 refused: this node speaks 2.0' &&
-		since_mark | grep -q 'it speaks protocol 2.0, this node 9.0' && [ -z "$(peer_ids)" ]
+		since_mark | grep -q 'protocol version 9.1 refused: this node speaks 2.1' &&
+		since_mark | grep -q 'it speaks protocol 2.1, this node 9.1' && [ -z "$(peer_ids)" ]
 }
 check "version mismatch refused, both versions logged" version_refused
 
 
 # malformed messages (a test knob sends them): the receiver refuses each
 # with a log line and closes the connection; nothing else breaks
-connect_loop() { write_err $C/connect "$LOOP_ADDR $PORT" >/dev/null; krdma_peer direction=out; }
+connect_loop() { write_err $C/connect "$(conn_str $LOOP_ADDR $PORT)" >/dev/null; krdma_peer direction=out; }
 no_peer() { [ -z "$(peer_ids)" ]; }
 fails=0
 for t in "len|malformed message" "short|malformed message" "op|out of range" \
@@ -171,6 +200,6 @@ check "disconnect" sh -c "echo '$LOOP_ADDR $PORT' > $C/disconnect"
 check "rmmod with no peer" rs_unload
 check "reload without loopback" rs_load
 check "incarnation changes at every load" [ "$(cat $K/incarnation)" != "$inc" ]
-check "connect to own address without loopback: EINVAL" bad "invalid argument" self "$LOOP_ADDR $PORT"
+check "connect to own address without loopback: EINVAL" bad "invalid argument" self "$(conn_str $LOOP_ADDR $PORT)"
 check "rmmod" rs_unload
 tap_done

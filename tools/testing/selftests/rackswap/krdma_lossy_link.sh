@@ -44,7 +44,7 @@ lossy() { $TC qdisc add dev "$dev" root netem loss 3%; }
 dropped() { $TC -s qdisc show dev "$dev" | awk '/dropped/ { sub(",", "", $7); print $7; exit }'; }
 
 if [ "$NODE" = 2 ]; then
-	connect() { echo "$(link_addr 1 2) $PORT" >$C/connect; }
+	connect() { conn_str "$(link_addr 1 2)" $PORT >$C/connect; }
 	check "connect to node1" retry 150 connect 2>/dev/null
 	p=$(krdma_peer direction=out state=live)
 	ready() { [ "$(cat $C/peers/$p/data_qps)" = 1 ]; }

@@ -32,7 +32,7 @@ check "rxe on the links" rxe_links_up
 check "load $MOD with 1 s heartbeats, 5 s RPC deadline, 2 reconnection attempts" \
 	rs_load port=$PORT heartbeat_ms=1000 heartbeat_missed=3 rpc_timeout_ms=5000 \
 	reconnect_tries=2 reconnect_delay_ms=500 connect_timeout_ms=2000
-retry 150 sh -c "echo '$(link_addr 1 2) $PORT' > $C/connect" 2>/dev/null
+retry 150 sh -c "echo '$(conn_str "$(link_addr 1 2)" $PORT)' > $C/connect" 2>/dev/null
 p=$(krdma_peer state=live)
 check "connected to node1 (peer $p)" [ -n "$p" ]
 ready() { [ "$(cat $C/peers/$p/data_qps)" = 1 ]; }

@@ -30,7 +30,7 @@ rdma_cycle() {
 	rs_load loopback=1 reconnect_delay_ms=100 num_devices=0 ||
 		{ log "modprobe failed"; return 1; }
 	echo 64 >$DK/test_grant_pages
-	echo "$LOOP_ADDR 7472" >$C/connect || { log "connect failed"; rs_unload; return 1; }
+	conn_str $LOOP_ADDR 7472 >$C/connect || { log "connect failed"; rs_unload; return 1; }
 	out=$(krdma_peer direction=out)
 	if ! printf '%s 2 64 1 8' "$out" >$DK/rdma_test ||
 		! printf '%s 1 32 1 4 4 10000 0' "$out" >$DK/rdma_test ||

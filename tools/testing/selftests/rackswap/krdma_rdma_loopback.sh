@@ -41,7 +41,7 @@ inline_bad() {
 	[ "$(cat $P/inline_softirq)" = 1 ] && dmesg | grep -q 'inline_softirq: "abc" is not 0, 1 or 2'
 }
 check "inline_softirq (default 1) refuses 3, -1, abc, x, 1x" inline_bad
-check "connect to ourselves" sh -c "echo '$LOOP_ADDR 7472' > $C/connect"
+check "connect to ourselves" sh -c "echo '$(conn_str $LOOP_ADDR 7472)' > $C/connect"
 out=$(krdma_peer direction=out)
 in=$(krdma_peer direction=in)
 check "both ends have their data QPs ($(nproc) CPUs)" retry 20 sh -c \

@@ -73,15 +73,57 @@ param_mod() {
 	return 1
 }
 
-# rs_load [NAME=VALUE...]: loads our modules, each parameter given to the
-# module that has it (a value may hold spaces: peers=). A parameter no
-# module has, or a module refusing to load, fails it with every module it
-# loaded unloaded again.
+# The settings that were module parameters before they moved (issue 34):
+# the connect options, which go in every
+# connect string (and peers= entry) a test writes; the device attributes,
+# written before disksize (which fixes them), in this order; of those, the
+# ones the dvs test space's next create takes ($DT).
+CONN_OPTS="heartbeat_ms heartbeat_missed connect_timeout_ms rpc_timeout_ms reconnect_delay_ms reconnect_tries data_qps queue_depth ack_timeout"
+DEV_ATTRS="slab_size pool_min pool_max release_delay_s replicas completion_spin_us disksize"
+DT_ATTRS="slab_size pool_min pool_max release_delay_s"
+# the connect options of the last rs_load ("k=v k=v", or empty)
+RS_OPTS=
+
+# rs_load [NAME=VALUE...]: loads our modules (krdma, dvs, rackswap,
+# rackswap_test), then applies each setting where it lives now:
+# - a module parameter (krdma: port listen peers nodename uuid; rackswap:
+#   num_devices hw_queues blk_queue_depth) goes to modprobe of its module
+#   (a value may hold spaces: peers=);
+# - a connect option ($CONN_OPTS) goes in RS_OPTS, which the test puts in
+#   every connect string it writes (conn_str) and in its peers= entries
+#   (rs_load does not add it to peers=: the test writes what it means);
+#   given twice, the last value counts;
+# - loopback=B: $DK/loopback (the test module's hook);
+# - poll_spin_us, inline_softirq: /sys/kernel/rackswap/krdma/NAME;
+# - donate, grace_period_s, rebuild_rate_mb: /sys/kernel/rackswap/dvs/NAME;
+# - $DEV_ATTRS: /sys/block/rackswap*/NAME of every device made at load, in
+#   the order of $DEV_ATTRS (disksize last); the first four ($DT_ATTRS)
+#   also $DT/NAME, the dvs test space's settings for its next create.
+# A name that is none of these fails it, as does a module refusing to load
+# or a refused write (stderr names it); a failed rs_load leaves no module
+# of ours loaded.
 rs_load() {
-	local a m kp='' dp='' bp=''
+	local a k m o kp='' dp='' bp='' set=''
+	RS_OPTS=
 	for a in "$@"; do
-		m=$(param_mod "${a%%=*}") || {
-			echo "rs_load: no module of ours has parameter ${a%%=*}" >&2
+		k=${a%%=*}
+		case " $CONN_OPTS " in
+		*" $k "*)
+			o=''
+			for m in $RS_OPTS; do [ "${m%%=*}" = "$k" ] || o="$o$m "; done
+			RS_OPTS="$o$a"
+			continue
+			;;
+		esac
+		case " loopback poll_spin_us inline_softirq donate grace_period_s rebuild_rate_mb $DEV_ATTRS " in
+		*" $k "*)
+			set="$set$a
+"
+			continue
+			;;
+		esac
+		m=$(param_mod "$k") || {
+			echo "rs_load: no module of ours has parameter $k" >&2
 			return 1
 		}
 		a="'$(printf '%s' "$a" | sed "s/'/'\\\\''/g")'"
@@ -95,6 +137,86 @@ rs_load() {
 	if ! eval "modprobe dvs $dp"; then rmmod krdma; return 1; fi
 	if ! eval "modprobe rackswap $bp"; then rmmod dvs krdma; return 1; fi
 	if ! modprobe rackswap_test; then rmmod rackswap dvs krdma; return 1; fi
+	rs_settings "$set" || { rs_unload; return 1; }
+}
+
+# rs_settings LINES: rs_load's writes of its NAME=VALUE lines (the last
+# value of a name counts), each where it lives, in order
+rs_settings() {
+	local k v f b
+	for k in loopback poll_spin_us inline_softirq donate grace_period_s 		rebuild_rate_mb $DT_ATTRS; do
+		printf '%s' "$1" | grep -q "^$k=" || continue
+		v=$(printf '%s' "$1" | sed -n "s/^$k=//p" | tail -n 1)
+		case $k in
+		loopback) f=$DK/loopback ;;
+		poll_spin_us | inline_softirq) f=/sys/kernel/rackswap/krdma/$k ;;
+		donate | grace_period_s | rebuild_rate_mb) f=/sys/kernel/rackswap/dvs/$k ;;
+		*) f=$DT/$k ;;
+		esac
+		rs_set "$f" "$k" "$v" || return 1
+	done
+	for b in /sys/block/rackswap*; do
+		[ -e "$b" ] || continue
+		for k in $DEV_ATTRS; do
+			printf '%s' "$1" | grep -q "^$k=" || continue
+			v=$(printf '%s' "$1" | sed -n "s/^$k=//p" | tail -n 1)
+			rs_set "$b/$k" "$k" "$v" || return 1
+		done
+	done
+}
+# rs_set FILE NAME VALUE: writes VALUE to FILE; says so on stderr if refused
+rs_set() {
+	local e
+	if ! e=$(printf '%s\n' "$3" 2>&1 >"$1"); then
+		echo "rs_load: $2=$3: $1 refused it: $e" >&2
+		return 1
+	fi
+}
+
+# conn_str ADDR PORT: the connect string for ADDR PORT with the connect
+# options of the last rs_load (RS_OPTS)
+conn_str() { echo "$1 $2${RS_OPTS:+ $RS_OPTS}"; }
+
+# the connect options' defaults, in the order a peer's options file
+# (/sys/kernel/rackswap/krdma/peers/N/options) lists them
+CONN_DEFAULTS="heartbeat_ms=2000 heartbeat_missed=3 connect_timeout_ms=10000 rpc_timeout_ms=10000 reconnect_delay_ms=1000 reconnect_tries=10 data_qps=0 queue_depth=128 ack_timeout=16"
+# the ones the accepting side of a connection takes from the connecting
+# side (in the connection request)
+CONN_CARRIED="heartbeat_ms heartbeat_missed rpc_timeout_ms ack_timeout queue_depth"
+
+# opts_line [K=V...]: the options file of a peer connected with options
+# K=V... (other words, e.g. port=, ignored): every option, the default for
+# each one not given; the last value of one given twice
+opts_line() {
+	local d k v o l=''
+	for d in $CONN_DEFAULTS; do
+		k=${d%%=*}
+		v=${d#*=}
+		for o in "$@"; do [ "${o%%=*}" != "$k" ] || v=${o#*=}; done
+		l="$l${l:+ }$k=$v"
+	done
+	echo "$l"
+}
+# accepted_opts [K=V...]: the options of the accepting side of a connect
+# with options K=V...: the carried ones from K=V..., the defaults for the
+# rest; data_qps left out (the two sides agree on it as before: see
+# opts_read)
+accepted_opts() {
+	local d k l=''
+	for d in $(opts_line "$@"); do
+		k=${d%%=*}
+		case " $CONN_CARRIED " in
+		*" $k "*) ;;
+		*) d=$(opts_line | tr ' ' '\n' | grep "^$k=") ;;
+		esac
+		[ "$k" = data_qps ] || l="$l${l:+ }$d"
+	done
+	echo "$l"
+}
+# opts_read ID: peer ID's options file without data_qps (as accepted_opts)
+opts_read() {
+	tr ' ' '\n' <"/sys/kernel/rackswap/krdma/peers/$1/options" | grep -v '^data_qps=' |
+		tr '\n' ' ' | sed 's/ $//'
 }
 
 # rs_unload: unloads every module of ours that is loaded, last loaded
@@ -184,11 +306,12 @@ krdma_peer() {
 	return 1
 }
 
-# loop_connect: this node connects to itself (loopback=1) and both sides'
-# data QPs come up; sets $out and $in, the two peers' ids
+# loop_connect: this node connects to itself (loopback=1), with the connect
+# options of rs_load (RS_OPTS), and both sides' data QPs come up; sets $out
+# and $in, the two peers' ids
 loop_connect() {
 	local k=/sys/kernel/rackswap/krdma
-	check "connect to ourselves" sh -c "echo '$LOOP_ADDR 7472' > $k/connect"
+	check "connect to ourselves" sh -c "echo '$(conn_str $LOOP_ADDR 7472)' > $k/connect"
 	out=$(krdma_peer direction=out)
 	in=$(krdma_peer direction=in)
 	check "data QPs up" retry 30 sh -c \
@@ -630,14 +753,15 @@ next_word() {
 	cat /tmp/heard 2>/dev/null
 }
 
-# connect_donors PORT N...: node1 connects to nodes N... on PORT and waits
-# until one-sided RDMA flows to each; sets pN to our peer id of node N
+# connect_donors PORT N...: node1 connects to nodes N... on PORT (with the
+# connect options of rs_load, RS_OPTS) and waits until one-sided RDMA flows
+# to each; sets pN to our peer id of node N
 connect_donors() {
 	local port=$1 n
 	shift
 	for n in "$@"; do
 		check "connected to node$n" retry 150 sh -c \
-			"echo '$(link_addr $n 1) $port' >/sys/kernel/rackswap/krdma/connect 2>/dev/null"
+			"echo '$(conn_str "$(link_addr $n 1)" $port)' >/sys/kernel/rackswap/krdma/connect 2>/dev/null"
 		eval "p$n=\$(krdma_peer 'address=$(link_addr $n 1) $port')"
 	done
 	check "RDMA ready to node(s) $*" retry 60 donors_ready "$@"
@@ -669,11 +793,12 @@ stored_on() {
 }
 
 # --- a swap client of node1 -------------------------------------------------
-# swap_client PORT SIZE: this node connects to node1 on PORT and swaps on
-# /dev/rackswap0, SIZE big, stored there; sets $p, our peer id of node1
+# swap_client PORT SIZE: this node connects to node1 on PORT (with the
+# connect options of rs_load, RS_OPTS) and swaps on /dev/rackswap0, SIZE
+# big, stored there; sets $p, our peer id of node1
 swap_client() {
 	local a
-	a="$(link_addr 1 "$NODE") $1"
+	a=$(conn_str "$(link_addr 1 "$NODE")" "$1")
 	check "connected to node1" retry 150 sh -c \
 		"echo '$a' >/sys/kernel/rackswap/krdma/connect 2>/dev/null"
 	p=$(krdma_peer direction=out state=live)

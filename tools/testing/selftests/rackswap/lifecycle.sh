@@ -66,7 +66,7 @@ swapper_cycle() {
 	local p inc r0 r out0 t0
 	t0=$(date +%s)
 	rs_load $LOAD || { log "modprobe failed"; return 1; }
-	if ! retry "$WAIT" sh -c "echo '$DONOR $PORT' >$C/connect 2>/dev/null"; then
+	if ! retry "$WAIT" sh -c "echo '$(conn_str "$DONOR" $PORT)' >$C/connect 2>/dev/null"; then
 		log "no connection to node2"
 		rs_unload
 		return 1

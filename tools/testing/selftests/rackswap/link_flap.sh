@@ -24,7 +24,7 @@ check "rxe on the links" rxe_links_up
 check "load $MOD" rs_load $LOAD
 echo 512 >$DK/test_grant_pages
 if [ "$NODE" = 2 ]; then
-	connect() { echo "$(link_addr 1 2) $PORT" >$C/connect; }
+	connect() { conn_str "$(link_addr 1 2)" $PORT >$C/connect; }
 	retry 150 connect 2>/dev/null
 	p=$(krdma_peer direction=out state=live)
 	check "connected to node1 (peer $p)" [ -n "$p" ]

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # rig: nodes=1 tier=check debug=smoke timeout=600
 #
-# The modules' metadata and dependencies (modprobe rackswap brings krdma and
+# The modules' metadata (the 8 parameters left) and dependencies (modprobe rackswap brings krdma and
 # dvs; modprobe -r rackswap takes them away again), then load/unload 2 x CYCLES
 # times (default 20): each load creates the debugfs directory with the
 # right version, each unload removes it; no RDMA resource, slab object or free memory goes
@@ -27,6 +27,13 @@ for m in $MODS; do
 	check "modinfo $m: every parameter has a description" [ -z "$nodesc" ]
 	[ -z "$nodesc" ] || log "without description: $nodesc"
 done
+# the parameters left (issue 34): the rest are connect options, device
+# attributes or sysfs settings
+parms() { modinfo -F parm "$1" | sed -n 's/^\([a-z_0-9]*\):.*/\1/p' | sort | tr '\n' ' '; }
+check "krdma's parameters: listen nodename peers port uuid" [ "$(parms krdma)" = "listen nodename peers port uuid " ]
+check "dvs has no parameter" [ -z "$(parms dvs)" ]
+check "rackswap's parameters: blk_queue_depth hw_queues num_devices" \
+	[ "$(parms rackswap)" = "blk_queue_depth hw_queues num_devices " ]
 # each layer needs the one below and nothing above it
 deps() { modinfo -F depends "$1" | tr ',' '\n' | grep -xE 'krdma|dvs|rackswap|rackswap_test' | sort | tr '\n' ' '; }
 check "krdma needs none of ours" [ -z "$(deps krdma)" ]

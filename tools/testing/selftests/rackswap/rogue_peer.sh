@@ -75,7 +75,7 @@ foreign=$(awk 'NR == 1 { print $2 }' /tmp/sums.a)
 rc0=$(cat $C/peers/$good_out/reconnects)
 
 # --- the rogue connects ----------------------------------------------------
-check "the rogue connects to $ROGUE_ADDR" sh -c "echo '$ROGUE_ADDR $PORT' >$C/connect"
+check "the rogue connects to $ROGUE_ADDR" sh -c "echo '$(conn_str $ROGUE_ADDR $PORT)' >$C/connect"
 rogue=$(krdma_peer "address=$ROGUE_ADDR $PORT")
 check "its RDMA is ready (peer $rogue)" retry 30 rogue_ready
 
@@ -141,7 +141,7 @@ check "the rogue disconnects" sh -c "echo '$ROGUE_ADDR $PORT' >$C/disconnect"
 echo 1 >$DK/test_incarnation
 kmsg_mark
 n0=$(ls $C/peers | wc -l)
-check "a connection as an older incarnation is refused" sh -c "! echo '$ROGUE_ADDR $PORT' >$C/connect 2>/dev/null"
+check "a connection as an older incarnation is refused" sh -c "! echo '$(conn_str $ROGUE_ADDR $PORT)' >$C/connect 2>/dev/null"
 echo 0 >$DK/test_incarnation
 log "$(since_mark | grep -m1 'old incarnation')"
 check "the donor logged it as a replay" logged 'refused a connection of an old incarnation'

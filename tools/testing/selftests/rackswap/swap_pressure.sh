@@ -71,7 +71,7 @@ if [ "$NODE" = 1 ]; then
 	check "vm.min_free_kbytes 32768 (was $minfree)" sh -c "echo 32768 >/proc/sys/vm/min_free_kbytes"
 	log "MemTotal $(awk '/MemTotal/ { print $2 }' /proc/meminfo) kB, MemAvailable $(awk '/MemAvailable/ { print $2 }' /proc/meminfo) kB"
 	check "connected to node2" retry 150 sh -c \
-		"echo '$(link_addr 2 1) $PORT' >$C/connect 2>/dev/null"
+		"echo '$(conn_str "$(link_addr 2 1)" $PORT)' >$C/connect 2>/dev/null"
 	p=$(krdma_peer direction=out state=live)
 	ready() { [ "$(cat $C/peers/$p/data_qps)" -ge 1 ]; }
 	check "its data QP is up" retry 30 ready

@@ -23,7 +23,7 @@ res_snapshot /tmp/res.a
 check "load $MOD" rs_load $LOAD
 
 if [ "$NODE" = 2 ]; then
-	connect() { echo "$(link_addr 1 2) $PORT" >$C/connect 2>/dev/null; }
+	connect() { conn_str "$(link_addr 1 2)" $PORT >$C/connect 2>/dev/null; }
 	check "connected to node1" retry 150 connect
 	p=$(krdma_peer direction=out state=live)
 	ready() { [ "$(cat $C/peers/$p/data_qps)" -ge 1 ]; }

@@ -35,7 +35,7 @@ check "rxe0 on dummy0" rxe_loopback_up
 check "load with loopback=1 donate=64M slab_size=2M disksize=16M release_delay_s=1" \
 	rs_load loopback=1 donate=64M slab_size=2M disksize=16M release_delay_s=1
 check "rackswap0 is 16M, 2M slabs" \
-	[ "$(cat $B0/disksize) $(cat $D/slab_size)" = "$((16 * M)) $((2 * M))" ]
+	[ "$(cat $B0/disksize) $(cat $B0/slab_size)" = "$((16 * M)) $((2 * M))" ]
 wzmax=$(cat $B0/queue/write_zeroes_max_bytes)
 log "write_zeroes_max_bytes $wzmax"
 check "the queue advertises write-zeroes (write_zeroes_max_bytes > 0)" [ "$wzmax" -gt 0 ]
