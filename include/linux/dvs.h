@@ -33,6 +33,43 @@ enum dvs_backend {
 /* Copies of a slab on distinct donors (the rdma backend's replicas). */
 #define DVS_MAX_COPIES		3
 
+/* The slab sizes a space takes: powers of two from 2 MiB to 512 MiB. */
+#define DVS_SLAB_SIZE_MIN	(2ULL << 20)
+#define DVS_SLAB_SIZE_MAX	(512ULL << 20)
+/* The slab size of a space unless its config says otherwise. */
+#define DVS_DEFAULT_SLAB_SIZE	(64ULL << 20)
+/* The largest pool_max (and pool_min) of a space, slabs. */
+#define DVS_POOL_LIMIT		64
+/* The longest release_delay_s of a space, s (one day). */
+#define DVS_RELEASE_DELAY_MAX	86400
+
+/**
+ * struct dvs_space_config - the settings of a space
+ * @slab_size: bytes per slab: a power of two from DVS_SLAB_SIZE_MIN to
+ *	DVS_SLAB_SIZE_MAX (default DVS_DEFAULT_SLAB_SIZE). No I/O of the
+ *	space crosses a multiple of it.
+ * @backend: where its slabs are stored (default DVS_BACKEND_RDMA)
+ * @copies: the copies of each slab, on distinct donors: 1 to
+ *	DVS_MAX_COPIES; the dram backend keeps 1 (default 1)
+ * @pool_min: slabs its pool keeps ready at least: 0 to @pool_max
+ *	(default 2)
+ * @pool_max: slabs its pool keeps ready at most: @pool_min to
+ *	DVS_POOL_LIMIT (default 16)
+ * @release_delay_s: how long a slab stays empty before it goes back to
+ *	its backend, s: 0 to DVS_RELEASE_DELAY_MAX (default 10)
+ *
+ * Filled by dvs_space_config_init() and then by the caller; the space
+ * keeps a copy made by dvs_space_create(): none of it changes afterwards.
+ */
+struct dvs_space_config {
+	u64			slab_size;
+	enum dvs_backend	backend;
+	unsigned int		copies;
+	unsigned int		pool_min;
+	unsigned int		pool_max;
+	unsigned int		release_delay_s;
+};
+
 /**
  * struct dvs_io - one read or write of a space
  * @offset: the offset in the space
@@ -45,8 +82,9 @@ enum dvs_backend {
  * @priv: the caller's
  *
  * One read or write of a space, owned by the caller (nothing allocated per
- * I/O). The range is page-aligned and lies in one slab (a front end sets
- * its chunk_sectors to the slab size); it is at most 2 MiB and its
+ * I/O). The range is page-aligned and lies in one slab (a front end that
+ * sets its chunk_sectors to DVS_IO_MAX, or to the slab size, never sends
+ * one across: slab sizes are multiples of it); it is at most 2 MiB and its
  * scatterlist has at most KRDMA_IO_MAX_SGE entries. @done runs once, in
  * any context, possibly before dvs_io_submit() returns; when it runs no
  * RDMA op can touch @sg any more.
@@ -80,22 +118,46 @@ struct dvs_io {
 };
 
 /**
+ * dvs_space_config_init() - the default settings of a space
+ * @c: filled with the defaults (see struct dvs_space_config)
+ *
+ * Context: Any context.
+ */
+void dvs_space_config_init(struct dvs_space_config *c);
+
+/**
+ * dvs_space_config_check() - check the settings of a space
+ * @c: the settings
+ * @who: names the caller's object in the log line (e.g. a device name)
+ *
+ * Checks every field of @c against its range (see struct
+ * dvs_space_config), @pool_min against @pool_max and @copies against
+ * @backend. The first bad field is logged as "<@who>: <field>: <value>
+ * is not <what it must be>".
+ *
+ * Context: Any context.
+ * Return: 0, or -EINVAL with a log line.
+ */
+int dvs_space_config_check(const struct dvs_space_config *c,
+			   const char *who);
+
+/**
  * dvs_space_create() - make a space
  * @size: its size, bytes (page-aligned)
- * @backend: where its slabs are stored
- * @copies: the copies of each slab, on distinct donors (1 to
- *	DVS_MAX_COPIES; the dram backend keeps 1)
+ * @c: its settings (checked with dvs_space_config_check()); the space
+ *	keeps a copy, @c may go once this returns
  *
- * Makes a space of @size bytes over @backend, each slab in @copies copies,
- * and starts filling its pool.
+ * Makes a space of @size bytes in slabs of @c->slab_size over
+ * @c->backend, each slab in @c->copies copies, and starts filling its
+ * pool.
  *
  * Context: Process context.
  * Return: the space, or an ERR_PTR(): -EINVAL for a size that is not a
- * multiple of the page size or a bad @copies, -E2BIG for more than 2^24
- * slabs, -ENOMEM.
+ * multiple of the page size or bad settings (logged), -E2BIG for more
+ * than 2^24 slabs, -ENOMEM.
  */
-struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend,
-				   unsigned int copies);
+struct dvs_space *dvs_space_create(u64 size,
+				   const struct dvs_space_config *c);
 
 /**
  * dvs_space_destroy() - destroy a space
@@ -130,7 +192,7 @@ int dvs_io_submit(struct dvs_space *space, struct dvs_io *io);
  * @len: its length (page-aligned, any number of slabs)
  *
  * Forgets the whole pages of [@offset, @offset + @len): they read as zeros
- * again, and a slab left empty goes back to its donor after
+ * again, and a slab left empty goes back to its donor after the space's
  * release_delay_s.
  *
  * Context: Never sleeps.
@@ -170,14 +232,5 @@ unsigned int dvs_space_degraded(struct dvs_space *space);
  * Return: 0 or -ETIMEDOUT.
  */
 int dvs_space_fill_wait(struct dvs_space *space, unsigned int timeout_ms);
-
-/**
- * dvs_default_slab_size() - the slab size of new spaces
- *
- * Context: Any context.
- * Return: the slab size of new spaces (bytes, a power of two): no I/O of
- * theirs crosses a multiple of it.
- */
-u64 dvs_default_slab_size(void);
 
 #endif /* _LINUX_DVS_H */

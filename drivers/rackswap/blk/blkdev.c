@@ -2,10 +2,14 @@
 /*
  * rackswap: the block devices /dev/rackswapN, a swap front end over dvs.
  *
- * A device is sized (disksize) before use; sizing makes its dvs space and
- * starts filling the space's pool. Requests never cross a slab
- * (chunk_sectors) and are at most 2 MiB with at most KRDMA_IO_MAX_SGE
- * segments: one dvs I/O each, straight to or from the request's pages.
+ * A device is set up (backend, replicas, slab_size, pool_min, pool_max,
+ * release_delay_s, backing_dev) and then sized (disksize) before use, as
+ * zram is; sizing makes its dvs space from those settings and starts
+ * filling the space's pool. Requests never cross a 2 MiB chunk
+ * (chunk_sectors = DVS_IO_MAX), hence never a slab (slab sizes are
+ * power-of-two multiples of 2 MiB), and are at most 2 MiB with at most
+ * KRDMA_IO_MAX_SGE segments: one dvs I/O each, straight to or from the
+ * request's pages.
  * Nothing in queue_rq or in completion allocates: the per-request state
  * is the tag set's cmd_size. A write that finds its slab unbound and the
  * pool empty is retried by blk-mq (BLK_STS_RESOURCE) while the refill makes
@@ -67,13 +71,9 @@ static unsigned int rs_queue_depth = 64;
 module_param_named(blk_queue_depth, rs_queue_depth, uint, 0444);
 MODULE_PARM_DESC(blk_queue_depth, "Requests in flight per hardware queue (1-1024; default 64)");
 
-static unsigned int rs_replicas = 1;
-module_param_named(replicas, rs_replicas, uint, 0444);
-MODULE_PARM_DESC(replicas, "Copies of each slab on distinct donors for the devices made at load or added (1-3; default 1)");
-
 /*
- * Parses a completion spin (us, 0-RS_SPIN_MAX_US) as the parameter and the
- * file take it; logs a bad one, prefixed with @who.
+ * Parses a completion spin (us, 0-RS_SPIN_MAX_US) as the file takes it;
+ * logs a bad one, prefixed with @who.
  */
 static int rs_parse_spin(const char *who, const char *s, unsigned int *us)
 {
@@ -89,34 +89,9 @@ static int rs_parse_spin(const char *who, const char *s, unsigned int *us)
 	return 0;
 }
 
-/* completion_spin_us of the devices made from now on; WRITE_ONCE, no lock */
-static unsigned int rs_spin_us;
-
-static int rs_spin_us_set(const char *val, const struct kernel_param *kp)
-{
-	unsigned int v;
-	int ret;
-
-	ret = rs_parse_spin("parameter", val, &v);
-	if (ret)
-		return ret;
-	WRITE_ONCE(rs_spin_us, v);
-	return 0;
-}
-
-static const struct kernel_param_ops rs_spin_us_ops = {
-	.set	= rs_spin_us_set,
-	.get	= param_get_uint,
-};
-module_param_cb(completion_spin_us, &rs_spin_us_ops, &rs_spin_us, 0644);
-MODULE_PARM_DESC(completion_spin_us, "A request's submitter spins up to this long (us) for its completion, for the devices made from now on (0-1000; default 0: never)");
-
-/* Size given to the devices made at load; 0: set later through disksize. */
-static u64 rs_disksize;
-
 /*
  * Parses a size with an optional K/M/G suffix and one trailing newline, as
- * the disksize parameter and file take it: a multiple of 4K.
+ * the disksize file takes it: a multiple of 4K.
  */
 static int rs_parse_size(const char *s, u64 *size)
 {
@@ -128,37 +103,28 @@ static int rs_parse_size(const char *s, u64 *size)
 	return 0;
 }
 
-static int rs_disksize_set(const char *val, const struct kernel_param *kp)
-{
-	if (rs_parse_size(val, &rs_disksize)) {
-		pr_warn("disksize: '%.32s' is not a multiple of 4K\n", val);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int rs_disksize_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%llu\n", rs_disksize);
-}
-
-static const struct kernel_param_ops rs_disksize_ops = {
-	.set	= rs_disksize_set,
-	.get	= rs_disksize_get,
-};
-module_param_cb(disksize, &rs_disksize_ops, NULL, 0444);
-MODULE_PARM_DESC(disksize, "Size of each device made at load, K/M/G suffixes (default 0: set it in /sys/block/rackswapN/disksize)");
-
 struct rs_dev {
 	int			id;
 	struct gendisk		*disk;
 	struct blk_mq_tag_set	set;
-	struct mutex		lock;	/* space, backend, replicas: sizing, reset */
+	/* space and the settings below it: sizing, reset, their stores */
+	struct mutex		lock;
 	struct dvs_space	*space;	/* NULL until sized */
 	/* set and cleared under lock while not sized: no I/O then */
 	struct rs_backing	*backing;
+	/*
+	 * The settings of the space that disksize makes: written under
+	 * lock while not sized (WRITE_ONCE: their show reads them without
+	 * it), read under lock by the sizing. A reset keeps them, as zram
+	 * keeps comp_algorithm: the next disksize makes the same kind of
+	 * space.
+	 */
 	enum dvs_backend	backend;
 	unsigned int		replicas;
+	u64			slab_size;
+	unsigned int		pool_min;
+	unsigned int		pool_max;
+	unsigned int		release_delay_s;
 	bool			claim;	/* being removed; disk->open_mutex */
 	unsigned int		spin_us;	/* READ_ONCE/WRITE_ONCE, no lock */
 	/* stats: atomic, no lock */
@@ -452,12 +418,27 @@ static struct rs_dev *rs_dev_of(struct device *d)
 	return dev_to_disk(d)->private_data;
 }
 
-/* Sizes @dev: its space over its backend. dev->lock held. */
+/* Sizes @dev: its space, made from its settings. dev->lock held. */
 static int rs_dev_size(struct rs_dev *dev, u64 size)
 {
+	struct dvs_space_config c;
 	struct dvs_space *space;
 	int ret;
 
+	dvs_space_config_init(&c);
+	c.slab_size = dev->slab_size;
+	c.backend = dev->backend;
+	c.copies = dev->replicas;
+	c.pool_min = dev->pool_min;
+	c.pool_max = dev->pool_max;
+	c.release_delay_s = dev->release_delay_s;
+	/* each file checked its own value: this checks them together */
+	ret = dvs_space_config_check(&c, dev->disk->disk_name);
+	if (ret) {
+		pr_warn("%s: not sized: fix the setting above first\n",
+			dev->disk->disk_name);
+		return ret;
+	}
 	if (dev->backing) {
 		ret = rs_backing_start(dev->backing, size);
 		if (ret) {
@@ -467,7 +448,7 @@ static int rs_dev_size(struct rs_dev *dev, u64 size)
 			return ret;
 		}
 	}
-	space = dvs_space_create(size, dev->backend, dev->replicas);
+	space = dvs_space_create(size, &c);
 	if (IS_ERR(space)) {
 		pr_warn("%s: not sized: %pe\n", dev->disk->disk_name, space);
 		if (dev->backing)
@@ -476,10 +457,10 @@ static int rs_dev_size(struct rs_dev *dev, u64 size)
 	}
 	WRITE_ONCE(dev->space, space);
 	set_capacity_and_notify(dev->disk, size >> RS_SECTOR_SHIFT);
-	pr_info("%s: %llu bytes, %s backend, %u replica(s), backing device %s\n",
+	pr_info("%s: %llu bytes, %s backend, %u replica(s), slabs of %llu bytes, pool %u-%u, release delay %u s, backing device %s\n",
 		dev->disk->disk_name, size,
-		dev->backend == DVS_BACKEND_DRAM ? "dram" : "rdma",
-		dev->replicas,
+		c.backend == DVS_BACKEND_DRAM ? "dram" : "rdma", c.copies,
+		c.slab_size, c.pool_min, c.pool_max, c.release_delay_s,
 		dev->backing ? rs_backing_path(dev->backing) : "none");
 	return 0;
 }
@@ -519,13 +500,28 @@ out:
 	return ret ? ret : count;
 }
 
+/*
+ * Takes dev->lock for a change of setting @name, which only an unsized
+ * device takes: returns 0 with it held, or -EBUSY (logged) without it.
+ */
+static int rs_lock_unsized(struct rs_dev *dev, const char *name)
+{
+	mutex_lock(&dev->lock);
+	if (!dev->space)
+		return 0;
+	mutex_unlock(&dev->lock);
+	pr_warn("%s: already sized: reset it before changing %s\n",
+		dev->disk->disk_name, name);
+	return -EBUSY;
+}
+
 static ssize_t backend_show(struct device *d, struct device_attribute *attr,
 			    char *buf)
 {
 	struct rs_dev *dev = rs_dev_of(d);
 
-	return sysfs_emit(buf, "%s\n", dev->backend == DVS_BACKEND_DRAM ?
-			  "dram" : "rdma");
+	return sysfs_emit(buf, "%s\n", READ_ONCE(dev->backend) ==
+			  DVS_BACKEND_DRAM ? "dram" : "rdma");
 }
 
 static ssize_t backend_store(struct device *d, struct device_attribute *attr,
@@ -533,7 +529,7 @@ static ssize_t backend_store(struct device *d, struct device_attribute *attr,
 {
 	struct rs_dev *dev = rs_dev_of(d);
 	enum dvs_backend b;
-	int ret = 0;
+	int ret;
 
 	if (sysfs_streq(buf, "rdma")) {
 		b = DVS_BACKEND_RDMA;
@@ -544,15 +540,15 @@ static ssize_t backend_store(struct device *d, struct device_attribute *attr,
 			dev->disk->disk_name, strim((char *)buf));
 		return -EINVAL;
 	}
-	mutex_lock(&dev->lock);
-	if (dev->space) {
-		ret = -EBUSY;
-	} else if (b == DVS_BACKEND_DRAM && dev->replicas != 1) {
+	ret = rs_lock_unsized(dev, "backend");
+	if (ret)
+		return ret;
+	if (b == DVS_BACKEND_DRAM && dev->replicas != 1) {
 		pr_warn("%s: the dram backend keeps one copy: set replicas to 1 first\n",
 			dev->disk->disk_name);
 		ret = -EINVAL;
 	} else {
-		dev->backend = b;
+		WRITE_ONCE(dev->backend, b);
 	}
 	mutex_unlock(&dev->lock);
 	return ret ? ret : count;
@@ -570,19 +566,17 @@ static ssize_t replicas_store(struct device *d, struct device_attribute *attr,
 {
 	struct rs_dev *dev = rs_dev_of(d);
 	unsigned int v;
-	int ret = 0;
+	int ret;
 
 	if (kstrtouint(buf, 10, &v) || v < 1 || v > DVS_MAX_COPIES) {
 		pr_warn("%s: replicas '%s' is not 1-%d\n", dev->disk->disk_name,
 			strim((char *)buf), DVS_MAX_COPIES);
 		return -EINVAL;
 	}
-	mutex_lock(&dev->lock);
-	if (dev->space) {
-		pr_warn("%s: already sized: reset it first\n",
-			dev->disk->disk_name);
-		ret = -EBUSY;
-	} else if (dev->backend == DVS_BACKEND_DRAM && v != 1) {
+	ret = rs_lock_unsized(dev, "replicas");
+	if (ret)
+		return ret;
+	if (dev->backend == DVS_BACKEND_DRAM && v != 1) {
 		pr_warn("%s: replicas %u: the dram backend keeps one copy\n",
 			dev->disk->disk_name, v);
 		ret = -EINVAL;
@@ -592,6 +586,121 @@ static ssize_t replicas_store(struct device *d, struct device_attribute *attr,
 	mutex_unlock(&dev->lock);
 	return ret ? ret : count;
 }
+
+/*
+ * The settings of the space below: each file checks its own value (-EINVAL
+ * and a log line naming the device and the value); pool_min <= pool_max
+ * is checked at disksize, so that they can be set in any order. Writable
+ * while not sized (-EBUSY after); a reset keeps them.
+ */
+
+/* Stores @buf in setting @name (0-@max) of @dev while it is not sized. */
+static int rs_set_setting(struct rs_dev *dev, const char *name,
+			  const char *buf, unsigned int max,
+			  unsigned int *setting)
+{
+	unsigned int v;
+	int ret;
+
+	if (kstrtouint(buf, 10, &v) || v > max) {
+		pr_warn("%s: %s '%s' is not 0-%u\n", dev->disk->disk_name, name,
+			strim((char *)buf), max);
+		return -EINVAL;
+	}
+	ret = rs_lock_unsized(dev, name);
+	if (ret)
+		return ret;
+	WRITE_ONCE(*setting, v);
+	mutex_unlock(&dev->lock);
+	return 0;
+}
+
+/* Bytes per slab (K/M/G; a power of two, 2M-512M; default 64M). */
+static ssize_t slab_size_show(struct device *d, struct device_attribute *attr,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(rs_dev_of(d)->slab_size));
+}
+
+static ssize_t slab_size_store(struct device *d, struct device_attribute *attr,
+			       const char *buf, size_t count)
+{
+	struct rs_dev *dev = rs_dev_of(d);
+	int ret;
+	u64 v;
+
+	if (rackswap_parse_size(buf, &v) || !is_power_of_2(v) ||
+	    v < DVS_SLAB_SIZE_MIN || v > DVS_SLAB_SIZE_MAX) {
+		pr_warn("%s: slab_size '%s' is not a power of two from 2M to 512M\n",
+			dev->disk->disk_name, strim((char *)buf));
+		return -EINVAL;
+	}
+	ret = rs_lock_unsized(dev, "slab_size");
+	if (ret)
+		return ret;
+	WRITE_ONCE(dev->slab_size, v);
+	mutex_unlock(&dev->lock);
+	return count;
+}
+
+/* A setting of 0-@max, an unsigned int of struct rs_dev at @offset. */
+struct rs_setting_attr {
+	struct device_attribute	attr;
+	size_t			offset;
+	unsigned int		max;
+};
+
+static unsigned int *rs_setting(struct rs_dev *dev,
+				struct device_attribute *attr)
+{
+	struct rs_setting_attr *sa = container_of(attr, struct rs_setting_attr,
+						  attr);
+
+	return (unsigned int *)((char *)dev + sa->offset);
+}
+
+static ssize_t rs_setting_show(struct device *d, struct device_attribute *attr,
+			       char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(*rs_setting(rs_dev_of(d),
+							     attr)));
+}
+
+static ssize_t rs_setting_store(struct device *d,
+				struct device_attribute *attr,
+				const char *buf, size_t count)
+{
+	struct rs_setting_attr *sa = container_of(attr, struct rs_setting_attr,
+						  attr);
+	struct rs_dev *dev = rs_dev_of(d);
+	int ret;
+
+	ret = rs_set_setting(dev, attr->attr.name, buf, sa->max,
+			     rs_setting(dev, attr));
+	return ret ? ret : count;
+}
+
+/* Slabs the pool keeps ready at least (0-64, at most pool_max; default 2). */
+static struct rs_setting_attr rs_pool_min_attr = {
+	.attr	= __ATTR(pool_min, 0644, rs_setting_show, rs_setting_store),
+	.offset	= offsetof(struct rs_dev, pool_min),
+	.max	= DVS_POOL_LIMIT,
+};
+
+/* Slabs the pool keeps ready at most (0-64, pool_min or more; default 16). */
+static struct rs_setting_attr rs_pool_max_attr = {
+	.attr	= __ATTR(pool_max, 0644, rs_setting_show, rs_setting_store),
+	.offset	= offsetof(struct rs_dev, pool_max),
+	.max	= DVS_POOL_LIMIT,
+};
+
+/* How long a slab stays empty before it goes back, s (0-86400; default 10). */
+static struct rs_setting_attr rs_release_delay_s_attr = {
+	.attr	= __ATTR(release_delay_s, 0644, rs_setting_show,
+			 rs_setting_store),
+	.offset	= offsetof(struct rs_dev, release_delay_s),
+	.max	= DVS_RELEASE_DELAY_MAX,
+};
 
 /* Slabs missing a copy now: 0 when every slab has all its replicas. */
 static ssize_t degraded_show(struct device *d, struct device_attribute *attr,
@@ -731,7 +840,13 @@ static ssize_t backing_stat_show(struct device *d,
 	return n;
 }
 
-/* Frees the device's storage; refused while the device is open. */
+/*
+ * Frees the device's storage; refused while the device is open. Its
+ * settings (backend, replicas, slab_size, pool_min, pool_max,
+ * release_delay_s, completion_spin_us, backing_dev) stay, as zram keeps
+ * comp_algorithm across a reset: the next disksize makes the same kind of
+ * space, and a caller that wants others writes them before it.
+ */
 static ssize_t reset_store(struct device *d, struct device_attribute *attr,
 			   const char *buf, size_t count)
 {
@@ -809,6 +924,7 @@ static ssize_t read_latency_show(struct device *d,
 static DEVICE_ATTR_RW(disksize);
 static DEVICE_ATTR_RW(backend);
 static DEVICE_ATTR_RW(replicas);
+static DEVICE_ATTR_RW(slab_size);
 static DEVICE_ATTR_RO(degraded);
 static DEVICE_ATTR_RW(completion_spin_us);
 static DEVICE_ATTR_RO(spin_stat);
@@ -822,6 +938,10 @@ static struct attribute *rs_disk_attrs[] = {
 	&dev_attr_disksize.attr,
 	&dev_attr_backend.attr,
 	&dev_attr_replicas.attr,
+	&dev_attr_slab_size.attr,
+	&rs_pool_min_attr.attr.attr,
+	&rs_pool_max_attr.attr.attr,
+	&rs_release_delay_s_attr.attr.attr,
 	&dev_attr_degraded.attr,
 	&dev_attr_completion_spin_us.attr,
 	&dev_attr_spin_stat.attr,
@@ -849,7 +969,8 @@ static void rs_set_limits(struct request_queue *q)
 	blk_queue_io_min(q, RS_BLOCK_SIZE);
 	blk_queue_max_hw_sectors(q, RS_MAX_IO >> RS_SECTOR_SHIFT);
 	blk_queue_max_segments(q, KRDMA_IO_MAX_SGE);
-	blk_queue_chunk_sectors(q, dvs_default_slab_size() >> RS_SECTOR_SHIFT);
+	/* a 2 MiB chunk lies in one slab: slabs are multiples of it */
+	blk_queue_chunk_sectors(q, DVS_IO_MAX >> RS_SECTOR_SHIFT);
 	q->limits.discard_granularity = RS_BLOCK_SIZE;
 	blk_queue_max_discard_sectors(q, UINT_MAX >> RS_SECTOR_SHIFT);
 	blk_queue_max_write_zeroes_sectors(q, UINT_MAX >> RS_SECTOR_SHIFT);
@@ -857,9 +978,13 @@ static void rs_set_limits(struct request_queue *q)
 	blk_queue_flag_clear(QUEUE_FLAG_ADD_RANDOM, q);
 }
 
-/* Makes device @id, sized to the disksize parameter. rs_devs_lock held. */
+/*
+ * Makes device @id, unsized, with the default settings of a space and no
+ * completion spin. rs_devs_lock held.
+ */
 static int rs_dev_add(int id)
 {
+	struct dvs_space_config c;
 	struct rs_dev *dev;
 	struct gendisk *disk;
 	int ret;
@@ -868,8 +993,13 @@ static int rs_dev_add(int id)
 	if (!dev)
 		return -ENOMEM;
 	dev->id = id;
-	dev->replicas = rs_replicas;
-	dev->spin_us = READ_ONCE(rs_spin_us);
+	dvs_space_config_init(&c);
+	dev->backend = c.backend;
+	dev->replicas = c.copies;
+	dev->slab_size = c.slab_size;
+	dev->pool_min = c.pool_min;
+	dev->pool_max = c.pool_max;
+	dev->release_delay_s = c.release_delay_s;
 	mutex_init(&dev->lock);
 	dev->set.ops = &rs_mq_ops;
 	dev->set.nr_hw_queues = hw_queues ? hw_queues : num_online_cpus();
@@ -897,18 +1027,9 @@ static int rs_dev_add(int id)
 	ret = device_add_disk(NULL, disk, rs_disk_groups);
 	if (ret)
 		goto err_disk;
-	if (rs_disksize) {
-		mutex_lock(&dev->lock);
-		ret = rs_dev_size(dev, rs_disksize);
-		mutex_unlock(&dev->lock);
-		if (ret)
-			goto err_del;
-	}
 	rs_devs[id] = dev;
 	return 0;
 
-err_del:
-	del_gendisk(disk);
 err_disk:
 	put_disk(disk);
 err_set:
@@ -1019,10 +1140,9 @@ int rackswap_blkdev_init(void)
 	int ret = 0;
 
 	if (num_devices > RS_MAX_DEVICES || !rs_queue_depth ||
-	    rs_queue_depth > 1024 || hw_queues > 256 || !rs_replicas ||
-	    rs_replicas > DVS_MAX_COPIES) {
-		pr_err("num_devices %u (0-16), blk_queue_depth %u (1-1024), hw_queues %u (0-256), replicas %u (1-3): out of range\n",
-		       num_devices, rs_queue_depth, hw_queues, rs_replicas);
+	    rs_queue_depth > 1024 || hw_queues > 256) {
+		pr_err("num_devices %u (0-16), blk_queue_depth %u (1-1024), hw_queues %u (0-256): out of range\n",
+		       num_devices, rs_queue_depth, hw_queues);
 		return -EINVAL;
 	}
 	ret = rs_backing_init();

@@ -16,7 +16,6 @@
 #include <linux/idr.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/moduleparam.h>
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -65,41 +64,8 @@ static struct {
 	.ids = IDR_INIT(dvs_donor.ids),
 };
 
+/* /sys/kernel/rackswap/dvs/grace_period_s: READ_ONCE/WRITE_ONCE */
 unsigned int dvs_grace_period_s = 120;
-
-/* donate=: the limit as bytes with an optional K/M/G suffix */
-static int donate_set(const char *val, const struct kernel_param *kp)
-{
-	return dvs_donor_set_limit(val);
-}
-
-static int donate_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%llu\n", dvs_donor_limit());
-}
-
-static const struct kernel_param_ops donate_ops = {
-	.set = donate_set,
-	.get = donate_get,
-};
-
-module_param_cb(donate, &donate_ops, NULL, 0644);
-MODULE_PARM_DESC(donate,
-		 "Memory this node donates to others, bytes (K/M/G suffixes; 0: none). Lowering it revokes nothing");
-
-static int grace_set(const char *val, const struct kernel_param *kp)
-{
-	return dvs_set_grace(val);
-}
-
-static const struct kernel_param_ops grace_ops = {
-	.set = grace_set,
-	.get = param_get_uint,
-};
-
-module_param_cb(grace_period_s, &grace_ops, &dvs_grace_period_s, 0644);
-MODULE_PARM_DESC(grace_period_s,
-		 "Donor: how long slabs of a disconnected client are kept for it, s (1-86400; default 120)");
 
 int dvs_set_grace(const char *val)
 {

@@ -73,8 +73,12 @@ struct dvs_refiller {
 
 struct dvs_space {
 	const struct dvs_backend_ops *ops;
-	enum dvs_backend	backend;	/* const */
-	unsigned int		copies;		/* const: of each slab */
+	/*
+	 * const: the settings it was made with (slab size, backend, copies
+	 * of each slab, pool bounds, release delay), copied by
+	 * dvs_space_create(); read without a lock
+	 */
+	struct dvs_space_config	cfg;
 	unsigned int		id;		/* const; in tracepoints */
 	struct dvs_geom		geom;		/* const */
 	struct list_head	list;		/* on dvs_spaces; dvs_lock */
@@ -126,12 +130,9 @@ struct dvs_stats {
 extern struct dvs_stats dvs_stats;
 extern struct workqueue_struct *dvs_wq;	/* WQ_MEM_RECLAIM | WQ_HIGHPRI */
 
-/* parameters (dvs-space.c / dvs-donor.c) */
-extern u64 dvs_slab_size;
-extern unsigned int dvs_release_delay_s;
-extern unsigned int dvs_pool_min;
-extern unsigned int dvs_pool_max;
-extern unsigned int dvs_grace_period_s;
+/* settings in /sys/kernel/rackswap/dvs/: READ_ONCE/WRITE_ONCE, no lock */
+extern unsigned int dvs_grace_period_s;		/* dvs-donor.c */
+extern unsigned int dvs_rebuild_rate_mb;	/* dvs-rebuild.c */
 
 /* dvs-space.c */
 void dvs_io_end(struct dvs_io *io, int status);
@@ -144,6 +145,7 @@ void dvs_rdma_exit(void);
 
 /* dvs-rebuild.c */
 int dvs_rdma_repair(struct dvs_slab *slab);
+int dvs_set_rebuild_rate(const char *val);
 
 /* dvs-donor.c */
 int dvs_donor_init(void);

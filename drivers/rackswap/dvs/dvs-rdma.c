@@ -320,7 +320,7 @@ static int dvs_rdma_alloc(struct dvs_space *space, struct dvs_slab *slab)
 	if (!rs)
 		return -ENOMEM;
 	spin_lock_init(&rs->lock);
-	rs->want = space->copies;
+	rs->want = space->cfg.copies;
 	rs->building = -1;
 	for (c = 0; c < rs->want; c++) {
 		ret = dvs_rcopy_place(rs, size, &r);

@@ -6,12 +6,11 @@
  * DVS_REBUILD_WINDOW bytes while the slab stays in use: writes below the
  * window go to the new copy too, writes to the window wait for it (see
  * struct dvs_rset), reads never go to the new copy until it is complete.
- * Pages never written are not copied. The rate is bounded by the
- * rebuild_rate_mb parameter. Runs on dvs_wq (WQ_MEM_RECLAIM, memalloc_noio)
- * from the space's repair work.
+ * Pages never written are not copied. The rate is bounded by
+ * /sys/kernel/rackswap/dvs/rebuild_rate_mb. Runs on dvs_wq
+ * (WQ_MEM_RECLAIM, memalloc_noio) from the space's repair work.
  */
 #include <linux/jiffies.h>
-#include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
@@ -25,27 +24,22 @@
 /* The longest wait for the writes of a past epoch (they have deadlines). */
 #define DVS_DRAIN_WAIT		(30 * HZ)
 
-static unsigned int rebuild_rate_mb = 32;
+/* MB a rebuild copies per second at most; 0: no bound */
+unsigned int dvs_rebuild_rate_mb = 32;
 
-static int rebuild_rate_set(const char *val, const struct kernel_param *kp)
+/* rebuild_rate_mb: 0-100000; takes effect at the next step of a rebuild */
+int dvs_set_rebuild_rate(const char *val)
 {
 	unsigned int v;
 
 	if (kstrtouint(val, 10, &v) || v > 100000) {
-		pr_warn("rebuild_rate_mb: '%.16s' is not 0-100000\n", val);
+		pr_warn("rebuild_rate_mb: '%.*s' is not 0-100000\n",
+			(int)min_t(size_t, strcspn(val, "\n"), 16), val);
 		return -EINVAL;
 	}
-	WRITE_ONCE(rebuild_rate_mb, v);
+	WRITE_ONCE(dvs_rebuild_rate_mb, v);
 	return 0;
 }
-
-static const struct kernel_param_ops rebuild_rate_ops = {
-	.set	= rebuild_rate_set,
-	.get	= param_get_uint,
-};
-module_param_cb(rebuild_rate_mb, &rebuild_rate_ops, &rebuild_rate_mb, 0644);
-MODULE_PARM_DESC(rebuild_rate_mb,
-		 "Bytes a rebuild copies per second at most, MB (0: no bound; 0-100000; default 32)");
 
 /* The buffer one rebuild copies through. */
 struct dvs_rebuild {
@@ -165,7 +159,7 @@ static int dvs_rebuild_step(struct dvs_rset *rs, int to, u64 off,
 /* Sleeps as long as rebuild_rate_mb asks for the bytes copied so far. */
 static void dvs_rebuild_pace(struct dvs_rebuild *rb)
 {
-	unsigned int rate = READ_ONCE(rebuild_rate_mb);
+	unsigned int rate = READ_ONCE(dvs_rebuild_rate_mb);
 	unsigned long due;
 
 	if (!rate)

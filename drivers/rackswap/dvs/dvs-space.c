@@ -3,21 +3,24 @@
  * dvs: spaces. A space is an array of slab slots, bound on first write to
  * a slab taken from the space's pool; the pool is filled when the space is
  * made and refilled in the background (dvs_wq, WQ_MEM_RECLAIM) toward an
- * adaptive target, so the write path never waits on an RPC: up to
- * DVS_REFILLERS allocations in flight, the target doubled at the first
- * write that finds the pool empty (a burst of swap-out) and at each tick
- * that saw one, lowered by one each idle tick. Each slab
- * keeps a map of the pages in use; a slab that stayed empty for
- * release_delay_s goes back to its backend. A slab whose storage is gone
- * is marked lost: its I/O fails with -EIO, until a write replaces it with
- * a slab from the pool (the pages the lost one held stay lost: their
- * reads fail until they are written or discarded). A slab that misses one of its
- * copies (replicas) is degraded: the repair work has the backend make the
- * copy again, one slab after the other.
+ * adaptive target between the space's pool_min and pool_max, so the write
+ * path never waits on an RPC: up to DVS_REFILLERS allocations in flight,
+ * the target doubled at the first write that finds the pool empty (a
+ * burst of swap-out) and at each tick that saw one, lowered by one each
+ * idle tick. Each slab keeps a map of the pages in use; a slab that stayed
+ * empty for the space's release_delay_s goes back to its backend. A slab
+ * whose storage is gone is marked lost: its I/O fails with -EIO, until a
+ * write replaces it with a slab from the pool (the pages the lost one held
+ * stay lost: their reads fail until they are written or discarded). A
+ * slab that misses one of its copies (replicas) is degraded: the repair
+ * work has the backend make the copy again, one slab after the other.
+ *
+ * A space's settings (struct dvs_space_config: slab size, backend, copies,
+ * pool bounds, release delay) are its creator's, fixed when it is made:
+ * dvs has no module parameter.
  */
 #include <linux/jiffies.h>
 #include <linux/module.h>
-#include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
@@ -29,67 +32,63 @@
 /* the front ends size their I/O by DVS_IO_MAX: one chunk */
 static_assert(DVS_CHUNK_SIZE == DVS_IO_MAX);
 
-u64 dvs_slab_size = 64ULL << 20;
-unsigned int dvs_release_delay_s = 10;
-unsigned int dvs_pool_min = 2;
-unsigned int dvs_pool_max = 16;
-
 struct dvs_stats dvs_stats;
 struct workqueue_struct *dvs_wq;
 
-static int slab_size_set(const char *val, const struct kernel_param *kp)
-{
-	u64 v;
+/* the public bounds are the map's */
+static_assert(DVS_SLAB_SIZE_MIN == 1ULL << DVS_SLAB_MIN_SHIFT);
+static_assert(DVS_SLAB_SIZE_MAX == 1ULL << DVS_SLAB_MAX_SHIFT);
 
-	if (rackswap_parse_size(val, &v) || dvs_slab_size_valid(v)) {
-		pr_warn("slab_size: '%s' is not a power of two from 2M to 512M\n",
-			val);
+void dvs_space_config_init(struct dvs_space_config *c)
+{
+	*c = (struct dvs_space_config) {
+		.slab_size	= DVS_DEFAULT_SLAB_SIZE,
+		.backend	= DVS_BACKEND_RDMA,
+		.copies		= 1,
+		.pool_min	= 2,
+		.pool_max	= 16,
+		.release_delay_s = 10,
+	};
+}
+EXPORT_SYMBOL_GPL(dvs_space_config_init);
+
+int dvs_space_config_check(const struct dvs_space_config *c,
+			   const char *who)
+{
+	if (dvs_slab_size_valid(c->slab_size)) {
+		pr_warn("%s: slab_size: %llu is not a power of two from 2M to 512M\n",
+			who, c->slab_size);
 		return -EINVAL;
 	}
-	dvs_slab_size = v;
-	return 0;
-}
-
-static int slab_size_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%llu\n", dvs_slab_size);
-}
-
-static const struct kernel_param_ops slab_size_ops = {
-	.set = slab_size_set,
-	.get = slab_size_get,
-};
-
-module_param_cb(slab_size, &slab_size_ops, NULL, 0444);
-MODULE_PARM_DESC(slab_size,
-		 "Size of a slab, bytes (K/M/G; a power of two, 2M-512M; default 64M)");
-static int release_delay_set(const char *val, const struct kernel_param *kp)
-{
-	unsigned int v;
-
-	if (kstrtouint(val, 10, &v) || v > 86400) {
-		pr_warn("release_delay_s: '%s' is not 0-86400\n", val);
+	if (c->backend != DVS_BACKEND_RDMA && c->backend != DVS_BACKEND_DRAM) {
+		pr_warn("%s: backend: %d is not rdma or dram\n", who,
+			c->backend);
 		return -EINVAL;
 	}
-	WRITE_ONCE(dvs_release_delay_s, v);
+	if (c->copies < 1 || c->copies > DVS_MAX_COPIES ||
+	    (c->backend == DVS_BACKEND_DRAM && c->copies != 1)) {
+		pr_warn("%s: copies: %u is not 1-%d (rdma backend) or 1 (dram backend)\n",
+			who, c->copies, DVS_MAX_COPIES);
+		return -EINVAL;
+	}
+	if (c->pool_max > DVS_POOL_LIMIT) {
+		pr_warn("%s: pool_max: %u is not 0-%d\n", who, c->pool_max,
+			DVS_POOL_LIMIT);
+		return -EINVAL;
+	}
+	if (c->pool_min > c->pool_max) {
+		pr_warn("%s: pool_min: %u is not 0-%u (0 to pool_max)\n", who,
+			c->pool_min, c->pool_max);
+		return -EINVAL;
+	}
+	if (c->release_delay_s > DVS_RELEASE_DELAY_MAX) {
+		pr_warn("%s: release_delay_s: %u is not 0-%d\n", who,
+			c->release_delay_s, DVS_RELEASE_DELAY_MAX);
+		return -EINVAL;
+	}
 	return 0;
 }
-
-static const struct kernel_param_ops release_delay_ops = {
-	.set = release_delay_set,
-	.get = param_get_uint,
-};
-
-module_param_cb(release_delay_s, &release_delay_ops, &dvs_release_delay_s,
-		0644);
-MODULE_PARM_DESC(release_delay_s,
-		 "How long a slab stays empty before it goes back to its backend, s (0-86400; default 10)");
-module_param_named(pool_min, dvs_pool_min, uint, 0444);
-MODULE_PARM_DESC(pool_min,
-		 "Slabs a space keeps ready at least (0-64; default 2)");
-module_param_named(pool_max, dvs_pool_max, uint, 0444);
-MODULE_PARM_DESC(pool_max,
-		 "Slabs a space keeps ready at most (pool_min-64; default 16)");
+EXPORT_SYMBOL_GPL(dvs_space_config_check);
 
 /* All spaces, for unload checks. */
 static DEFINE_MUTEX(dvs_lock);
@@ -296,7 +295,7 @@ static void dvs_tick_work(struct work_struct *work)
 {
 	struct dvs_space *space = container_of(to_delayed_work(work),
 					       struct dvs_space, tick_work);
-	unsigned long delay = (unsigned long)READ_ONCE(dvs_release_delay_s) * HZ;
+	unsigned long delay = (unsigned long)space->cfg.release_delay_s * HZ;
 	struct dvs_slab *slab, *tmp, *gone[8];
 	int n = 0, i, lost = 0, pooled_lost = 0;
 	unsigned int degraded = 0;
@@ -365,9 +364,10 @@ static void dvs_tick_work(struct work_struct *work)
 		lost++;
 		pooled_lost++;
 	}
-	space->pool_target = dvs_pool_target(space->pool_target, dvs_pool_min,
-					     dvs_pool_max, space->missed,
-					     !space->binds);
+	space->pool_target = dvs_pool_target(space->pool_target,
+					     space->cfg.pool_min,
+					     space->cfg.pool_max,
+					     space->missed, !space->binds);
 	space->missed = false;
 	space->binds = false;
 	refill = space->pooled < dvs_pool_want(space);
@@ -394,25 +394,23 @@ static void dvs_tick_work(struct work_struct *work)
 		queue_delayed_work(dvs_wq, &space->tick_work, DVS_TICK);
 }
 
-struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend,
-				   unsigned int copies)
+struct dvs_space *dvs_space_create(u64 size,
+				   const struct dvs_space_config *c)
 {
 	struct dvs_space *space;
 	int ret, i;
 
-	if (copies < 1 || copies > DVS_MAX_COPIES ||
-	    (backend == DVS_BACKEND_DRAM && copies != 1)) {
-		pr_warn("space of %llu bytes: %u copies: the rdma backend keeps 1-%d, the dram backend 1\n",
-			size, copies, DVS_MAX_COPIES);
-		return ERR_PTR(-EINVAL);
-	}
+	ret = dvs_space_config_check(c, "dvs_space_create");
+	if (ret)
+		return ERR_PTR(ret);
 	space = rs_kzalloc(sizeof(*space), GFP_KERNEL);
 	if (!space)
 		return ERR_PTR(-ENOMEM);
-	ret = dvs_geom_init(&space->geom, size, dvs_slab_size);
+	space->cfg = *c;
+	ret = dvs_geom_init(&space->geom, size, c->slab_size);
 	if (ret) {
-		pr_warn("space of %llu bytes: not a multiple of 4K, or too big\n",
-			size);
+		pr_warn("space of %llu bytes: not a multiple of 4K, or more than 2^24 slabs of %llu bytes\n",
+			size, c->slab_size);
 		goto err;
 	}
 	space->slots = rs_kvcalloc(space->geom.nr_slots,
@@ -421,15 +419,13 @@ struct dvs_space *dvs_space_create(u64 size, enum dvs_backend backend,
 		ret = -ENOMEM;
 		goto err;
 	}
-	space->ops = backend == DVS_BACKEND_DRAM ? &dvs_dram_ops :
-						   &dvs_rdma_ops;
-	space->backend = backend;
-	space->copies = copies;
+	space->ops = c->backend == DVS_BACKEND_DRAM ? &dvs_dram_ops :
+						      &dvs_rdma_ops;
 	space->id = atomic_inc_return(&dvs_space_ids);
 	spin_lock_init(&space->lock);
 	INIT_LIST_HEAD(&space->pool);
 	INIT_LIST_HEAD(&space->dead);
-	space->pool_target = dvs_pool_min;
+	space->pool_target = c->pool_min;
 	init_waitqueue_head(&space->pool_wait);
 	for (i = 0; i < DVS_REFILLERS; i++) {
 		space->refill[i].space = space;
@@ -541,8 +537,8 @@ static struct dvs_slab *dvs_pool_take(struct dvs_space *space, u32 slot,
 		/* a burst: the refill catches up with a larger pool */
 		if (!space->missed)
 			space->pool_target = dvs_pool_target(space->pool_target,
-							     dvs_pool_min,
-							     dvs_pool_max,
+							     space->cfg.pool_min,
+							     space->cfg.pool_max,
 							     true, false);
 		space->missed = true;
 		atomic64_inc(&dvs_stats.pool_misses);
@@ -555,7 +551,7 @@ static struct dvs_slab *dvs_pool_take(struct dvs_space *space, u32 slot,
 	slab->slot = slot;
 	space->slots[slot] = slab;
 	*kick = space->pooled * 2 < dvs_pool_want(space) + 1;
-	trace_rackswap_slab_bind(space->id, slot, space->backend);
+	trace_rackswap_slab_bind(space->id, slot, space->cfg.backend);
 	atomic64_inc(&dvs_stats.pool_hits);
 	atomic64_dec(&dvs_stats.slabs_pooled);
 	return slab;
@@ -768,29 +764,10 @@ int dvs_discard(struct dvs_space *space, u64 offset, u64 len)
 }
 EXPORT_SYMBOL_GPL(dvs_discard);
 
-static int dvs_check_params(void)
-{
-	if (dvs_pool_max > 64 || dvs_pool_min > dvs_pool_max) {
-		pr_err("pool_min %u / pool_max %u: need pool_min <= pool_max <= 64\n",
-		       dvs_pool_min, dvs_pool_max);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-u64 dvs_default_slab_size(void)
-{
-	return READ_ONCE(dvs_slab_size);
-}
-EXPORT_SYMBOL_GPL(dvs_default_slab_size);
-
 int dvs_init(void)
 {
 	int ret;
 
-	ret = dvs_check_params();
-	if (ret)
-		return ret;
 	dvs_wq = alloc_workqueue("dvs", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
 	if (!dvs_wq)
 		return -ENOMEM;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dvs: /sys/kernel/rackswap/dvs/, one value per file. The donor's
- * capacity and knobs, and the client side's counters (all spaces).
+ * capacity and knobs, the rebuild rate, and the client side's counters
+ * (all spaces). A space's own settings (slab size, pool, release delay)
+ * are its creator's: /sys/block/rackswapN/ for the block devices.
  * Documentation/ABI/testing/sysfs-kernel-rackswap describes every file.
  */
 #include <linux/kobject.h>
@@ -67,10 +69,19 @@ static ssize_t holders_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return dvs_donor_holders(buf, PAGE_SIZE);
 }
 
-static ssize_t slab_size_show(struct kobject *kobj,
-			      struct kobj_attribute *attr, char *buf)
+static ssize_t rebuild_rate_mb_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", dvs_slab_size);
+	return sysfs_emit(buf, "%u\n", READ_ONCE(dvs_rebuild_rate_mb));
+}
+
+static ssize_t rebuild_rate_mb_store(struct kobject *kobj,
+				     struct kobj_attribute *attr,
+				     const char *buf, size_t count)
+{
+	int ret = dvs_set_rebuild_rate(buf);
+
+	return ret ? ret : count;
 }
 
 static ssize_t alloc_us_avg_show(struct kobject *kobj,
@@ -153,7 +164,8 @@ static struct kobj_attribute granted_bytes_attr = __ATTR_RO(granted_bytes);
 static struct kobj_attribute granted_slabs_attr = __ATTR_RO(granted_slabs);
 static struct kobj_attribute free_bytes_attr = __ATTR_RO(free_bytes);
 static struct kobj_attribute holders_attr = __ATTR_RO(holders);
-static struct kobj_attribute slab_size_attr = __ATTR_RO(slab_size);
+static struct kobj_attribute rebuild_rate_mb_attr =
+	__ATTR_RW_MODE(rebuild_rate_mb, 0644);
 static struct kobj_attribute alloc_us_avg_attr = __ATTR_RO(alloc_us_avg);
 static struct kobj_attribute alloc_us_max_attr = __ATTR_RO(alloc_us_max);
 
@@ -165,7 +177,7 @@ static struct attribute *dvs_attrs[] = {
 	&free_bytes_attr.attr,
 	&holders_attr.attr,
 	&requests_refused_attr.attr.attr,
-	&slab_size_attr.attr,
+	&rebuild_rate_mb_attr.attr,
 	&slabs_bound_attr.attr.attr,
 	&slabs_pooled_attr.attr.attr,
 	&slabs_released_attr.attr.attr,

@@ -5,7 +5,8 @@
  *
  *   create <size> <rdma|dram> [<copies>]
  *				one test space (K/M/G suffixes), each slab
- *				in @copies copies (default 1)
+ *				in @copies copies (default 1), with the
+ *				settings of the files below
  *   fill <timeout_ms>		wait for its pool to hold its target
  *   write <off> <len> <seed> [<io> [<wait_ms>]]
  *				the pattern of @seed in I/Os of @io bytes
@@ -20,6 +21,12 @@
  *				refuse (dvs-rogue.c); <slab id>: a slab it
  *				granted to another peer; "ok <refused>
  *				<sent> <dropped> <unknown>"
+ *
+ * slab_size, pool_min, pool_max and release_delay_s hold the settings of
+ * the next create (struct dvs_space_config; read: the value, write: a new
+ * one, K/M/G suffixes for slab_size; the defaults of
+ * dvs_space_config_init()). Each write checks its own range (-EINVAL and a
+ * log line); create checks them together (pool_min <= pool_max).
  *
  * donor_sums reads one line per slab this node donates: "<peer id> <slab
  * id> <bytes> <crc32 of its pages>".
@@ -49,6 +56,8 @@
 static struct {
 	struct mutex		lock;	/* everything below */
 	struct dvs_space	*space;
+	/* the settings of the next create; backend and copies unused */
+	struct dvs_space_config	cfg;
 	struct page		*buf[KRDMA_IO_MAX_SGE];
 	char			result[96];
 } dvs_test = {
@@ -202,35 +211,51 @@ static void dvs_test_free_buf(void)
 static int dvs_test_create(const char *sizestr, const char *backend,
 			   unsigned int copies)
 {
-	enum dvs_backend b;
+	struct dvs_space_config c = dvs_test.cfg;
 	struct dvs_space *s;
 	u64 size;
-	int i;
+	int i, ret;
 
-	if (rackswap_parse_size(sizestr, &size))
+	if (rackswap_parse_size(sizestr, &size)) {
+		pr_warn("dvs test: create: size '%s' is not a byte count\n",
+			sizestr);
 		return -EINVAL;
-	if (!strcmp(backend, "rdma"))
-		b = DVS_BACKEND_RDMA;
-	else if (!strcmp(backend, "dram"))
-		b = DVS_BACKEND_DRAM;
-	else
+	}
+	if (!strcmp(backend, "rdma")) {
+		c.backend = DVS_BACKEND_RDMA;
+	} else if (!strcmp(backend, "dram")) {
+		c.backend = DVS_BACKEND_DRAM;
+	} else {
+		pr_warn("dvs test: create: backend '%s' is not rdma or dram\n",
+			backend);
 		return -EINVAL;
-	if (dvs_test.space)
+	}
+	c.copies = copies;
+	ret = dvs_space_config_check(&c, "dvs test");
+	if (ret)
+		return ret;
+	if (dvs_test.space) {
+		pr_warn("dvs test: create: a test space exists: destroy it first\n");
 		return -EBUSY;
+	}
 	for (i = 0; i < KRDMA_IO_MAX_SGE; i++) {
 		dvs_test.buf[i] = alloc_pages(GFP_KERNEL, DVS_TEST_ORDER);
 		if (!dvs_test.buf[i]) {
-			dvs_test_free_buf();
-			return -ENOMEM;
+			ret = -ENOMEM;
+			goto err_buf;
 		}
 	}
-	s = dvs_space_create(size, b, copies);
+	s = dvs_space_create(size, &c);
 	if (IS_ERR(s)) {
-		dvs_test_free_buf();
-		return PTR_ERR(s);
+		ret = PTR_ERR(s);
+		goto err_buf;
 	}
 	dvs_test.space = s;
 	return 0;
+
+err_buf:
+	dvs_test_free_buf();
+	return ret;
 }
 
 static void dvs_test_destroy(void)
@@ -318,6 +343,117 @@ static const struct file_operations dvs_test_fops = {
 	.llseek = default_llseek,
 };
 
+/* A setting of the next create: one file each. */
+struct dvs_test_setting {
+	const char	*name;
+	u64		max;
+	bool		size;	/* K/M/G suffixes, a power of two from 2M */
+};
+
+enum {
+	DVS_SET_SLAB_SIZE,
+	DVS_SET_POOL_MIN,
+	DVS_SET_POOL_MAX,
+	DVS_SET_RELEASE_DELAY,
+	DVS_SET_NR
+};
+
+static const struct dvs_test_setting dvs_test_settings[DVS_SET_NR] = {
+	[DVS_SET_SLAB_SIZE]	= { "slab_size", DVS_SLAB_SIZE_MAX, true },
+	[DVS_SET_POOL_MIN]	= { "pool_min", DVS_POOL_LIMIT },
+	[DVS_SET_POOL_MAX]	= { "pool_max", DVS_POOL_LIMIT },
+	[DVS_SET_RELEASE_DELAY]	= { "release_delay_s", DVS_RELEASE_DELAY_MAX },
+};
+
+/* Setting @i of the next create. dvs_test.lock held. */
+static u64 dvs_setting_get(int i)
+{
+	switch (i) {
+	case DVS_SET_SLAB_SIZE:
+		return dvs_test.cfg.slab_size;
+	case DVS_SET_POOL_MIN:
+		return dvs_test.cfg.pool_min;
+	case DVS_SET_POOL_MAX:
+		return dvs_test.cfg.pool_max;
+	default:
+		return dvs_test.cfg.release_delay_s;
+	}
+}
+
+/* Sets setting @i to @v, in its range. dvs_test.lock held. */
+static void dvs_setting_set(int i, u64 v)
+{
+	switch (i) {
+	case DVS_SET_SLAB_SIZE:
+		dvs_test.cfg.slab_size = v;
+		break;
+	case DVS_SET_POOL_MIN:
+		dvs_test.cfg.pool_min = v;
+		break;
+	case DVS_SET_POOL_MAX:
+		dvs_test.cfg.pool_max = v;
+		break;
+	default:
+		dvs_test.cfg.release_delay_s = v;
+	}
+}
+
+static ssize_t dvs_setting_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	int i = (long)file->private_data;
+	const struct dvs_test_setting *st = &dvs_test_settings[i];
+	char buf[32];
+	u64 v;
+	int ret;
+
+	ret = krdma_user_str(file, buf, sizeof(buf), ubuf, count);
+	if (ret)
+		return ret;
+	strim(buf);
+	if (st->size)
+		ret = rackswap_parse_size(buf, &v);
+	else
+		ret = kstrtou64(buf, 10, &v);
+	if (ret || v > st->max ||
+	    (st->size && (v < DVS_SLAB_SIZE_MIN || !is_power_of_2(v)))) {
+		if (st->size)
+			pr_warn("dvs test: slab_size '%s' is not a power of two from 2M to 512M\n",
+				buf);
+		else
+			pr_warn("dvs test: %s '%s' is not 0-%llu\n", st->name,
+				buf, st->max);
+		return -EINVAL;
+	}
+	mutex_lock(&dvs_test.lock);
+	dvs_setting_set(i, v);
+	mutex_unlock(&dvs_test.lock);
+	return count;
+}
+
+static ssize_t dvs_setting_read(struct file *file, char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	int i = (long)file->private_data;
+	char buf[32];
+	u64 v;
+	int n;
+
+	mutex_lock(&dvs_test.lock);
+	v = dvs_setting_get(i);
+	mutex_unlock(&dvs_test.lock);
+	n = scnprintf(buf, sizeof(buf), "%llu\n", v);
+	return simple_read_from_buffer(ubuf, count, ppos, buf, n);
+}
+
+static const struct file_operations dvs_setting_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = dvs_setting_write,
+	.read = dvs_setting_read,
+	.llseek = default_llseek,
+};
+
 static int donor_sums_show(struct seq_file *m, void *v)
 {
 	dvs_donor_sums(m);
@@ -327,8 +463,14 @@ DEFINE_SHOW_ATTRIBUTE(donor_sums);
 
 void dvs_test_init(struct dentry *dir)
 {
+	long i;
+
 	dvs_test_dir = dir;
+	dvs_space_config_init(&dvs_test.cfg);
 	debugfs_create_file("space", 0600, dvs_test_dir, NULL, &dvs_test_fops);
+	for (i = 0; i < DVS_SET_NR; i++)
+		debugfs_create_file(dvs_test_settings[i].name, 0600,
+				    dvs_test_dir, (void *)i, &dvs_setting_fops);
 	debugfs_create_file("donor_sums", 0400, dvs_test_dir, NULL,
 			    &donor_sums_fops);
 }
