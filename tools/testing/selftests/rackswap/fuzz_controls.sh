@@ -42,7 +42,7 @@ C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
 B=/sys/block/rackswap0
 H=/sys/class/rackswap-control
-P="/sys/module/krdma/parameters /sys/module/dvs/parameters /sys/module/rackswap/parameters"
+P="/sys/module/krdma/parameters /sys/module/rackswap/parameters"
 T=/tmp/fz
 rm -rf $T
 mkdir -p $T
@@ -82,8 +82,7 @@ range_bad() {
 	data_qps) echo 17 ;;
 	queue_depth) printf '%s\n' 15 1025 ;;
 	ack_timeout) printf '%s\n' 7 21 ;;
-	pool_min) printf '%s\n' 17 65 ;; # above pool_max (16)
-	pool_max) printf '%s\n' 1 65 ;; # below pool_min (2)
+	pool_min | pool_max) echo 65 ;; # each other: at disksize, below
 	grace_period_s) printf '%s\n' 0 86401 ;;
 	release_delay_s) echo 86401 ;;
 	rebuild_rate_mb) echo 100001 ;;
@@ -235,6 +234,16 @@ log "$SN bad setting values tried, $((SN - SBAD)) refused"
 check "every bad value of a moved setting was refused where it lives now, and logged" \
 	[ $SBAD = 0 ]
 check "no peer made by them" [ -z "$(ls $C/peers)" ]
+# pool_min above pool_max: each file takes it (either may be set first),
+# sizing refuses it
+pool_crossed() {
+	echo 17 >$B/pool_min || return 1
+	set_refused $B/disksize pool_min 64M
+	local rc=$?
+	echo 2 >$B/pool_min
+	return $rc
+}
+check "pool_min above pool_max: disksize refused, logged" pool_crossed
 check "rackswap0 still unsized" [ "$(cat $B/disksize)" = 0 ]
 drain_log
 
