@@ -98,6 +98,8 @@ cp "$RIG_DIR/init" "$R/init"
 cp "$RIG_DIR/run-tests" "$RIG_DIR/bad-patterns" "$RIG_DIR/ioerr-patterns" "$RIG_DIR/demo.sh" \
 	"$RIG_DIR/bench-krdma.sh" "$RIG_DIR/bench-swap.sh" "$R/rig/"
 cp -r "$SELFTESTS" "$R/selftests/rackswap"
+# the ABI files, which abi_files compares with what the modules create
+cp -r "$TOP/Documentation/ABI/testing" "$R/rig/abi"
 # the swap workloads' verifier: static, the initramfs has no libc of its own
 cc -O2 -static -Wall -o "$R/usr/bin/memtouch" "$SELFTESTS/memtouch.c" ||
 	{ echo "cannot build memtouch" >&2; exit 1; }
