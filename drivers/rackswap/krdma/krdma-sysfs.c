@@ -106,8 +106,8 @@ static ssize_t tune_store(struct kobject *kobj, struct kobj_attribute *attr,
 	unsigned int v;
 
 	if (kstrtouint(buf, 10, &v) || v > t->max) {
-		pr_warn("%s: \"%.16s\" is not 0-%u\n", attr->attr.name, buf,
-			t->max);
+		pr_warn("%s: \"%.*s\" is not 0-%u\n", attr->attr.name,
+			(int)min_t(size_t, strcspn(buf, "\n"), 16), buf, t->max);
 		return -EINVAL;
 	}
 	WRITE_ONCE(*t->val, v);

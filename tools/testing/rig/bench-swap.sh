@@ -144,7 +144,7 @@ fi
 # round ("rackswap@NAME"): swap workloads, and the fio QD1/QD32 runs for
 # levers marked "fio"
 pc_default=$(cat /proc/sys/vm/page-cluster)
-P=/sys/module/krdma/parameters
+P=/sys/kernel/rackswap/krdma
 SPIN=/sys/block/rackswap0/completion_spin_us
 lever_fio=""
 lever() {
