@@ -350,6 +350,18 @@ bool krdma_peer_is_dead(const struct krdma_peer *peer);
 bool krdma_peer_is_ready(const struct krdma_peer *peer);
 
 /**
+ * krdma_peer_proto_minor() - the minor protocol version a peer speaks
+ * @peer: the peer
+ *
+ * The layers above use it to send a newer request only to a peer that
+ * takes it.
+ *
+ * Context: Any context.
+ * Return: the minor version of the peer's last hello (0 before one).
+ */
+u16 krdma_peer_proto_minor(const struct krdma_peer *peer);
+
+/**
  * krdma_peer_same_node() - whether two peers are the same node
  * @a: a peer
  * @b: another peer

@@ -36,6 +36,7 @@ struct dvs_dchunk {
 struct dvs_dslab {
 	struct list_head	list;	/* on dvs_donor.slabs; dvs_donor.lock */
 	u32			id;
+	u64			token;	/* the client's name of its ALLOC */
 	struct krdma_peer	*peer;	/* valid while its grants exist */
 	u64			size;
 	u32			nr_chunks;
@@ -312,7 +313,7 @@ static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
 	u32 i, n;
 	int ret;
 
-	if (len != sizeof(*rq))
+	if (len != sizeof(*rq) && len != DVS_ALLOC_REQ_2_0)
 		return dvs_refuse(peer, "ALLOC", -EPROTO, "payload bytes", len);
 	size = le64_to_cpu(rq->slab_size);
 	if (dvs_slab_size_valid(size))
@@ -339,6 +340,7 @@ static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
 		goto err_free;
 	}
 	s->peer = peer;
+	s->token = len == sizeof(*rq) ? le64_to_cpu(rq->token) : 0;
 	s->size = size;
 	s->nr_chunks = n;
 	INIT_WORK(&s->free_work, dvs_dslab_free_work);
@@ -402,15 +404,47 @@ err_module:
 	return ret;
 }
 
+/*
+ * A FREE by token: the client's ALLOC of that name got no answer it saw
+ * (its connection was lost, or the call timed out), so it cannot know the
+ * slab's id; the slab, if the ALLOC made one, goes back. -ENOENT: it made
+ * none (it failed, or the slab is freed already).
+ */
+static int dvs_free_by_token(struct krdma_peer *peer, u64 token)
+{
+	struct dvs_dslab *s, *found = NULL;
+
+	mutex_lock(&dvs_donor.lock);
+	list_for_each_entry(s, &dvs_donor.slabs, list) {
+		if (s->peer == peer && s->token == token && !s->freeing) {
+			s->freeing = true;
+			found = s;
+			break;
+		}
+	}
+	mutex_unlock(&dvs_donor.lock);
+	if (!found)
+		return -ENOENT;
+	pr_info("peer %d: slab %u freed: its ALLOC's answer did not reach the client\n",
+		krdma_peer_id(peer), found->id);
+	dvs_dslab_free(found);
+	return 0;
+}
+
 static int dvs_free_handler(struct krdma_peer *peer, const void *req,
 			    u32 len, void *resp, u32 *resp_len)
 {
 	const struct dvs_free_req *rq = req;
 	struct dvs_dslab *s;
+	u64 token = 0;
 
 	*resp_len = 0;
-	if (len != sizeof(*rq))
+	if (len != sizeof(*rq) && len != DVS_FREE_REQ_2_0)
 		return dvs_refuse(peer, "FREE", -EPROTO, "payload bytes", len);
+	if (len == sizeof(*rq) && le32_to_cpu(rq->flags) & DVS_FREE_BY_TOKEN)
+		token = le64_to_cpu(rq->token);
+	if (token)
+		return dvs_free_by_token(peer, token);
 	mutex_lock(&dvs_donor.lock);
 	s = idr_find(&dvs_donor.ids, le32_to_cpu(rq->slab_id));
 	if (!s || s->peer != peer || s->freeing) {

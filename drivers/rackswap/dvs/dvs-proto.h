@@ -24,7 +24,15 @@ enum dvs_op {
  */
 struct dvs_alloc_req {
 	__le64	slab_size;
+	/*
+	 * 2.1: the caller's name for this request (never 0), so that it can
+	 * free the slab when the answer does not reach it (FREE by token);
+	 * a 2.0 caller sends the first 8 bytes only
+	 */
+	__le64	token;
 };
+
+#define DVS_ALLOC_REQ_2_0	8
 
 struct dvs_alloc_resp {
 	__le32	slab_id;
@@ -35,8 +43,13 @@ struct dvs_alloc_resp {
 /* DVS_OP_FREE: -ENOENT when the caller holds no such slab. */
 struct dvs_free_req {
 	__le32	slab_id;
-	__le32	reserved;
+	__le32	flags;		/* 0 in 2.0 */
+	/* 2.1, with DVS_FREE_BY_TOKEN: the slab is the one its ALLOC named so */
+	__le64	token;
 };
+
+#define DVS_FREE_REQ_2_0	8
+#define DVS_FREE_BY_TOKEN	0x1
 
 /* DVS_OP_STAT: no request payload. */
 struct dvs_stat_resp {

@@ -56,6 +56,7 @@ struct dvs_pending_free {
 	struct list_head	list;
 	struct krdma_peer	*peer;
 	u32			slab_id;
+	u64			token;	/* not 0: by its ALLOC's token */
 };
 
 static LIST_HEAD(dvs_frees);
@@ -64,19 +65,26 @@ static void dvs_frees_work_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(dvs_frees_work, dvs_frees_work_fn);
 
 /*
- * Tells @peer to free slab @slab_id. -ENOTCONN: the peer is away and was
- * not told, or its answer was lost with the connection (a second free of
- * a slab is refused with -ENOENT: a donor does not reuse slab ids soon).
+ * Tells @peer to free slab @slab_id, or (@token not 0) the slab of our
+ * ALLOC of that token. -ENOTCONN: the peer is away and was not told, or
+ * its answer was lost with the connection (a second free of a slab is
+ * refused with -ENOENT: a donor does not reuse slab ids soon).
  */
-static int dvs_rdma_call_free(struct krdma_peer *peer, u32 slab_id)
+static int dvs_rdma_call_free(struct krdma_peer *peer, u32 slab_id,
+			      u64 token)
 {
 	struct dvs_free_req rq = { .slab_id = cpu_to_le32(slab_id) };
-	u32 len;
+	u32 len, rq_len = DVS_FREE_REQ_2_0;
 	int ret;
 
 	if (krdma_peer_is_dead(peer))
 		return 0;	/* the donor freed it when we left */
-	ret = krdma_call(peer, DVS_OP_FREE, &rq, sizeof(rq), NULL, 0, &len, 0);
+	if (token) {
+		rq.flags = cpu_to_le32(DVS_FREE_BY_TOKEN);
+		rq.token = cpu_to_le64(token);
+		rq_len = sizeof(rq);
+	}
+	ret = krdma_call(peer, DVS_OP_FREE, &rq, rq_len, NULL, 0, &len, 0);
 	if (ret == -ENOTCONN && !krdma_peer_is_dead(peer))
 		return -ENOTCONN;
 	if (ret && ret != -ENOTCONN && ret != -ENOENT)
@@ -100,7 +108,7 @@ static void dvs_frees_work_fn(struct work_struct *work)
 		if (!krdma_peer_is_dead(f->peer) &&
 		    !krdma_peer_is_ready(f->peer))
 			continue;
-		if (dvs_rdma_call_free(f->peer, f->slab_id))
+		if (dvs_rdma_call_free(f->peer, f->slab_id, f->token))
 			continue;
 		list_del(&f->list);
 		krdma_peer_put(f->peer);
@@ -114,12 +122,16 @@ static void dvs_frees_work_fn(struct work_struct *work)
 		queue_delayed_work(dvs_wq, &dvs_frees_work, HZ);
 }
 
-/* Frees slab @slab_id on @peer now or, if it is away, once it is back. */
-static void dvs_rdma_send_free(struct krdma_peer *peer, u32 slab_id)
+/*
+ * Frees slab @slab_id (or the slab of our ALLOC of @token, when not 0) on
+ * @peer now or, if it is away, once it is back.
+ */
+static void dvs_rdma_send_free(struct krdma_peer *peer, u32 slab_id,
+			       u64 token)
 {
 	struct dvs_pending_free *f;
 
-	if (!dvs_rdma_call_free(peer, slab_id))
+	if (!dvs_rdma_call_free(peer, slab_id, token))
 		return;
 	f = rs_kmalloc(sizeof(*f), GFP_NOIO | __GFP_NOWARN);
 	if (f)
@@ -131,6 +143,7 @@ static void dvs_rdma_send_free(struct krdma_peer *peer, u32 slab_id)
 		return;
 	}
 	f->slab_id = slab_id;
+	f->token = token;
 	spin_lock(&dvs_frees_lock);
 	list_add_tail(&f->list, &dvs_frees);
 	spin_unlock(&dvs_frees_lock);
@@ -153,7 +166,8 @@ void dvs_rdma_exit(void)
 		bool kept;
 
 		if (krdma_peer_is_ready(f->peer))
-			kept = dvs_rdma_call_free(f->peer, f->slab_id);
+			kept = dvs_rdma_call_free(f->peer, f->slab_id,
+						  f->token);
 		else	/* a dead peer's donor freed it already */
 			kept = !krdma_peer_is_dead(f->peer);
 		if (kept)
@@ -175,11 +189,24 @@ static void dvs_rcopy_close(struct dvs_rcopy *r)
 			krdma_remote_close(r->remote[i]);
 }
 
-/* Asks @peer for a slab of @size bytes and opens its chunks. */
+/* Names our ALLOCs (never 0); a donor tells one client's apart by peer. */
+static atomic64_t dvs_alloc_tokens = ATOMIC64_INIT(0);
+
+/*
+ * Asks @peer for a slab of @size bytes and opens its chunks. An ALLOC whose
+ * answer we did not see (the connection was lost, the call timed out, the
+ * answer was malformed) may have left a slab on the donor that we cannot
+ * name: we free it by the ALLOC's token (protocol 2.1).
+ */
 static int dvs_rdma_alloc_on(struct krdma_peer *peer, u64 size,
 			     struct dvs_rcopy **rp)
 {
-	struct dvs_alloc_req rq = { .slab_size = cpu_to_le64(size) };
+	struct dvs_alloc_req rq = {
+		.slab_size = cpu_to_le64(size),
+		.token = cpu_to_le64(atomic64_inc_return(&dvs_alloc_tokens)),
+	};
+	u32 rq_len = krdma_peer_proto_minor(peer) ? sizeof(rq) :
+		     DVS_ALLOC_REQ_2_0;
 	u32 n = size >> DVS_CHUNK_SHIFT, len, room, i;
 	struct dvs_alloc_resp *rs;
 	struct dvs_rcopy *r;
@@ -192,14 +219,16 @@ static int dvs_rdma_alloc_on(struct krdma_peer *peer, u64 size,
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = krdma_call(peer, DVS_OP_ALLOC, &rq, sizeof(rq), rs, room, &len,
+	ret = krdma_call(peer, DVS_OP_ALLOC, &rq, rq_len, rs, room, &len,
 			 DVS_ALLOC_TIMEOUT_MS);
+	if (ret == -ENOTCONN || ret == -ETIMEDOUT)
+		goto unseen;
 	if (ret)
 		goto out;
 	if (len < room || le32_to_cpu(rs->nr_chunks) != n) {
 		pr_warn("peer %d: malformed slab grant\n", krdma_peer_id(peer));
 		ret = -EPROTO;
-		goto out;
+		goto unseen;
 	}
 	r->peer = peer;
 	r->slab_id = le32_to_cpu(rs->slab_id);
@@ -212,12 +241,18 @@ static int dvs_rdma_alloc_on(struct krdma_peer *peer, u64 size,
 			ret = -EPROTO;
 		if (ret) {
 			dvs_rcopy_close(r);
-			dvs_rdma_send_free(peer, r->slab_id);
+			dvs_rdma_send_free(peer, r->slab_id, 0);
 			goto out;
 		}
 	}
 	*rp = r;
 	r = NULL;
+	goto out;
+
+unseen:
+	/* a 2.0 donor cannot be asked: its slab stays until we leave it */
+	if (rq_len == sizeof(rq))
+		dvs_rdma_send_free(peer, 0, le64_to_cpu(rq.token));
 out:
 	kvfree(r);
 	kfree(rs);
@@ -297,7 +332,7 @@ void dvs_rcopy_free(struct dvs_rcopy *r)
 	dvs_rcopy_close(r);
 	/* a void copy is gone on the donor already */
 	if (!gone)
-		dvs_rdma_send_free(r->peer, r->slab_id);
+		dvs_rdma_send_free(r->peer, r->slab_id, 0);
 	atomic64_dec(&u->stored_slabs);
 	atomic64_sub(r->size, &u->stored_bytes);
 	krdma_peer_put(r->peer);

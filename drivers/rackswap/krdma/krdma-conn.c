@@ -159,6 +159,7 @@ int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len)
 	peer->credits = min_t(int, credits, KRDMA_MAX_CREDITS);
 	uuid_copy(&peer->uuid, &uuid);
 	peer->incarnation = inc;
+	WRITE_ONCE(peer->minor, le16_to_cpu(h->minor));
 	if (!peer->active) {
 		peer->session = le64_to_cpu(h->session);
 		peer->nr_dq = clamp_t(int, h->index, 1, KRDMA_MAX_DATA_QPS);

@@ -285,6 +285,12 @@ bool krdma_peer_is_ready(const struct krdma_peer *peer)
 }
 EXPORT_SYMBOL_GPL(krdma_peer_is_ready);
 
+u16 krdma_peer_proto_minor(const struct krdma_peer *peer)
+{
+	return READ_ONCE(peer->minor);
+}
+EXPORT_SYMBOL_GPL(krdma_peer_proto_minor);
+
 bool krdma_peer_same_node(const struct krdma_peer *a,
 			  const struct krdma_peer *b)
 {

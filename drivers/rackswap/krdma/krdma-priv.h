@@ -169,6 +169,7 @@ struct krdma_peer {
 	char			name[KRDMA_NAME_LEN];
 	uuid_t			uuid;
 	u64			incarnation;
+	u16			minor;	/* its protocol minor version */
 	/* the relationship's id (struct krdma_cm_hello.session); const */
 	u64			session;
 
