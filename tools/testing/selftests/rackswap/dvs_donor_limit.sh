@@ -36,6 +36,10 @@ res_snapshot /tmp/res.a
 check "load $MOD" rs_load $LOAD
 
 if [ "$NODE" = 1 ]; then
+	# placement reads each donor's room when the pool fills: the donors
+	# set their limits before we connect (else one may have none yet)
+	hear3() { hear up 300 && hear up 300 && hear up 300; }
+	check "the donors set their limits" hear3
 	connect_donors $PORT 2 3 4
 	slabs() { echo $(($(cat $D/slabs_bound) + $(cat $D/slabs_pooled))); }
 	stored() { log "slabs $(slabs); stored: node2 $(stored_on 2) node3 $(stored_on 3) node4 $(stored_on 4); degraded $(cat $D/slabs_degraded)"; }
@@ -106,6 +110,7 @@ case $NODE in
 3) echo 128M >$D/donate ;;
 4) echo 64M >$D/donate ;;
 esac
+check "told node1 the limit is set" tell 1 up
 check "node1 connected" retry 200 krdma_peer direction=in state=live
 if [ "$NODE" = 2 ]; then
 	check "told to lower the limit" hear lower

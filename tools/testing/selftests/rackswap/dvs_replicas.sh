@@ -35,7 +35,7 @@ if [ "$NODE" = 1 ]; then
 		! echo "create 64M rdma 4" >$S 2>/dev/null &&
 			! echo "create 64M rdma 0" >$S 2>/dev/null &&
 			! echo "create 64M dram 2" >$S 2>/dev/null &&
-			dmesg | grep -q 'the rdma backend keeps 1-3, the dram backend 1'
+			dmesg | grep -q 'copies: 4 is not 1-3 (rdma backend) or 1 (dram backend)'
 	}
 	check "4, 0 copies and 2 dram copies refused (EINVAL, logged)" bad_copies
 	check "a space of 128M in 2 copies" ctl "create 128M rdma 2"
