@@ -35,7 +35,7 @@ point=$(ls $DBG/fault 2>/dev/null | head -n 1)
 missing=0
 while read -r w; do
 	case $w in
-	*'<point>'*)
+	$DBG/fault/*)
 		if [ -z "$point" ]; then
 			log "no fault points in this build: $w not looked for"
 			continue
