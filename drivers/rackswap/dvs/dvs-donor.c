@@ -44,6 +44,9 @@ struct dvs_dslab {
 	bool			listed;	/* complete: FREE or a void frees it */
 	bool			is_void;
 	bool			freeing;
+	/* on dvs_donor.pending while its ALLOC runs, then empty */
+	struct list_head	pending;
+	bool			cancelled;	/* freed by token meanwhile */
 	struct work_struct	free_work;
 	struct dvs_dchunk	chunk[];
 };
@@ -51,6 +54,8 @@ struct dvs_dslab {
 static struct {
 	struct mutex		lock;	/* the fields below */
 	struct list_head	slabs;
+	/* slabs whose ALLOC still runs: a FREE by token may cancel them */
+	struct list_head	pending;
 	/*
 	 * slab ids, given cyclically: a client's FREE sent again after its
 	 * answer was lost finds nothing rather than a newer slab
@@ -62,6 +67,7 @@ static struct {
 } dvs_donor = {
 	.lock = __MUTEX_INITIALIZER(dvs_donor.lock),
 	.slabs = LIST_HEAD_INIT(dvs_donor.slabs),
+	.pending = LIST_HEAD_INIT(dvs_donor.pending),
 	.ids = IDR_INIT(dvs_donor.ids),
 };
 
@@ -344,6 +350,10 @@ static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
 	s->size = size;
 	s->nr_chunks = n;
 	INIT_WORK(&s->free_work, dvs_dslab_free_work);
+	/* a FREE by token that overtakes us (its call gave up) finds it */
+	mutex_lock(&dvs_donor.lock);
+	list_add_tail(&s->pending, &dvs_donor.pending);
+	mutex_unlock(&dvs_donor.lock);
 	for (i = 0; i < n; i++) {
 		struct dvs_dchunk *c = &s->chunk[i];
 
@@ -362,8 +372,13 @@ static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
 	pages = NULL;
 
 	mutex_lock(&dvs_donor.lock);
-	ret = s->is_void ? -ENOTCONN :
-	      idr_alloc_cyclic(&dvs_donor.ids, s, 1, 0, GFP_KERNEL);
+	list_del_init(&s->pending);
+	if (s->is_void)
+		ret = -ENOTCONN;
+	else if (s->cancelled)
+		ret = -ECANCELED;
+	else
+		ret = idr_alloc_cyclic(&dvs_donor.ids, s, 1, 0, GFP_KERNEL);
 	if (ret < 0) {
 		mutex_unlock(&dvs_donor.lock);
 		goto err_chunks;
@@ -386,6 +401,9 @@ static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
 
 err_chunks:
 	/* not listed: dvs_dslab_free() returns the reservation and the ref */
+	mutex_lock(&dvs_donor.lock);
+	list_del_init(&s->pending);
+	mutex_unlock(&dvs_donor.lock);
 	kvfree(pages);
 	atomic64_inc(&dvs_stats.requests_refused);
 	pr_warn_ratelimited("peer %d: slab of %llu bytes not granted: %pe\n",
@@ -407,12 +425,14 @@ err_module:
 /*
  * A FREE by token: the client's ALLOC of that name got no answer it saw
  * (its connection was lost, or the call timed out), so it cannot know the
- * slab's id; the slab, if the ALLOC made one, goes back. -ENOENT: it made
- * none (it failed, or the slab is freed already).
+ * slab's id; the slab, if the ALLOC made one, goes back, and an ALLOC still
+ * running ends refused (-ECANCELED). -ENOENT: it made none (it failed, or
+ * the slab is freed already).
  */
 static int dvs_free_by_token(struct krdma_peer *peer, u64 token)
 {
 	struct dvs_dslab *s, *found = NULL;
+	bool cancelled = false;
 
 	mutex_lock(&dvs_donor.lock);
 	list_for_each_entry(s, &dvs_donor.slabs, list) {
@@ -422,7 +442,18 @@ static int dvs_free_by_token(struct krdma_peer *peer, u64 token)
 			break;
 		}
 	}
+	/* its ALLOC still runs: it ends refused, the slab never listed */
+	list_for_each_entry(s, &dvs_donor.pending, pending) {
+		if (!found && s->peer == peer && s->token == token &&
+		    !s->cancelled) {
+			s->cancelled = true;
+			cancelled = true;
+			break;
+		}
+	}
 	mutex_unlock(&dvs_donor.lock);
+	if (cancelled)
+		return 0;
 	if (!found)
 		return -ENOENT;
 	pr_info("peer %d: slab %u freed: its ALLOC's answer did not reach the client\n",

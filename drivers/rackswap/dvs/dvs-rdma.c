@@ -79,6 +79,9 @@ static int dvs_rdma_call_free(struct krdma_peer *peer, u32 slab_id,
 
 	if (krdma_peer_is_dead(peer))
 		return 0;	/* the donor freed it when we left */
+	/* the donor restarted as 2.0: what our tokens named is gone with it */
+	if (token && !krdma_peer_proto_minor(peer))
+		return 0;
 	if (token) {
 		rq.flags = cpu_to_le32(DVS_FREE_BY_TOKEN);
 		rq.token = cpu_to_le64(token);

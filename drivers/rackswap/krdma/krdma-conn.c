@@ -798,7 +798,7 @@ static int krdma_check_peers(void)
 	cur = list;
 	while (!ret && (tok = strsep(&cur, ",")))
 		if (*tok)
-			ret = krdma_parse_connect(tok, &ss, &o);
+			ret = krdma_parse_str(tok, strlen(tok), &ss, &o);
 	kfree(list);
 	if (ret)
 		pr_err("peers: '%s' is not \"<ip> <port>[ key=value...][,...]\"\n",

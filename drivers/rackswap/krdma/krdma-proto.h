@@ -99,7 +99,8 @@ struct krdma_hello_msg {
 	/*
 	 * 2.1: how long the sender, when it is the connecting side, keeps
 	 * reconnecting after a loss, ms; the accepting side keeps the
-	 * relationship that long (0, or a 2.0 hello without it: its default)
+	 * relationship that long (0: it does not wait; a 2.0 hello without
+	 * the field: its default)
 	 */
 	__le32	reconnect_ms;
 	__le32	reserved;
