@@ -126,6 +126,16 @@ struct dvs_io {
 void dvs_space_config_init(struct dvs_space_config *c);
 
 /**
+ * dvs_slab_size_valid() - check a slab size
+ * @slab_size: bytes
+ *
+ * Context: Any context.
+ * Return: 0 for a power of two from DVS_SLAB_SIZE_MIN to DVS_SLAB_SIZE_MAX,
+ * else -EINVAL (not logged: the caller names what it was given).
+ */
+int dvs_slab_size_valid(u64 slab_size);
+
+/**
  * dvs_space_config_check() - check the settings of a space
  * @c: the settings
  * @who: names the caller's object in the log line (e.g. a device name)

@@ -629,8 +629,7 @@ static ssize_t slab_size_store(struct device *d, struct device_attribute *attr,
 	int ret;
 	u64 v;
 
-	if (rackswap_parse_size(buf, &v) || !is_power_of_2(v) ||
-	    v < DVS_SLAB_SIZE_MIN || v > DVS_SLAB_SIZE_MAX) {
+	if (rackswap_parse_size(buf, &v) || dvs_slab_size_valid(v)) {
 		pr_warn("%s: slab_size '%s' is not a power of two from 2M to 512M\n",
 			dev->disk->disk_name, strim((char *)buf));
 		return -EINVAL;

@@ -52,6 +52,9 @@ void dvs_space_config_init(struct dvs_space_config *c)
 }
 EXPORT_SYMBOL_GPL(dvs_space_config_init);
 
+/* Defined in dvs-map.c, which the host unit tests build too. */
+EXPORT_SYMBOL_GPL(dvs_slab_size_valid);
+
 int dvs_space_config_check(const struct dvs_space_config *c,
 			   const char *who)
 {

@@ -415,8 +415,7 @@ static ssize_t dvs_setting_write(struct file *file, const char __user *ubuf,
 		ret = rackswap_parse_size(buf, &v);
 	else
 		ret = kstrtou64(buf, 10, &v);
-	if (ret || v > st->max ||
-	    (st->size && (v < DVS_SLAB_SIZE_MIN || !is_power_of_2(v)))) {
+	if (ret || (st->size ? dvs_slab_size_valid(v) : v > st->max)) {
 		if (st->size)
 			pr_warn("dvs test: slab_size '%s' is not a power of two from 2M to 512M\n",
 				buf);
