@@ -87,7 +87,10 @@ struct dvs_space_config {
  * one across: slab sizes are multiples of it); it is at most 2 MiB and its
  * scatterlist has at most KRDMA_IO_MAX_SGE entries. @done runs once, in
  * any context, possibly before dvs_io_submit() returns; when it runs no
- * RDMA op can touch @sg any more.
+ * RDMA op can touch @sg any more. Its status is 0 or a negative errno;
+ * -EAGAIN (writes only) says every copy of its slab was lost under it: the
+ * slab is marked lost and the write, submitted again, goes to the slab
+ * that replaces it.
  */
 struct dvs_io {
 	u64			offset;
@@ -191,7 +194,8 @@ void dvs_space_destroy(struct dvs_space *space);
  * (bad range), -ENOSPC (a write to an unbound slab and the pool is empty:
  * the refill is kicked, try again later), -EBUSY (a write to the range a
  * rebuild copies right now: try again in a moment), -EIO (the slab is
- * lost).
+ * lost; a write goes to a new slab instead, and fails only when a few of
+ * them were lost in turn).
  */
 int dvs_io_submit(struct dvs_space *space, struct dvs_io *io);
 

@@ -15,7 +15,9 @@
  * pool empty is retried by blk-mq (BLK_STS_RESOURCE) while the refill makes
  * progress, up to the I/O deadline; once the refill fails (no donor has
  * room) it is failed after a second: swap keeps the page and tries again
- * later.
+ * later. A write whose slab was lost while it was in flight (its donor
+ * closed for good) is requeued (at most RS_WRITE_REQUEUES times): dvs
+ * binds a new slab in place of the lost one.
  *
  * Requests complete from dvs's completion (rs_io_done(), softirq on an
  * RDMA link), or, with completion_spin_us set, from their submitter: it
@@ -55,6 +57,7 @@
 #define RS_MAX_DEVICES		16
 #define RS_MAX_IO		DVS_IO_MAX	/* bytes per request */
 #define RS_RESOURCE_WAIT	HZ	/* retries when no donor has room */
+#define RS_WRITE_REQUEUES	4	/* a write whose slab was lost under it */
 #define RS_IO_DEADLINE		(20 * HZ)	/* below the 30 s blk timeout */
 #define RS_LAT_BUCKETS		16	/* read latency: < 16 us, then x2 */
 #define RS_SPIN_MAX_US		1000	/* completion_spin_us */
@@ -156,6 +159,7 @@ enum {
 struct rs_cmd {
 	struct dvs_io		io;
 	unsigned long		first_try;	/* jiffies; 0: not tried */
+	unsigned int		requeues;	/* a write's, lost slabs */
 	u64			start_ns;	/* submitted */
 	atomic_t		state;		/* RS_CMD_* */
 	int			status;	/* rs_io_done()'s, for the spinner */
@@ -192,6 +196,17 @@ static void rs_rq_end(struct request *rq, int status)
 	struct rs_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	u64 us = div_u64(ktime_get_ns() - cmd->start_ns, NSEC_PER_USEC);
 
+	if (status == -EAGAIN && cmd->requeues < RS_WRITE_REQUEUES) {
+		/* its slab was lost under it: again, to the slab replacing it */
+		cmd->requeues++;
+		atomic64_inc(&dev->retries);
+		atomic_dec(&dev->in_flight);
+		blk_mq_requeue_request(rq, true);
+		return;
+	}
+	cmd->requeues = 0;
+	if (status == -EAGAIN)
+		status = -EIO;
 	if (status)
 		atomic64_inc(&dev->failures);
 	else if (!cmd->io.write)
@@ -290,8 +305,10 @@ static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
 	int ret;
 
 	blk_mq_start_request(rq);
-	if (!space)
+	if (!space) {
+		cmd->requeues = 0;
 		return BLK_STS_IOERR;
+	}
 	switch (req_op(rq)) {
 	case REQ_OP_FLUSH:
 		/* no volatile cache: a write is done when it is remote */
@@ -336,8 +353,11 @@ static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
 	atomic_set(&cmd->state, spin ? RS_CMD_SPINNING : RS_CMD_IRQ);
 	trace_rackswap_rq_submit(dev->id, rs_op(rq), pos, len);
 	atomic_inc(&dev->in_flight);
-	/* its copy, taken while the pages are the request's */
-	if (write && backing)
+	/*
+	 * its copy, taken while the pages are the request's; a requeued
+	 * write's went out at its first submission, with the same data
+	 */
+	if (write && backing && !cmd->requeues)
 		bw = rs_backing_write_prepare(backing, rq, pos, len);
 	/* once submitted (not spinning) it may be completed already: no cmd */
 	ret = dvs_io_submit(space, &cmd->io);
@@ -379,6 +399,7 @@ static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
 			return BLK_STS_RESOURCE;
 		}
 	}
+	cmd->requeues = 0;
 	atomic64_inc(&dev->failures);
 	return errno_to_blk_status(ret);
 }
@@ -389,6 +410,7 @@ static int rs_init_request(struct blk_mq_tag_set *set, struct request *rq,
 	struct rs_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
 	cmd->first_try = 0;
+	cmd->requeues = 0;
 	atomic_set(&cmd->state, RS_CMD_IRQ);
 	INIT_WORK(&cmd->bread, rs_backing_read_work);
 	return 0;

@@ -98,6 +98,8 @@ static DEFINE_MUTEX(dvs_lock);
 static LIST_HEAD(dvs_spaces);
 
 #define DVS_TICK	HZ	/* release, loss and pool decay checks */
+/* Slabs a write binds at most when its slab is lost at submission */
+#define DVS_WRITE_TRIES	4
 
 u64 dvs_slab_size_of(const struct dvs_space *space)
 {
@@ -651,8 +653,15 @@ out:
 	return slab;
 }
 
+/* Storage gone for good under an I/O (no copy of its slab is left). */
+static bool dvs_io_gone(int status)
+{
+	return status == -ENXIO || status == -ENOTCONN;
+}
+
 int dvs_io_submit(struct dvs_space *space, struct dvs_io *io)
 {
+	unsigned int tries = 0;
 	struct dvs_slab *slab;
 	u32 slot;
 	int ret;
@@ -664,6 +673,7 @@ int dvs_io_submit(struct dvs_space *space, struct dvs_io *io)
 			 &io->slab_off);
 	if (ret)
 		return ret;
+again:
 	slab = dvs_io_slab(space, io, slot);
 	if (IS_ERR(slab))
 		return PTR_ERR(slab);
@@ -679,9 +689,14 @@ int dvs_io_submit(struct dvs_space *space, struct dvs_io *io)
 	ret = space->ops->submit(io);
 	if (ret) {
 		atomic_dec(&slab->inflight);
-		if (ret == -ENXIO || ret == -ENOTCONN || ret == -EIO) {
+		if (dvs_io_gone(ret) || ret == -EIO) {
 			dvs_slab_mark_lost(slab);
 			ret = -EIO;
+			/* a write binds the slab that replaces it (a pooled
+			 * one may be on the same dead donor: a few tries)
+			 */
+			if (io->write && ++tries < DVS_WRITE_TRIES)
+				goto again;
 		}
 	}
 	return ret;
@@ -712,9 +727,10 @@ void dvs_io_end(struct dvs_io *io, int status)
 {
 	struct dvs_slab *slab = io->slab;
 
-	if (status == -ENXIO || status == -ENOTCONN) {
+	if (dvs_io_gone(status)) {
 		dvs_slab_mark_lost(slab);
-		status = -EIO;
+		/* a write's data is still whole: its submitter sends it again */
+		status = io->write ? -EAGAIN : -EIO;
 	}
 	if (!status && io->holes)
 		dvs_zero_holes(io);

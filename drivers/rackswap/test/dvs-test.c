@@ -159,7 +159,7 @@ static void dvs_test_rw(u64 off, u64 len, u64 seed, u64 io, bool write,
 	u64 bad = 0, first_bad = 0, ios = 0, t0 = ktime_get_ns();
 	u64 retries = 0;
 	unsigned long until;
-	int ret;
+	int ret, again;
 
 	while (off < end) {
 		u32 n = min3(end - off, io, slab - (off & (slab - 1)));
@@ -167,7 +167,10 @@ static void dvs_test_rw(u64 off, u64 len, u64 seed, u64 io, bool write,
 		if (write)
 			dvs_test_pattern(seed, off, n, true, NULL);
 		until = jiffies + msecs_to_jiffies(wait_ms);
+		again = 0;
+		/* -EAGAIN: the slab was lost under the write, it goes again */
 		while ((ret = dvs_test_io(off, n, write)) == -EBUSY ||
+		       (ret == -EAGAIN && ++again < 4) ||
 		       (ret == -ENOSPC && time_before(jiffies, until))) {
 			retries++;
 			usleep_range(500, 1000);
