@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# rig: nodes=1 tier=check debug=yes timeout=900
+# rig: nodes=1 tier=check debug=yes timeout=1500
 #
 # Bad input and misuse of every control the module has (loopback mode):
 # - load-time parameters: for every parameter modinfo lists, values that
