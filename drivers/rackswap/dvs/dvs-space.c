@@ -19,8 +19,10 @@
  * pool bounds, release delay) are its creator's, fixed when it is made:
  * dvs has no module parameter.
  */
+#include <linux/crc32c.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
+#include <linux/scatterlist.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
@@ -34,6 +36,11 @@ static_assert(DVS_CHUNK_SIZE == DVS_IO_MAX);
 
 struct dvs_stats dvs_stats;
 struct workqueue_struct *dvs_wq;
+
+#if IS_ENABLED(CONFIG_RACKSWAP_TEST)
+struct dvs_test_hooks dvs_test_hooks;
+EXPORT_SYMBOL_IF_RS_TEST(dvs_test_hooks);
+#endif
 
 /* the public bounds are the map's */
 static_assert(DVS_SLAB_SIZE_MIN == 1ULL << DVS_SLAB_MIN_SHIFT);
@@ -107,17 +114,32 @@ u64 dvs_slab_size_of(const struct dvs_space *space)
 }
 EXPORT_SYMBOL_IF_RS_TEST(dvs_slab_size_of);
 
+/*
+ * A new slab's bookkeeping, in one allocation: the page map, the lost map
+ * and, for a checked backend, the pages' sums (4 bytes a page: 64 KiB for a
+ * slab of 64 MiB). The refill makes it as reclaim does (see
+ * dvs_refill_work()): that much of the reserves for a slab that lets a
+ * thousand times as much be swapped out.
+ */
 static struct dvs_slab *dvs_slab_new(struct dvs_space *space)
 {
+	u32 pages = space->geom.slab_pages;
+	size_t longs = dvs_map_longs(pages);
+	bool checked = space->ops->checked;
 	struct dvs_slab *slab;
+	size_t size;
 
-	size_t longs = dvs_map_longs(space->geom.slab_pages);
-
-	/* the page map, then the lost map */
-	slab = rs_kvzalloc(struct_size(slab, map, 2 * longs), GFP_KERNEL);
+	size = struct_size(slab, map, 2 * longs);
+	if (checked)
+		size += array_size(pages, sizeof(*slab->sums));
+	slab = rs_kvzalloc(size, GFP_KERNEL);
 	if (!slab)
 		return NULL;
 	slab->lostmap = slab->map + longs;
+	if (checked)
+		slab->sums = (u32 *)(slab->lostmap + longs);
+	atomic_set(&slab->writing, 0);
+	atomic_set(&slab->wseq, 0);
 	slab->space = space;
 	slab->slot = -1;
 	INIT_LIST_HEAD(&slab->pool_entry);
@@ -653,6 +675,124 @@ out:
 	return slab;
 }
 
+/* How many times a read whose mismatch may be a write's doing reads again */
+#define DVS_RACE_RETRIES	3
+
+/*
+ * A page's sum: its crc32c, 0 taken as 1, for 0 says that no write summed
+ * the page yet (a page in use whose first write is not posted yet, or was
+ * refused: it is not checked).
+ */
+static u32 dvs_sum(u32 crc)
+{
+	return crc ?: 1;
+}
+
+/*
+ * Walks the @len bytes of @sg one page at a time, pages @first on of
+ * @slab: stores each page's crc32c in its sum (@store), or compares it with
+ * the sum of each page in use. Returns the pages that differ, the first
+ * (counted from @first) at *@first_bad. Any context.
+ */
+static u32 dvs_sg_sums(struct dvs_slab *slab, u32 first,
+		       struct scatterlist *sg, unsigned int nents, u32 len,
+		       bool store, u32 *first_bad)
+{
+	const u32 psize = 1U << DVS_PAGE_SHIFT;
+	struct sg_mapping_iter miter;
+	u32 done = 0, page = first, bad = 0, crc = ~0U;
+	bool want = store || test_bit(page, slab->map);
+
+	sg_miter_start(&miter, sg, nents, SG_MITER_ATOMIC | SG_MITER_FROM_SG);
+	while (done < len && sg_miter_next(&miter)) {
+		size_t pos = 0;
+
+		while (pos < miter.length && done < len) {
+			u32 in = done & (psize - 1);
+			u32 n = min3((u32)(miter.length - pos), psize - in,
+				     len - done);
+
+			if (want)
+				crc = crc32c(crc, miter.addr + pos, n);
+			pos += n;
+			done += n;
+			if (done & (psize - 1))
+				continue;
+			if (store) {
+				WRITE_ONCE(slab->sums[page], dvs_sum(crc));
+			} else if (want) {
+				u32 sum = READ_ONCE(slab->sums[page]);
+
+				if (sum && sum != dvs_sum(crc) && !bad++)
+					*first_bad = page - first;
+			}
+			crc = ~0U;
+			page++;
+			/* pages not in use (holes) read as zeros: unchecked */
+			want = store ||
+			       (done < len && test_bit(page, slab->map));
+		}
+	}
+	sg_miter_stop(&miter);
+	return bad;
+}
+
+/*
+ * A write of a checked slab, committed to its copies and about to be
+ * posted: each of its pages' sums becomes the crc32c of what it writes.
+ * Counted in the slab's writes first, for the reads it may race (see
+ * dvs_io_raced()); dvs_io_end() takes it out. Never sleeps.
+ */
+void dvs_io_sum(struct dvs_io *io)
+{
+	struct dvs_slab *slab = io->slab;
+
+	if (!slab->sums)
+		return;
+	/* writing, then wseq: the order dvs_io_submit() reads them back in */
+	atomic_inc_return(&slab->writing);
+	atomic_inc_return(&slab->wseq);
+	io->summed = true;
+	dvs_sg_sums(slab, io->slab_off >> DVS_PAGE_SHIFT, io->sg, io->nents,
+		    io->len, true, NULL);
+}
+
+/*
+ * Checks @len bytes read from @slab_off of @slab (in @sg) against the
+ * sums of the pages in use. Returns the pages that differ, the first
+ * (counted from @slab_off) at *@first_bad. Any context.
+ */
+u32 dvs_pages_check(struct dvs_slab *slab, u64 slab_off,
+		    struct scatterlist *sg, unsigned int nents, u32 len,
+		    u32 *first_bad)
+{
+	if (!slab->sums || dvs_test_hook(skip_verify))
+		return 0;
+	return dvs_sg_sums(slab, slab_off >> DVS_PAGE_SHIFT, sg, nents, len,
+			   false, first_bad);
+}
+
+/*
+ * Whether a read whose pages did not match may have raced a write of its
+ * slab (one was in flight when it was submitted, or one started since):
+ * its data may be older than the sums, and is read again (at most
+ * DVS_RACE_RETRIES times an I/O) before it is called corrupt. Swap never
+ * reads a page while it writes it; the other pages of the slab make most
+ * of these. Any context.
+ */
+bool dvs_io_raced(struct dvs_io *io)
+{
+	struct dvs_slab *slab = io->slab;
+
+	if (io->races >= DVS_RACE_RETRIES)
+		return false;
+	if (!io->wbusy && !atomic_read(&slab->writing) &&
+	    atomic_read(&slab->wseq) == io->wseq)
+		return false;
+	io->races++;
+	return true;
+}
+
 /* Storage gone for good under an I/O (no copy of its slab is left). */
 static bool dvs_io_gone(int status)
 {
@@ -666,6 +806,7 @@ int dvs_io_submit(struct dvs_space *space, struct dvs_io *io)
 	u32 slot;
 	int ret;
 
+	io->bad_pages = 0;
 	if (!io->nents || io->nents > KRDMA_IO_MAX_SGE ||
 	    io->len > DVS_CHUNK_SIZE)
 		return -EINVAL;
@@ -686,6 +827,18 @@ again:
 	io->space = space;
 	io->slab = slab;
 	io->status = 0;
+	io->summed = false;
+	if (!io->write && slab->sums) {
+		io->races = 0;
+		io->wseq = atomic_read(&slab->wseq);
+		/*
+		 * wseq, then writing: dvs_io_sum() counts them the other way
+		 * round, so a write counted in wseq is seen in flight here
+		 * unless it ended
+		 */
+		smp_rmb();
+		io->wbusy = atomic_read(&slab->writing) != 0;
+	}
 	ret = space->ops->submit(io);
 	if (ret) {
 		atomic_dec(&slab->inflight);
@@ -734,6 +887,11 @@ void dvs_io_end(struct dvs_io *io, int status)
 	}
 	if (!status && io->holes)
 		dvs_zero_holes(io);
+	/* it landed where it could: the reads of the slab may trust it */
+	if (io->summed) {
+		io->summed = false;
+		atomic_dec(&slab->writing);
+	}
 	atomic_dec(&slab->inflight);
 	io->done(io, status);
 }

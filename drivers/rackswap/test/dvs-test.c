@@ -31,6 +31,10 @@
  * donor_sums reads one line per slab this node donates: "<peer id> <slab
  * id> <bytes> <crc32 of its pages>".
  *
+ * skip_verify (Y/N, default N): dvs does not check the pages its reads
+ * bring back (the negative controls corrupt them below dvs, for the
+ * suite's own data checks to find).
+ *
  * Results: "ok <ios> <us> <enospc retries>", "bad <words> <first bad
  * offset>" or "error <errno> <offset>".
  */
@@ -475,6 +479,8 @@ void dvs_test_init(struct dentry *dir)
 				    dvs_test_dir, (void *)i, &dvs_setting_fops);
 	debugfs_create_file("donor_sums", 0400, dvs_test_dir, NULL,
 			    &donor_sums_fops);
+	debugfs_create_bool("skip_verify", 0600, dvs_test_dir,
+			    &dvs_test_hooks.skip_verify);
 }
 
 void dvs_test_exit(void)
@@ -482,4 +488,5 @@ void dvs_test_exit(void)
 	mutex_lock(&dvs_test.lock);
 	dvs_test_destroy();
 	mutex_unlock(&dvs_test.lock);
+	WRITE_ONCE(dvs_test_hooks.skip_verify, false);
 }
