@@ -191,6 +191,8 @@ u64 dvs_donor_granted_slabs(void);
 ssize_t dvs_donor_holders(char *buf, size_t size);
 /* tests only (CONFIG_RACKSWAP_TEST): a CRC of each slab donated */
 void dvs_donor_sums(struct seq_file *m);
+/* ... and one bit flipped in every page of a slab donated, or of all */
+int dvs_donor_flip(int nth, u64 *slabs, u64 *pages);
 int dvs_set_grace(const char *val);
 
 /* dvs-sysfs.c */

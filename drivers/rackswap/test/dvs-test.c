@@ -21,6 +21,10 @@
  *				refuse (dvs-rogue.c); <slab id>: a slab it
  *				granted to another peer; "ok <refused>
  *				<sent> <dropped> <unknown>"
+ *   flip <n|all>		as a donor: one bit flipped in every page
+ *				of the n-th slab this node donates (0 the
+ *				first granted) or of all of them, whoever
+ *				holds them; "ok <slabs> <pages>"
  *
  * slab_size, pool_min, pool_max and release_delay_s hold the settings of
  * the next create (struct dvs_space_config; read: the value, write: a new
@@ -274,6 +278,33 @@ static void dvs_test_destroy(void)
 	dvs_test_free_buf();
 }
 
+/* flip <n|all>: corrupts this donor's memory (dvs_donor_flip()) */
+static int dvs_test_flip(const char *which)
+{
+	u64 slabs, pages;
+	int nth = -1, ret;
+
+	if (strcmp(which, "all") && kstrtoint(which, 10, &nth)) {
+		pr_warn("dvs test: flip: '%s' is not a slab number or all\n",
+			which);
+		return -EINVAL;
+	}
+	if (nth < -1 || (nth == -1 && strcmp(which, "all"))) {
+		pr_warn("dvs test: flip: slab %d is not 0 or more\n", nth);
+		return -EINVAL;
+	}
+	ret = dvs_donor_flip(nth, &slabs, &pages);
+	if (ret) {
+		pr_warn("dvs test: flip %s: no such slab donated\n", which);
+		return ret;
+	}
+	pr_info("dvs test: flip %s: one bit flipped in each of %llu pages of %llu slab(s)\n",
+		which, pages, slabs);
+	snprintf(dvs_test.result, sizeof(dvs_test.result), "ok %llu %llu\n",
+		 slabs, pages);
+	return 1;	/* the result is set */
+}
+
 static int dvs_test_cmd(char *cmd)
 {
 	u64 a[5] = { 0, 0, 0, SZ_1M, 0 };
@@ -290,6 +321,8 @@ static int dvs_test_cmd(char *cmd)
 		dvs_test_destroy();
 		return 0;
 	}
+	if (!strcmp(verb, "flip"))
+		return n == 2 ? dvs_test_flip(s1) : -EINVAL;
 	if (!strcmp(verb, "rogue")) {
 		int id, ret;
 		u32 foreign;
