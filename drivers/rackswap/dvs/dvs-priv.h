@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dvs internals, shared by dvs-space.c (spaces, pool, binding), the
- * backends (dvs-rdma.c with dvs-rebuild.c, dvs-dram.c), dvs-donor.c,
- * dvs-sysfs.c, dvs-test.c and dvs-rogue.c.
+ * dvs internals, shared by dvs-space.c (spaces, pool, binding), dvs-sums.c
+ * (the pages' checksums), the backends (dvs-rdma.c with dvs-rebuild.c,
+ * dvs-dram.c), dvs-donor.c, dvs-sysfs.c, dvs-test.c and dvs-rogue.c.
  */
 #ifndef _RACKSWAP_DVS_PRIV_H
 #define _RACKSWAP_DVS_PRIV_H
@@ -165,14 +165,18 @@ extern struct dvs_test_hooks dvs_test_hooks;
 
 /* dvs-space.c */
 void dvs_io_end(struct dvs_io *io, int status);
+bool dvs_slab_any_used(struct dvs_slab *slab, u32 first, u32 n);
+void dvs_slab_mark_lost(struct dvs_slab *slab);
+u64 dvs_slab_size_of(const struct dvs_space *space);
+
+/* dvs-sums.c */
+void dvs_io_sums_begin(struct dvs_io *io);
+void dvs_io_sums_end(struct dvs_io *io);
 void dvs_io_sum(struct dvs_io *io);
 u32 dvs_pages_check(struct dvs_slab *slab, u64 slab_off,
 		    struct scatterlist *sg, unsigned int nents, u32 len,
 		    u32 *first_bad);
 bool dvs_io_raced(struct dvs_io *io);
-bool dvs_slab_any_used(struct dvs_slab *slab, u32 first, u32 n);
-void dvs_slab_mark_lost(struct dvs_slab *slab);
-u64 dvs_slab_size_of(const struct dvs_space *space);
 
 /* dvs-rdma.c */
 void dvs_rdma_exit(void);
