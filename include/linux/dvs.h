@@ -80,6 +80,8 @@ struct dvs_space_config {
  * @deadline: its deadline, jiffies
  * @done: runs once when the I/O ended, with its status
  * @priv: the caller's
+ * @bad_pages: set by dvs before @done runs: the pages a read brought back
+ *	corrupt (a checksum mismatch), each copy's counted; 0 for a write
  *
  * One read or write of a space, owned by the caller (nothing allocated per
  * I/O). The range is page-aligned and lies in one slab (a front end that
@@ -91,6 +93,12 @@ struct dvs_space_config {
  * -EAGAIN (writes only) says every copy of its slab was lost under it: the
  * slab is marked lost and the write, submitted again, goes to the slab
  * that replaces it.
+ *
+ * Every page a read brings back from a donor is checked against the
+ * crc32c its last write had (kept by dvs); a page that does not match is
+ * never returned as data: the read goes to another copy, and fails with
+ * -EIO when no copy has it right. @bad_pages then says how many pages came
+ * back wrong (each copy's counted), also when another copy served the read.
  */
 struct dvs_io {
 	u64			offset;
@@ -101,12 +109,18 @@ struct dvs_io {
 	unsigned long		deadline;
 	void			(*done)(struct dvs_io *io, int status);
 	void			*priv;
+	u32			bad_pages;
 
 	/* private: dvs's, while the I/O is submitted */
 	struct dvs_space	*space;
 	struct dvs_slab		*slab;
 	u64			slab_off;
 	bool			holes;		/* a read over unused pages */
+	/* a read's view of its slab's writes at submission (see dvs_io_raced) */
+	bool			wbusy;		/* some were in flight */
+	u8			races;		/* mismatches read again */
+	u32			wseq;		/* writes started */
+	bool			summed;		/* a write counted in the slab's */
 	atomic_t		parts;		/* of the copy it is on now */
 	int			status;		/* ... and their first error */
 	/* the rdma backend's: the copies (replicas) it goes to in turn */
@@ -188,6 +202,8 @@ void dvs_space_destroy(struct dvs_space *space);
  * @io: the I/O, its first block filled
  *
  * Reads of never-written pages return zeros without touching the network.
+ * A write's pages are checksummed here (a crc32c pass each), a read's when
+ * it completes.
  *
  * Context: Never sleeps.
  * Return: 0 (@io->done will run) or, without calling @io->done: -EINVAL

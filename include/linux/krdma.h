@@ -391,6 +391,8 @@ bool krdma_remote_is_void(const struct krdma_remote *remote);
  * @granted_bytes: the bytes of the slabs counted in @granted_slabs
  * @stored_slabs: slabs of the peer's we hold
  * @stored_bytes: the bytes of the slabs counted in @stored_slabs
+ * @checksum_errors: pages of ours read back from the peer corrupt (their
+ *	checksum did not match what we wrote)
  *
  * Storage accounting the layer above keeps per peer; krdma shows it in
  * the peer's sysfs directory. Atomic: no lock.
@@ -400,6 +402,7 @@ struct krdma_peer_usage {
 	atomic64_t	granted_bytes;
 	atomic64_t	stored_slabs;
 	atomic64_t	stored_bytes;
+	atomic64_t	checksum_errors;
 };
 
 /**

@@ -138,6 +138,10 @@ struct rs_dev {
 	atomic64_t		read_lat[RS_LAT_BUCKETS];
 	atomic64_t		spin_done;	/* completed by their submitter */
 	atomic64_t		spin_timeouts;	/* ... left to rs_io_done() */
+	/* reads that got corrupt pages back (dvs_io.bad_pages) */
+	atomic64_t		bad_pages;	/* pages, each copy's counted */
+	atomic64_t		bad_recovered;	/* reads served all the same */
+	atomic64_t		bad_failed;	/* ... that failed */
 };
 
 /*
@@ -230,20 +234,31 @@ static void rs_io_finish(struct request *rq, int status)
 	rs_rq_end(rq, status);
 }
 
+/* A read that got corrupt pages back ends: counted by its outcome. */
+static void rs_count_bad(struct rs_dev *dev, struct dvs_io *io, int status)
+{
+	if (io->write || !io->bad_pages)
+		return;
+	atomic64_inc(status ? &dev->bad_failed : &dev->bad_recovered);
+}
+
 /* A read no remote copy could serve, from the backing device. */
 static void rs_backing_read_work(struct work_struct *work)
 {
 	struct rs_cmd *cmd = container_of(work, struct rs_cmd, bread);
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	struct rs_dev *dev = rq->q->queuedata;
+	int status = rs_backing_read(dev->backing, rq, cmd->io.offset);
 
-	rs_io_finish(rq, rs_backing_read(dev->backing, rq, cmd->io.offset));
+	rs_count_bad(dev, &cmd->io, status);
+	rs_io_finish(rq, status);
 }
 
 /*
  * dvs's completion: final (dvs retried, requeued and failed over within
  * the I/O already). Any context, possibly before dvs_io_submit() returned.
- * A read that failed goes to the backing device when it holds every page.
+ * A read that failed goes to the backing device when it holds every page
+ * (a read whose pages came back corrupt from every copy too).
  */
 static void rs_io_done(struct dvs_io *io, int status)
 {
@@ -252,11 +267,14 @@ static void rs_io_done(struct dvs_io *io, int status)
 	struct rs_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct rs_backing *b = READ_ONCE(dev->backing);
 
+	if (!io->write && io->bad_pages)
+		atomic64_add(io->bad_pages, &dev->bad_pages);
 	if (status && !io->write && b &&
 	    rs_backing_covers(b, io->offset, io->len)) {
 		rs_backing_queue(&cmd->bread);
 		return;
 	}
+	rs_count_bad(dev, io, status);
 	rs_io_finish(rq, status);
 }
 
@@ -926,6 +944,22 @@ static ssize_t io_stat_show(struct device *d, struct device_attribute *attr,
 }
 
 /*
+ * One line: bad_pages recovered failed. Pages read back corrupt (their
+ * checksum did not match; each copy's counted), and the reads that got
+ * some: served all the same (another copy, the backing device), failed.
+ */
+static ssize_t integrity_stat_show(struct device *d,
+				   struct device_attribute *attr, char *buf)
+{
+	struct rs_dev *dev = rs_dev_of(d);
+
+	return sysfs_emit(buf, "%lld %lld %lld\n",
+			  atomic64_read(&dev->bad_pages),
+			  atomic64_read(&dev->bad_recovered),
+			  atomic64_read(&dev->bad_failed));
+}
+
+/*
  * One line of RS_LAT_BUCKETS counts: reads completed in < 16 us, < 32 us,
  * < 64 us, ..., < 262144 us, and the last one: 262144 us or more.
  */
@@ -952,6 +986,7 @@ static DEVICE_ATTR_RO(spin_stat);
 static DEVICE_ATTR_WO(reset);
 static DEVICE_ATTR_RO(io_stat);
 static DEVICE_ATTR_RO(read_latency);
+static DEVICE_ATTR_RO(integrity_stat);
 static DEVICE_ATTR_RW(backing_dev);
 static DEVICE_ATTR_RO(backing_stat);
 
@@ -969,6 +1004,7 @@ static struct attribute *rs_disk_attrs[] = {
 	&dev_attr_reset.attr,
 	&dev_attr_io_stat.attr,
 	&dev_attr_read_latency.attr,
+	&dev_attr_integrity_stat.attr,
 	&dev_attr_backing_dev.attr,
 	&dev_attr_backing_stat.attr,
 	NULL,

@@ -180,6 +180,42 @@ void dvs_donor_sums(struct seq_file *m)
 	mutex_unlock(&dvs_donor.lock);
 }
 EXPORT_SYMBOL_IF_RS_TEST(dvs_donor_sums);
+
+/*
+ * Tests: a donor's memory goes bad under its clients. Flips one bit (the
+ * lowest of the byte in the middle) of every page of slab @nth (0 the
+ * first, in the order they were granted), or of every slab (@nth < 0),
+ * with the CPU, whatever client holds it; counts the slabs and pages. Under
+ * the lock, so no slab is freed meanwhile. -ENOENT: no slab @nth.
+ */
+int dvs_donor_flip(int nth, u64 *slabs, u64 *pages)
+{
+	struct sg_page_iter it;
+	struct dvs_dslab *s;
+	int i = 0;
+	u32 c;
+
+	*slabs = 0;
+	*pages = 0;
+	mutex_lock(&dvs_donor.lock);
+	list_for_each_entry(s, &dvs_donor.slabs, list) {
+		if (nth >= 0 && i++ != nth)
+			continue;
+		for (c = 0; c < s->nr_chunks; c++) {
+			for_each_sgtable_page(&s->chunk[c].sgt, &it, 0) {
+				u8 *p = page_address(sg_page_iter_page(&it));
+
+				p[PAGE_SIZE / 2] ^= 1;
+				(*pages)++;
+			}
+			cond_resched();
+		}
+		(*slabs)++;
+	}
+	mutex_unlock(&dvs_donor.lock);
+	return *slabs ? 0 : -ENOENT;
+}
+EXPORT_SYMBOL_IF_RS_TEST(dvs_donor_flip);
 #endif
 
 static void dvs_dchunk_free_pages(struct dvs_dchunk *c)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dvs internals, shared by dvs-space.c (spaces, pool, binding), the
- * backends (dvs-rdma.c with dvs-rebuild.c, dvs-dram.c), dvs-donor.c,
- * dvs-sysfs.c, dvs-test.c and dvs-rogue.c.
+ * dvs internals, shared by dvs-space.c (spaces, pool, binding), dvs-sums.c
+ * (the pages' checksums), the backends (dvs-rdma.c with dvs-rebuild.c,
+ * dvs-dram.c), dvs-donor.c, dvs-sysfs.c, dvs-test.c and dvs-rogue.c.
  */
 #ifndef _RACKSWAP_DVS_PRIV_H
 #define _RACKSWAP_DVS_PRIV_H
@@ -33,6 +33,17 @@ struct dvs_slab {
 	unsigned long		*lostmap;
 	atomic_t		inflight;	/* I/Os submitted, not done */
 	void			*bpriv;		/* the backend's */
+	/*
+	 * The crc32c of each page's last write (0: none yet), when its
+	 * backend is checked (else NULL; see dvs_io_sum()); the same for all
+	 * copies, a rebuilt one too. Set by the write's submission and
+	 * read by the completion of the reads, WRITE_ONCE/READ_ONCE, no
+	 * lock. A read that raced a write of the slab (@writing, @wseq:
+	 * atomic) reads again rather than call a mismatch corrupt.
+	 */
+	u32			*sums;
+	atomic_t		writing;	/* writes summed, not done */
+	atomic_t		wseq;		/* writes summed since bound */
 	unsigned long		map[];		/* pages in use */
 };
 
@@ -58,6 +69,8 @@ struct dvs_backend_ops {
 	enum dvs_health	(*check)(struct dvs_slab *slab);
 	/* makes the missing copies again (optional); may sleep */
 	int		(*repair)(struct dvs_slab *slab);
+	/* its reads are checked against the pages' sums (slab->sums) */
+	bool		checked;
 };
 
 extern const struct dvs_backend_ops dvs_rdma_ops;
@@ -134,11 +147,36 @@ extern struct workqueue_struct *dvs_wq;	/* WQ_MEM_RECLAIM | WQ_HIGHPRI */
 extern unsigned int dvs_grace_period_s;		/* dvs-donor.c */
 extern unsigned int dvs_rebuild_rate_mb;	/* dvs-rebuild.c */
 
+/*
+ * Test hooks (CONFIG_RACKSWAP_TEST, set by the test module): the negative
+ * controls corrupt data below dvs to show that the suite's own data checks
+ * see it; skip_verify keeps dvs's check of the pages read out of their way.
+ */
+struct dvs_test_hooks {
+	bool			skip_verify;
+};
+
+#if IS_ENABLED(CONFIG_RACKSWAP_TEST)
+extern struct dvs_test_hooks dvs_test_hooks;
+#define dvs_test_hook(field)	READ_ONCE(dvs_test_hooks.field)
+#else
+#define dvs_test_hook(field)	0
+#endif
+
 /* dvs-space.c */
 void dvs_io_end(struct dvs_io *io, int status);
 bool dvs_slab_any_used(struct dvs_slab *slab, u32 first, u32 n);
 void dvs_slab_mark_lost(struct dvs_slab *slab);
 u64 dvs_slab_size_of(const struct dvs_space *space);
+
+/* dvs-sums.c */
+void dvs_io_sums_begin(struct dvs_io *io);
+void dvs_io_sums_end(struct dvs_io *io);
+void dvs_io_sum(struct dvs_io *io);
+u32 dvs_pages_check(struct dvs_slab *slab, u64 slab_off,
+		    struct scatterlist *sg, unsigned int nents, u32 len,
+		    u32 *first_bad);
+bool dvs_io_raced(struct dvs_io *io);
 
 /* dvs-rdma.c */
 void dvs_rdma_exit(void);
@@ -157,6 +195,8 @@ u64 dvs_donor_granted_slabs(void);
 ssize_t dvs_donor_holders(char *buf, size_t size);
 /* tests only (CONFIG_RACKSWAP_TEST): a CRC of each slab donated */
 void dvs_donor_sums(struct seq_file *m);
+/* ... and one bit flipped in every page of a slab donated, or of all */
+int dvs_donor_flip(int nth, u64 *slabs, u64 *pages);
 int dvs_set_grace(const char *val);
 
 /* dvs-sysfs.c */

@@ -13,6 +13,13 @@
  * fewest I/Os in flight, and falls to the next copy on error. A copy whose
  * donor is gone for good is dropped; dvs-rebuild.c makes dropped copies
  * again on other donors.
+ *
+ * Every page is checked: a write sets the crc32c of each page it writes
+ * (the slab's sums, one per page, for all its copies), a read compares
+ * what came back. A page that does not match is an error of that copy:
+ * counted for its donor, logged, and the read goes to the next copy. The
+ * copy is not dropped: one bad page says little of the others, and the
+ * last copy dropped would take every page of the slab with it.
  */
 #include <linux/bitops.h>
 #include <linux/completion.h>
@@ -492,10 +499,13 @@ static int dvs_rdma_next(struct dvs_io *io)
 			dvs_rcopy_pick_read(rs, io->copies);
 	if (c >= 0)
 		io->copies &= ~(1U << c);
-	/* every copy timed out, time is left: a read goes round again */
+	/*
+	 * every copy timed out, time is left: a read goes round again, to
+	 * the copies that gave no corrupt page
+	 */
 	if (c < 0 && !io->write && io->status == -ETIMEDOUT &&
 	    time_before(jiffies, io->deadline)) {
-		io->copies = dvs_rset_mask(rs, DVS_COPY_LIVE);
+		io->copies = dvs_rset_mask(rs, DVS_COPY_LIVE) & ~io->failed;
 		c = dvs_rcopy_pick_read(rs, io->copies);
 		if (c >= 0)
 			io->copies &= ~(1U << c);
@@ -529,15 +539,60 @@ static int dvs_rdma_write_end(struct dvs_io *io)
 	return status;
 }
 
+/*
+ * Counts @bad pages of slot @slot read back corrupt from copy @r, the first
+ * at @slab_off of the slab, for its donor, and logs it. Any context.
+ */
+void dvs_rcopy_corrupt(struct dvs_rcopy *r, int slot, u64 slab_off, u32 bad)
+{
+	atomic64_add(bad, &krdma_peer_usage(r->peer)->checksum_errors);
+	pr_warn_ratelimited("peer %d (%s): %u page(s) of slot %d read back corrupt (checksum mismatch), the first at slab offset %llu (its slab %u): not used\n",
+			    krdma_peer_id(r->peer), krdma_peer_name(r->peer),
+			    bad, slot, slab_off, r->slab_id);
+}
+
+/*
+ * A read that came back from copy @c: its pages against their sums. 0;
+ * -EAGAIN: it may have raced a write, it reads again (from any live copy,
+ * this one too); -EBADMSG: corrupt on this copy (counted, logged), not
+ * returned: another copy serves it, else it fails. Any context.
+ */
+static int dvs_rdma_verify(struct dvs_io *io, int c)
+{
+	struct dvs_rset *rs = io->slab->bpriv;
+	u32 bad, first = 0;
+
+	bad = dvs_pages_check(io->slab, io->slab_off, io->sg, io->nents,
+			      io->len, &first);
+	if (!bad)
+		return 0;
+	if (dvs_io_raced(io))
+		return -EAGAIN;
+	io->bad_pages += bad;
+	/* busy: the copy stays */
+	dvs_rcopy_corrupt(rs->copy[c], io->slab->slot,
+			  io->slab_off + ((u64)first << DVS_PAGE_SHIFT), bad);
+	return -EBADMSG;
+}
+
 /* Every part of @io on its current copy ended: on to the next, or done. */
 static void dvs_rdma_copy_end(struct dvs_io *io)
 {
 	struct dvs_rset *rs = io->slab->bpriv;
 	int c = io->copy, status = io->status, next;
 	unsigned long flags;
+	bool raced = false;
 
-	if (status) {
-		io->failed |= 1U << c;
+	if (!status && !io->write) {
+		status = dvs_rdma_verify(io, c);
+		raced = status == -EAGAIN;
+	}
+	if (raced) {
+		io->copies |= 1U << c;	/* this copy may serve it yet */
+	} else if (status) {
+		/* a read's: the copies that gave corrupt pages */
+		if (io->write || status == -EBADMSG)
+			io->failed |= 1U << c;
 		if (dvs_rdma_gone(status)) {
 			spin_lock_irqsave(&rs->lock, flags);
 			dvs_rset_drop(rs, c);
@@ -559,6 +614,8 @@ static void dvs_rdma_copy_end(struct dvs_io *io)
 	}
 	if (io->write)
 		status = dvs_rdma_write_end(io);
+	else if (status == -EBADMSG || raced)
+		status = -EIO;	/* no copy had it right */
 	dvs_io_end(io, status);
 }
 
@@ -672,6 +729,9 @@ out:
 	spin_unlock_irqrestore(&rs->lock, flags);
 	if (ret)
 		return ret;
+	/* committed: the sums become what it writes */
+	if (io->write)
+		dvs_io_sum(io);
 	dvs_rdma_start(io, c);
 	return 0;
 }
@@ -768,4 +828,5 @@ const struct dvs_backend_ops dvs_rdma_ops = {
 	.submit		= dvs_rdma_submit,
 	.check		= dvs_rdma_check,
 	.repair		= dvs_rdma_repair,
+	.checked	= true,
 };

@@ -71,6 +71,7 @@ int dvs_rcopy_place(struct dvs_rset *rs, u64 size, struct dvs_rcopy **cp);
 void dvs_rcopy_free(struct dvs_rcopy *c);
 int dvs_rcopy_pick_read(struct dvs_rset *rs, unsigned int mask);
 void dvs_rset_drop(struct dvs_rset *rs, int c);
+void dvs_rcopy_corrupt(struct dvs_rcopy *r, int slot, u64 slab_off, u32 bad);
 int dvs_rcopy_sync_io(struct dvs_rcopy *c, u64 off, struct scatterlist *sg,
 		      unsigned int nents, u32 len, bool write);
 

@@ -124,17 +124,27 @@ static int dvs_rebuild_window(struct dvs_rset *rs, u64 lo, u64 hi)
 	return 0;
 }
 
-/* Copies one window from a live copy into copy @to. */
-static int dvs_rebuild_step(struct dvs_rset *rs, int to, u64 off,
-			    struct dvs_rebuild *rb)
+/*
+ * Copies one window of @slab from a live copy into copy @to. What it reads
+ * is checked (no write of the window is in flight: see struct dvs_rset); a
+ * copy with corrupt pages there gives way to the next. When every copy
+ * has some, the last one read is copied: its bad pages stay bad, and are
+ * found as such when read.
+ */
+static int dvs_rebuild_step(struct dvs_slab *slab, struct dvs_rset *rs,
+			    int to, u64 off, struct dvs_rebuild *rb)
 {
 	unsigned int tried = 0;
+	bool dirty = false;
+	u32 bad, first = 0;
 	int from, ret;
 
 	for (;;) {
 		spin_lock_irq(&rs->lock);
 		from = dvs_rcopy_pick_read(rs, ~tried);
 		spin_unlock_irq(&rs->lock);
+		if (from < 0 && dirty)
+			break;	/* the buffer holds the last copy read */
 		if (from < 0)
 			return -EIO;	/* no live copy is left to read */
 		tried |= 1U << from;
@@ -147,8 +157,15 @@ static int dvs_rebuild_step(struct dvs_rset *rs, int to, u64 off,
 			dvs_rset_drop(rs, from);
 			spin_unlock_irq(&rs->lock);
 		}
+		bad = ret ? 0 : dvs_pages_check(slab, off, rb->sg,
+						DVS_REBUILD_PAGES,
+						DVS_REBUILD_WINDOW, &first);
+		if (bad)
+			dvs_rcopy_corrupt(rs->copy[from], slab->slot,
+					  off + ((u64)first << PAGE_SHIFT), bad);
 		atomic_dec(&rs->busy[from]);
-		if (!ret)
+		dirty = !ret;
+		if (!ret && !bad)
 			break;
 	}
 	/* a failed write may drop @to, but only this rebuild frees it */
@@ -193,7 +210,7 @@ static int dvs_rebuild_fill(struct dvs_slab *slab, struct dvs_rset *rs,
 		if (!dvs_slab_any_used(slab, off >> PAGE_SHIFT,
 				       DVS_REBUILD_PAGES))
 			continue;
-		ret = dvs_rebuild_step(rs, to, off, rb);
+		ret = dvs_rebuild_step(slab, rs, to, off, rb);
 		if (ret)
 			return ret;
 		rb->bytes += DVS_REBUILD_WINDOW;

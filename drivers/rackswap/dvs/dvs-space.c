@@ -107,17 +107,32 @@ u64 dvs_slab_size_of(const struct dvs_space *space)
 }
 EXPORT_SYMBOL_IF_RS_TEST(dvs_slab_size_of);
 
+/*
+ * A new slab's bookkeeping, in one allocation: the page map, the lost map
+ * and, for a checked backend, the pages' sums (4 bytes a page: 64 KiB for a
+ * slab of 64 MiB). The refill makes it as reclaim does (see
+ * dvs_refill_work()): that much of the reserves for a slab that lets a
+ * thousand times as much be swapped out.
+ */
 static struct dvs_slab *dvs_slab_new(struct dvs_space *space)
 {
+	u32 pages = space->geom.slab_pages;
+	size_t longs = dvs_map_longs(pages);
+	bool checked = space->ops->checked;
 	struct dvs_slab *slab;
+	size_t size;
 
-	size_t longs = dvs_map_longs(space->geom.slab_pages);
-
-	/* the page map, then the lost map */
-	slab = rs_kvzalloc(struct_size(slab, map, 2 * longs), GFP_KERNEL);
+	size = struct_size(slab, map, 2 * longs);
+	if (checked)
+		size += array_size(pages, sizeof(*slab->sums));
+	slab = rs_kvzalloc(size, GFP_KERNEL);
 	if (!slab)
 		return NULL;
 	slab->lostmap = slab->map + longs;
+	if (checked)
+		slab->sums = (u32 *)(slab->lostmap + longs);
+	atomic_set(&slab->writing, 0);
+	atomic_set(&slab->wseq, 0);
 	slab->space = space;
 	slab->slot = -1;
 	INIT_LIST_HEAD(&slab->pool_entry);
@@ -666,6 +681,7 @@ int dvs_io_submit(struct dvs_space *space, struct dvs_io *io)
 	u32 slot;
 	int ret;
 
+	io->bad_pages = 0;
 	if (!io->nents || io->nents > KRDMA_IO_MAX_SGE ||
 	    io->len > DVS_CHUNK_SIZE)
 		return -EINVAL;
@@ -686,6 +702,7 @@ again:
 	io->space = space;
 	io->slab = slab;
 	io->status = 0;
+	dvs_io_sums_begin(io);
 	ret = space->ops->submit(io);
 	if (ret) {
 		atomic_dec(&slab->inflight);
@@ -734,6 +751,7 @@ void dvs_io_end(struct dvs_io *io, int status)
 	}
 	if (!status && io->holes)
 		dvs_zero_holes(io);
+	dvs_io_sums_end(io);
 	atomic_dec(&slab->inflight);
 	io->done(io, status);
 }

@@ -279,6 +279,8 @@ static struct krdma_counter_attr stored_slabs_attr =
 	KRDMA_COUNTER("stored_slabs", usage.stored_slabs);
 static struct krdma_counter_attr stored_bytes_attr =
 	KRDMA_COUNTER("stored_bytes", usage.stored_bytes);
+static struct krdma_counter_attr checksum_errors_attr =
+	KRDMA_COUNTER("checksum_errors", usage.checksum_errors);
 
 /* Entries of @list, counted under @lock. */
 static ssize_t list_count_show(char *buf, struct mutex *lock,
@@ -381,6 +383,7 @@ static struct attribute *peer_attrs[] = {
 	&granted_bytes_attr.attr.attr,
 	&stored_slabs_attr.attr.attr,
 	&stored_bytes_attr.attr.attr,
+	&checksum_errors_attr.attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(peer);

@@ -21,6 +21,10 @@
  *				refuse (dvs-rogue.c); <slab id>: a slab it
  *				granted to another peer; "ok <refused>
  *				<sent> <dropped> <unknown>"
+ *   flip <n|all>		as a donor: one bit flipped in every page
+ *				of the n-th slab this node donates (0 the
+ *				first granted) or of all of them, whoever
+ *				holds them; "ok <slabs> <pages>"
  *
  * slab_size, pool_min, pool_max and release_delay_s hold the settings of
  * the next create (struct dvs_space_config; read: the value, write: a new
@@ -30,6 +34,10 @@
  *
  * donor_sums reads one line per slab this node donates: "<peer id> <slab
  * id> <bytes> <crc32 of its pages>".
+ *
+ * skip_verify (Y/N, default N): dvs does not check the pages its reads
+ * bring back (the negative controls corrupt them below dvs, for the
+ * suite's own data checks to find).
  *
  * Results: "ok <ios> <us> <enospc retries>", "bad <words> <first bad
  * offset>" or "error <errno> <offset>".
@@ -270,6 +278,33 @@ static void dvs_test_destroy(void)
 	dvs_test_free_buf();
 }
 
+/* flip <n|all>: corrupts this donor's memory (dvs_donor_flip()) */
+static int dvs_test_flip(const char *which)
+{
+	u64 slabs, pages;
+	int nth = -1, ret;
+
+	if (strcmp(which, "all") && kstrtoint(which, 10, &nth)) {
+		pr_warn("dvs test: flip: '%s' is not a slab number or all\n",
+			which);
+		return -EINVAL;
+	}
+	if (nth < -1 || (nth == -1 && strcmp(which, "all"))) {
+		pr_warn("dvs test: flip: slab %d is not 0 or more\n", nth);
+		return -EINVAL;
+	}
+	ret = dvs_donor_flip(nth, &slabs, &pages);
+	if (ret) {
+		pr_warn("dvs test: flip %s: no such slab donated\n", which);
+		return ret;
+	}
+	pr_info("dvs test: flip %s: one bit flipped in each of %llu pages of %llu slab(s)\n",
+		which, pages, slabs);
+	snprintf(dvs_test.result, sizeof(dvs_test.result), "ok %llu %llu\n",
+		 slabs, pages);
+	return 1;	/* the result is set */
+}
+
 static int dvs_test_cmd(char *cmd)
 {
 	u64 a[5] = { 0, 0, 0, SZ_1M, 0 };
@@ -286,6 +321,8 @@ static int dvs_test_cmd(char *cmd)
 		dvs_test_destroy();
 		return 0;
 	}
+	if (!strcmp(verb, "flip"))
+		return n == 2 ? dvs_test_flip(s1) : -EINVAL;
 	if (!strcmp(verb, "rogue")) {
 		int id, ret;
 		u32 foreign;
@@ -475,6 +512,8 @@ void dvs_test_init(struct dentry *dir)
 				    dvs_test_dir, (void *)i, &dvs_setting_fops);
 	debugfs_create_file("donor_sums", 0400, dvs_test_dir, NULL,
 			    &donor_sums_fops);
+	debugfs_create_bool("skip_verify", 0600, dvs_test_dir,
+			    &dvs_test_hooks.skip_verify);
 }
 
 void dvs_test_exit(void)
@@ -482,4 +521,5 @@ void dvs_test_exit(void)
 	mutex_lock(&dvs_test.lock);
 	dvs_test_destroy();
 	mutex_unlock(&dvs_test.lock);
+	WRITE_ONCE(dvs_test_hooks.skip_verify, false);
 }

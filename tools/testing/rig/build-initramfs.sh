@@ -70,6 +70,17 @@ echo "127.0.0.1 localhost" >"$R/etc/hosts"
 MODS="configfs crc32_generic dummy e1000 ib_core ib_uverbs ib_cm iw_cm rdma_cm
 rdma_ucm rdma_rxe loop"
 OPT_MODS="brd zram nvmet nvmet-rdma nvme-rdma nvme-fabrics sch_netem null_blk"
+# The kernel's modules ours need: ib_core, rdma_cm, and libcrc32c (dvs's
+# page checksums) on kernels where crc32c is a module; --show-depends also
+# gives the crc32c implementations libcrc32c asks for (soft dependencies).
+for k in $kos; do
+	for d in $(modinfo -F depends "$k" | tr ',' ' '); do
+		case " krdma dvs rackswap rackswap_test " in
+		*" $d "*) ;;
+		*) MODS="$MODS $d" ;;
+		esac
+	done
+done
 for m in $MODS $OPT_MODS; do
 	if ! deps=$(modprobe -d "$KROOT" -S "$KVER" --show-depends "$m" 2>/dev/null); then
 		case " $OPT_MODS " in
