@@ -92,7 +92,7 @@ int dvs_donor_set_limit(const char *val)
 	u64 v;
 
 	if (rackswap_parse_size(val, &v) || (v && v < DVS_CHUNK_SIZE) ||
-	    v > (1ULL << 50)) {
+	    v > DVS_DONATE_MAX) {
 		pr_warn("donate: '%s' is not 0 or 2M-1P bytes\n", val);
 		return -EINVAL;
 	}

@@ -204,6 +204,14 @@ struct krdma_grant *krdma_grant_create(struct krdma_peer *peer,
 		kfree(g);
 		return ERR_PTR(-ENOTCONN);
 	}
+	if (peer->nr_grants >= KRDMA_PEER_MAX_GRANTS) {
+		mutex_unlock(&peer->grant_lock);
+		kfree(g);
+		peer_warn_rl(peer, "no grant: it holds %lu, the most one peer may\n",
+			     KRDMA_PEER_MAX_GRANTS);
+		return ERR_PTR(-ENOSPC);
+	}
+	peer->nr_grants++;
 	kobject_get(&peer->kobj);
 	g->id = peer->next_grant_id++;
 	list_add_tail(&g->list, &peer->grants);
@@ -225,6 +233,7 @@ void krdma_grant_destroy(struct krdma_grant *g)
 
 	mutex_lock(&peer->grant_lock);
 	list_del(&g->list);
+	peer->nr_grants--;
 	/* deregistering revokes it: later remote ops fail */
 	krdma_grant_unmap(g);
 	mutex_unlock(&peer->grant_lock);
@@ -362,8 +371,71 @@ static int krdma_grants_handler(struct krdma_peer *peer, const void *req,
 }
 
 /*
+ * Refuses a GRANTS response from @peer of @len bytes to a request from
+ * @first: @rs->count beyond the message or the payload, an id below
+ * @first, not above the one before it (a duplicate) or 0, a region that is
+ * not whole pages of one grant or wraps around, and `more` on a message
+ * that is not full (the handler sets it only when one is: a `more` that
+ * cannot make progress would keep the caller fetching). -EPROTO, logged.
+ */
+static int krdma_grants_check(struct krdma_peer *peer, u32 first,
+			      const struct krdma_grants_resp *rs, u32 len,
+			      u32 *count)
+{
+	const struct krdma_grant_desc *d;
+	u32 i, id, more, n;
+	u64 glen;
+
+	if (len < sizeof(*rs)) {
+		peer_warn(peer, "GRANTS response refused: %u bytes\n", len);
+		return -EPROTO;
+	}
+	n = le32_to_cpu(rs->count);
+	more = le32_to_cpu(rs->more);
+	if (n > KRDMA_GRANTS_PER_MSG ||
+	    len < sizeof(*rs) + n * sizeof(rs->desc[0])) {
+		peer_warn(peer, "GRANTS response refused: count %u in %u bytes\n",
+			  n, len);
+		return -EPROTO;
+	}
+	if (more > 1 || (more && n < KRDMA_GRANTS_PER_MSG)) {
+		peer_warn(peer, "GRANTS response refused: more %u after %u grants\n",
+			  more, n);
+		return -EPROTO;
+	}
+	for (i = 0; i < n; i++) {
+		d = &rs->desc[i];
+		id = le32_to_cpu(d->id);
+		glen = le64_to_cpu(d->len);
+		if (!id || id < first) {
+			peer_warn(peer, "GRANTS response refused: grant id %u %s\n",
+				  id, i ? "repeated or out of order" :
+				  "below the one asked for");
+			return -EPROTO;
+		}
+		if (!glen || glen % PAGE_SIZE ||
+		    glen > KRDMA_GRANT_MAX_PAGES * PAGE_SIZE ||
+		    le64_to_cpu(d->addr) + glen < glen) {
+			peer_warn(peer, "GRANTS response refused: grant %u of %llu bytes\n",
+				  id, glen);
+			return -EPROTO;
+		}
+		/* the next one's id must be above this one's */
+		first = id + 1;
+		if (!first && (i + 1 < n || more)) {
+			peer_warn(peer, "GRANTS response refused: grant ids past %u\n",
+				  id);
+			return -EPROTO;
+		}
+	}
+	*count = n;
+	return 0;
+}
+
+/*
  * Asks @peer for the keys of its grants from @first_id on, into @rs (room
  * for KRDMA_GRANTS_PER_MSG); retries while the peer is still registering.
+ * A malformed response closes the peer for good: it broke the protocol.
  */
 static int krdma_fetch_grants(struct krdma_peer *peer, u32 first_id,
 			      struct krdma_grants_resp *rs, u32 *count)
@@ -384,13 +456,10 @@ static int krdma_fetch_grants(struct krdma_peer *peer, u32 first_id,
 	} while (time_before(jiffies, deadline));
 	if (ret)
 		return ret;
-	*count = le32_to_cpu(rs->count);
-	if (len < sizeof(*rs) || *count > KRDMA_GRANTS_PER_MSG ||
-	    len < sizeof(*rs) + *count * sizeof(rs->desc[0])) {
-		peer_warn(peer, "malformed grants response\n");
-		return -EPROTO;
-	}
-	return 0;
+	ret = krdma_grants_check(peer, first_id, rs, len, count);
+	if (ret)
+		krdma_peer_close(peer, ret);
+	return ret;
 }
 
 static void krdma_remote_take(struct krdma_remote *r,
@@ -410,7 +479,7 @@ int krdma_remotes_refresh(struct krdma_peer *peer)
 {
 	struct krdma_grants_resp *rs;
 	struct krdma_remote *r;
-	u32 first = 0, count, i;
+	u32 first = 0, last = 0, total = 0, count, i;
 	int ret = 0;
 
 	mutex_lock(&peer->remote_lock);
@@ -422,13 +491,29 @@ int krdma_remotes_refresh(struct krdma_peer *peer)
 		goto out_unlock;
 	}
 	spin_lock_irq(&peer->lock);
-	list_for_each_entry(r, &peer->remotes, list)
+	list_for_each_entry(r, &peer->remotes, list) {
 		r->seen = false;
+		last = max(last, r->id);
+	}
 	spin_unlock_irq(&peer->lock);
+	/*
+	 * Bounded whatever the peer answers: each message is checked (ids
+	 * ascending, `more` only on a full one), the fetch stops past our
+	 * highest grant id, and a peer that lists more grants than one peer
+	 * may hold broke the protocol.
+	 */
 	do {
 		ret = krdma_fetch_grants(peer, first, rs, &count);
 		if (ret)
 			break;
+		total += count;
+		if (total > KRDMA_PEER_MAX_GRANTS) {
+			peer_warn(peer, "GRANTS response refused: more than %lu grants\n",
+				  KRDMA_PEER_MAX_GRANTS);
+			krdma_peer_close(peer, -EPROTO);
+			ret = -EPROTO;
+			break;
+		}
 		for (i = 0; i < count; i++) {
 			const struct krdma_grant_desc *d = &rs->desc[i];
 
@@ -437,7 +522,7 @@ int krdma_remotes_refresh(struct krdma_peer *peer)
 					krdma_remote_take(r, d);
 			first = le32_to_cpu(d->id) + 1;
 		}
-	} while (count && rs->more);
+	} while (rs->more && first && first <= last);
 	kfree(rs);
 	if (ret)
 		goto out_unlock;
@@ -452,6 +537,26 @@ int krdma_remotes_refresh(struct krdma_peer *peer)
 out_unlock:
 	mutex_unlock(&peer->remote_lock);
 	return ret;
+}
+
+/*
+ * -EPROTO (logged) when @grant_id is open already and not void: the layer
+ * above opens each grant once, so the peer named one grant for two
+ * regions. peer->remote_lock held.
+ */
+static int krdma_remote_is_open(struct krdma_peer *peer, u32 grant_id)
+{
+	struct krdma_remote *r;
+
+	lockdep_assert_held(&peer->remote_lock);
+	list_for_each_entry(r, &peer->remotes, list) {
+		if (r->id == grant_id && !READ_ONCE(r->is_void)) {
+			peer_warn(peer, "grant %u refused: it is open already (named twice)\n",
+				  grant_id);
+			return -EPROTO;
+		}
+	}
+	return 0;
 }
 
 int krdma_remote_open(struct krdma_peer *peer, u32 grant_id,
@@ -475,7 +580,9 @@ int krdma_remote_open(struct krdma_peer *peer, u32 grant_id,
 	for (;;) {
 		/* the lock orders this fetch with ready_work's refresh */
 		mutex_lock(&peer->remote_lock);
-		ret = krdma_fetch_grants(peer, grant_id, rs, &count);
+		ret = krdma_remote_is_open(peer, grant_id);
+		if (!ret)
+			ret = krdma_fetch_grants(peer, grant_id, rs, &count);
 		if (!ret && (!count || le32_to_cpu(rs->desc[0].id) != grant_id))
 			ret = -ENOENT;
 		if (!ret) {

@@ -242,7 +242,8 @@ struct krdma_peer {
 	struct list_head	grants;
 	struct mutex		remote_lock;	/* remotes, their keys */
 	struct list_head	remotes;
-	u32			next_grant_id;
+	u32			next_grant_id;	/* grant_lock */
+	u32			nr_grants;	/* on @grants; grant_lock */
 
 	wait_queue_head_t	slot_wait;	/* a slot freed or state changed */
 	struct completion	established;	/* LIVE or failed: connect waits */
