@@ -319,28 +319,39 @@ int krdma_peer_id(const struct krdma_peer *peer);
  */
 const char *krdma_peer_name(const struct krdma_peer *peer);
 
+/*
+ * Flags of krdma_peers_ready() and krdma_peers_returning():
+ * KRDMA_PEERS_OPENED: only the peers this node connected to (the connect
+ * file, the peers parameter), not those that connected to it. A client
+ * stores data only on those: any host on the fabric can connect to it.
+ */
+#define KRDMA_PEERS_OPENED	0x1
+
 /**
  * krdma_peers_ready() - the peers whose one-sided I/O flows now
  * @peers: gets the peers
  * @max: the room in @peers
+ * @flags: 0 (every peer) or KRDMA_PEERS_OPENED
  *
  * Up to @max peers whose one-sided I/O flows now (live, keys current),
- * each with a reference the caller drops with krdma_peer_put().
+ * each with a reference the caller drops with krdma_peer_put(). Peers
+ * @flags leaves out take no room in @peers.
  *
  * Context: Process context.
  * Return: how many.
  */
-int krdma_peers_ready(struct krdma_peer **peers, int max);
+int krdma_peers_ready(struct krdma_peer **peers, int max, unsigned int flags);
 
 /**
  * krdma_peers_returning() - count the peers on their way back
+ * @flags: 0 (every peer) or KRDMA_PEERS_OPENED
  *
  * Context: Process context.
- * Return: how many peers are on their way back (connecting, down or
- * waiting to reconnect, not closed for good): their one-sided I/O will
- * flow again.
+ * Return: how many peers of @flags are on their way back (connecting,
+ * down or waiting to reconnect, not closed for good): their one-sided I/O
+ * will flow again.
  */
-int krdma_peers_returning(void);
+int krdma_peers_returning(unsigned int flags);
 
 /**
  * krdma_peer_is_dead() - whether a peer is closed for good

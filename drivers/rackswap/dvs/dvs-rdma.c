@@ -2,11 +2,12 @@
 /*
  * dvs: the rdma backend. A slab is held in 1-3 copies (the space's
  * replicas), each on a different donor picked by free capacity (power of
- * two choices over the peers whose I/O flows, each asked for its capacity
- * by DVS_OP_STAT); a copy's 2 MiB chunks are krdma remotes, reached by
- * one-sided RDMA with the keys krdma keeps for us. Nothing a donor answers
- * is trusted: a STAT or ALLOC answer it could not give is refused
- * (-EPROTO).
+ * two choices over the peers this node connected to whose I/O flows, each
+ * asked for its capacity by DVS_OP_STAT); a copy's 2 MiB chunks are krdma
+ * remotes, reached by one-sided RDMA with the keys krdma keeps for us.
+ * Nothing a donor answers is trusted: a STAT or ALLOC answer it could not
+ * give is refused (-EPROTO), and a peer that connected to us is never a
+ * donor of ours.
  *
  * A write goes to its copies one after the other, reusing the request's
  * own krdma I/Os (nothing is allocated per I/O); it succeeds when it landed
@@ -332,7 +333,8 @@ int dvs_rcopy_place(struct dvs_rset *rs, u64 size, struct dvs_rcopy **cp)
 	int n, i, pick = -1, ret = -ENOSPC;
 	bool taken;
 
-	n = krdma_peers_ready(peers, DVS_MAX_DONORS);
+	/* only donors we were told to use: any host can connect to us */
+	n = krdma_peers_ready(peers, DVS_MAX_DONORS, KRDMA_PEERS_OPENED);
 	for (i = 0; i < n; i++) {
 		spin_lock_irq(&rs->lock);
 		taken = dvs_rset_on(rs, peers[i]);
@@ -355,7 +357,7 @@ int dvs_rcopy_place(struct dvs_rset *rs, u64 size, struct dvs_rcopy **cp)
 		if (i != pick || ret)
 			krdma_peer_put(peers[i]);
 	/* a donor reconnecting may have room once back: not a final no */
-	if (ret && krdma_peers_returning())
+	if (ret && krdma_peers_returning(KRDMA_PEERS_OPENED))
 		ret = -EAGAIN;
 	if (ret)
 		return ret;
