@@ -11,8 +11,18 @@
  * when the client comes back as a new incarnation (krdma voids the grant).
  * Each slab holds a module reference, so a donor holding slabs cannot be
  * unloaded until they are drained.
+ *
+ * Scrubbing: a freed slab's pages are zeroed before they go back to the
+ * page allocator, so what a client stored is never handed to anyone
+ * else. Its grants are revoked at once (no RDMA reaches the pages any
+ * more); the zeroing and the freeing run on dvs_scrub_wq, a queue of
+ * their own, off krdma's and dvs's reclaim queues that the FREE handler
+ * and the grace period's end run on: a 512 MiB slab is 131072 pages. The
+ * bytes being scrubbed still count against the donation limit until
+ * their pages are free. Unloading drains the queue.
  */
 #include <linux/crc32.h>
+#include <linux/highmem.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -48,8 +58,12 @@ struct dvs_dslab {
 	struct list_head	pending;
 	bool			cancelled;	/* freed by token meanwhile */
 	struct work_struct	free_work;
+	struct work_struct	scrub_work;	/* dvs_scrub_wq, once revoked */
 	struct dvs_dchunk	chunk[];
 };
+
+/* Zeroes and frees revoked slabs (see the top of this file). */
+static struct workqueue_struct *dvs_scrub_wq;
 
 static struct {
 	struct mutex		lock;	/* the fields below */
@@ -63,6 +77,7 @@ static struct {
 	struct idr		ids;
 	u64			limit;	/* bytes; 0: donates nothing */
 	u64			granted;	/* bytes reserved or granted */
+	u64			scrubbing;	/* bytes freed, pages not yet */
 	u64			nr_slabs;
 } dvs_donor = {
 	.lock = __MUTEX_INITIALIZER(dvs_donor.lock),
@@ -111,6 +126,18 @@ u64 dvs_donor_limit(void)
 u64 dvs_donor_granted(void)
 {
 	return READ_ONCE(dvs_donor.granted);
+}
+
+/* What the limit leaves: beyond the granted bytes and those scrubbed. */
+u64 dvs_donor_free(void)
+{
+	u64 used, limit;
+
+	mutex_lock(&dvs_donor.lock);
+	limit = dvs_donor.limit;
+	used = dvs_donor.granted + dvs_donor.scrubbing;
+	mutex_unlock(&dvs_donor.lock);
+	return limit > used ? limit - used : 0;
 }
 
 u64 dvs_donor_granted_slabs(void)
@@ -182,18 +209,42 @@ void dvs_donor_sums(struct seq_file *m)
 EXPORT_SYMBOL_IF_RS_TEST(dvs_donor_sums);
 #endif
 
+/* Zeroes and frees the pages of @c (revoked: no RDMA reaches them). */
 static void dvs_dchunk_free_pages(struct dvs_dchunk *c)
 {
 	struct sg_page_iter it;
+	struct page *page;
 
 	if (!c->sgt.sgl)
 		return;
-	for_each_sgtable_page(&c->sgt, &it, 0)
-		__free_page(sg_page_iter_page(&it));
+	for_each_sgtable_page(&c->sgt, &it, 0) {
+		page = sg_page_iter_page(&it);
+		clear_highpage(page);
+		__free_page(page);
+	}
 	sg_free_table(&c->sgt);
 }
 
-/* Revokes and frees @s; nobody else can reach it any more. */
+/* dvs_scrub_wq: zeroes and frees a revoked slab's pages, then the slab. */
+static void dvs_dslab_scrub_work(struct work_struct *work)
+{
+	struct dvs_dslab *s = container_of(work, struct dvs_dslab, scrub_work);
+	u32 i;
+
+	for (i = 0; i < s->nr_chunks; i++) {
+		dvs_dchunk_free_pages(&s->chunk[i]);
+		cond_resched();
+	}
+	mutex_lock(&dvs_donor.lock);
+	dvs_donor.scrubbing -= s->size;
+	mutex_unlock(&dvs_donor.lock);
+	kvfree(s);
+}
+
+/*
+ * Revokes @s (nobody can reach it any more) and hands its pages to the
+ * scrub; its bytes move from the granted ones to those being scrubbed.
+ */
 static void dvs_dslab_free(struct dvs_dslab *s)
 {
 	struct krdma_peer_usage *u = krdma_peer_usage(s->peer);
@@ -212,15 +263,15 @@ static void dvs_dslab_free(struct dvs_dslab *s)
 		atomic64_dec(&u->granted_slabs);
 		atomic64_sub(s->size, &u->granted_bytes);
 	}
-	for (i = 0; i < s->nr_chunks; i++) {
+	for (i = 0; i < s->nr_chunks; i++)
 		if (s->chunk[i].grant)
 			krdma_grant_destroy(s->chunk[i].grant);
-		dvs_dchunk_free_pages(&s->chunk[i]);
-	}
 	mutex_lock(&dvs_donor.lock);
 	dvs_donor.granted -= s->size;
+	dvs_donor.scrubbing += s->size;
 	mutex_unlock(&dvs_donor.lock);
-	kvfree(s);
+	/* unloading drains the queue: the work needs no module reference */
+	queue_work(dvs_scrub_wq, &s->scrub_work);
 	module_put(THIS_MODULE);
 }
 
@@ -299,7 +350,8 @@ static int dvs_donor_reserve(u64 size)
 	mutex_lock(&dvs_donor.lock);
 	if (!dvs_donor.limit)
 		ret = -EACCES;
-	else if (dvs_donor.granted + size > dvs_donor.limit)
+	else if (dvs_donor.granted + dvs_donor.scrubbing + size >
+		 dvs_donor.limit)
 		ret = -ENOSPC;
 	else
 		dvs_donor.granted += size;
@@ -350,6 +402,7 @@ static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
 	s->size = size;
 	s->nr_chunks = n;
 	INIT_WORK(&s->free_work, dvs_dslab_free_work);
+	INIT_WORK(&s->scrub_work, dvs_dslab_scrub_work);
 	/* a FREE by token that overtakes us (its call gave up) finds it */
 	mutex_lock(&dvs_donor.lock);
 	list_add_tail(&s->pending, &dvs_donor.pending);
@@ -494,7 +547,7 @@ static int dvs_stat_handler(struct krdma_peer *peer, const void *req,
 			    u32 len, void *resp, u32 *resp_len)
 {
 	struct dvs_stat_resp *rs = resp;
-	u64 limit, granted;
+	u64 limit, granted, used;
 
 	if (len)
 		return dvs_refuse(peer, "STAT", -EPROTO, "payload bytes", len);
@@ -504,10 +557,11 @@ static int dvs_stat_handler(struct krdma_peer *peer, const void *req,
 	mutex_lock(&dvs_donor.lock);
 	limit = dvs_donor.limit;
 	granted = dvs_donor.granted;
+	used = granted + dvs_donor.scrubbing;
 	mutex_unlock(&dvs_donor.lock);
 	rs->limit = cpu_to_le64(limit);
 	rs->granted = cpu_to_le64(granted);
-	rs->free = cpu_to_le64(limit > granted ? limit - granted : 0);
+	rs->free = cpu_to_le64(limit > used ? limit - used : 0);
 	*resp_len = sizeof(*rs);
 	return 0;
 }
@@ -516,10 +570,15 @@ int dvs_donor_init(void)
 {
 	int ret;
 
+	/* one slab at a time: a long scrub takes one CPU, not all */
+	dvs_scrub_wq = alloc_workqueue("dvs_scrub",
+				       WQ_UNBOUND | WQ_MEM_RECLAIM, 1);
+	if (!dvs_scrub_wq)
+		return -ENOMEM;
 	krdma_set_grant_hold_ms(dvs_grace_period_s * MSEC_PER_SEC);
 	ret = krdma_register_handler(DVS_OP_ALLOC, dvs_alloc_handler);
 	if (ret)
-		return ret;
+		goto err_wq;
 	ret = krdma_register_handler(DVS_OP_FREE, dvs_free_handler);
 	if (ret)
 		goto err_alloc;
@@ -532,6 +591,8 @@ err_free:
 	krdma_unregister_handler(DVS_OP_FREE);
 err_alloc:
 	krdma_unregister_handler(DVS_OP_ALLOC);
+err_wq:
+	destroy_workqueue(dvs_scrub_wq);
 	return ret;
 }
 
@@ -542,5 +603,7 @@ void dvs_donor_exit(void)
 	krdma_unregister_handler(DVS_OP_FREE);
 	krdma_unregister_handler(DVS_OP_ALLOC);
 	WARN_ON(!list_empty(&dvs_donor.slabs));
+	/* the slabs freed last are still being scrubbed: wait for them */
+	destroy_workqueue(dvs_scrub_wq);
 	idr_destroy(&dvs_donor.ids);
 }

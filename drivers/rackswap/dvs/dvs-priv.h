@@ -153,6 +153,7 @@ void dvs_donor_exit(void);
 u64 dvs_donor_limit(void);
 int dvs_donor_set_limit(const char *val);
 u64 dvs_donor_granted(void);
+u64 dvs_donor_free(void);
 u64 dvs_donor_granted_slabs(void);
 ssize_t dvs_donor_holders(char *buf, size_t size);
 /* tests only (CONFIG_RACKSWAP_TEST): a CRC of each slab donated */

@@ -58,9 +58,7 @@ static ssize_t granted_slabs_show(struct kobject *kobj,
 static ssize_t free_bytes_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
-	u64 limit = dvs_donor_limit(), granted = dvs_donor_granted();
-
-	return sysfs_emit(buf, "%llu\n", limit > granted ? limit - granted : 0);
+	return sysfs_emit(buf, "%llu\n", dvs_donor_free());
 }
 
 static ssize_t holders_show(struct kobject *kobj, struct kobj_attribute *attr,
