@@ -89,6 +89,27 @@ static struct {
 /* /sys/kernel/rackswap/dvs/grace_period_s: READ_ONCE/WRITE_ONCE */
 unsigned int dvs_grace_period_s = 120;
 
+/*
+ * /sys/kernel/rackswap/dvs/client_limit_mb: the most one client (peer)
+ * may hold of our donation, MiB; 0: no limit. READ_ONCE/WRITE_ONCE.
+ */
+unsigned int dvs_client_limit_mb;
+
+int dvs_set_client_limit(const char *val)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 10, &v) || v > DVS_DONATE_MAX >> 20) {
+		pr_warn("client_limit_mb: '%s' is not 0-%llu\n", val,
+			DVS_DONATE_MAX >> 20);
+		return -EINVAL;
+	}
+	WRITE_ONCE(dvs_client_limit_mb, v);
+	pr_info("one client may hold %u MiB of our donation%s\n", v,
+		v ? "" : " (0: no limit)");
+	return 0;
+}
+
 int dvs_set_grace(const char *val)
 {
 	unsigned int v;
@@ -342,21 +363,62 @@ static int dvs_refuse(struct krdma_peer *peer, const char *op, int ret,
 	return ret;
 }
 
-/* Reserves @size bytes of the limit, or says why not. */
-static int dvs_donor_reserve(u64 size)
+/*
+ * The bytes @peer holds of ours or is being given: its listed slabs (its
+ * granted_bytes, added to under dvs_donor.lock as a slab is listed) and
+ * those of its ALLOCs being served. dvs_donor.lock held.
+ */
+static u64 dvs_donor_held(struct krdma_peer *peer)
 {
+	u64 held = atomic64_read(&krdma_peer_usage(peer)->granted_bytes);
+	struct dvs_dslab *s;
+
+	lockdep_assert_held(&dvs_donor.lock);
+	list_for_each_entry(s, &dvs_donor.pending, pending)
+		if (s->peer == peer)
+			held += s->size;
+	return held;
+}
+
+/*
+ * Reserves @s->size bytes of the limit for @s and puts @s on the pending
+ * list (a FREE by token that overtakes its ALLOC finds it there), or says
+ * why not: -EACCES (donation disabled), -ENOSPC (the donation limit),
+ * -EDQUOT (the client's limit, client_limit_mb).
+ */
+static int dvs_donor_reserve(struct dvs_dslab *s)
+{
+	u64 climit = (u64)READ_ONCE(dvs_client_limit_mb) << 20;
 	int ret = 0;
 
 	mutex_lock(&dvs_donor.lock);
 	if (!dvs_donor.limit)
 		ret = -EACCES;
-	else if (dvs_donor.granted + dvs_donor.scrubbing + size >
+	else if (dvs_donor.granted + dvs_donor.scrubbing + s->size >
 		 dvs_donor.limit)
 		ret = -ENOSPC;
-	else
-		dvs_donor.granted += size;
+	else if (climit && dvs_donor_held(s->peer) + s->size > climit)
+		ret = -EDQUOT;
+	if (!ret) {
+		dvs_donor.granted += s->size;
+		list_add_tail(&s->pending, &dvs_donor.pending);
+	}
 	mutex_unlock(&dvs_donor.lock);
 	return ret;
+}
+
+/* Counts and logs a reservation refused (@ret); returns the answer. */
+static int dvs_reserve_refused(struct krdma_peer *peer, int ret, u64 size)
+{
+	if (ret == -EDQUOT) {
+		atomic64_inc(&dvs_stats.quota_refused);
+		return dvs_refuse(peer, "ALLOC", -ENOSPC,
+				  "over the per-client limit (client_limit_mb), size",
+				  size);
+	}
+	return dvs_refuse(peer, "ALLOC", ret, ret == -EACCES ?
+			  "donation disabled (donate=0), size" :
+			  "over the donation limit, size", size);
 }
 
 static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
@@ -383,18 +445,11 @@ static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
 	if (!try_module_get(THIS_MODULE))
 		return dvs_refuse(peer, "ALLOC", -ESHUTDOWN, "unloading, size",
 				  size);
-	ret = dvs_donor_reserve(size);
-	if (ret) {
-		dvs_refuse(peer, "ALLOC", ret, ret == -EACCES ?
-			   "donation disabled (donate=0), size" :
-			   "over the donation limit, size", size);
-		goto err_module;
-	}
-
 	s = rs_kvzalloc(struct_size(s, chunk, n), GFP_KERNEL);
 	pages = rs_kvmalloc_array(DVS_CHUNK_PAGES, sizeof(*pages), GFP_KERNEL);
 	if (!s || !pages) {
 		ret = -ENOMEM;
+		atomic64_inc(&dvs_stats.requests_refused);
 		goto err_free;
 	}
 	s->peer = peer;
@@ -403,10 +458,11 @@ static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
 	s->nr_chunks = n;
 	INIT_WORK(&s->free_work, dvs_dslab_free_work);
 	INIT_WORK(&s->scrub_work, dvs_dslab_scrub_work);
-	/* a FREE by token that overtakes us (its call gave up) finds it */
-	mutex_lock(&dvs_donor.lock);
-	list_add_tail(&s->pending, &dvs_donor.pending);
-	mutex_unlock(&dvs_donor.lock);
+	ret = dvs_donor_reserve(s);
+	if (ret) {
+		ret = dvs_reserve_refused(peer, ret, size);
+		goto err_free;
+	}
 	for (i = 0; i < n; i++) {
 		struct dvs_dchunk *c = &s->chunk[i];
 
@@ -440,11 +496,12 @@ static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
 	s->listed = true;
 	list_add_tail(&s->list, &dvs_donor.slabs);
 	dvs_donor.nr_slabs++;
-	mutex_unlock(&dvs_donor.lock);
-
+	/* under the lock: dvs_donor_held() sees it pending or here */
 	u = krdma_peer_usage(peer);
 	atomic64_inc(&u->granted_slabs);
 	atomic64_add(size, &u->granted_bytes);
+	mutex_unlock(&dvs_donor.lock);
+
 	rs->slab_id = cpu_to_le32(s->id);
 	rs->nr_chunks = cpu_to_le32(n);
 	for (i = 0; i < n; i++)
@@ -464,13 +521,9 @@ err_chunks:
 	dvs_dslab_free(s);
 	return ret;
 err_free:
+	/* nothing reserved */
 	kvfree(pages);
 	kvfree(s);
-	atomic64_inc(&dvs_stats.requests_refused);
-	mutex_lock(&dvs_donor.lock);
-	dvs_donor.granted -= size;
-	mutex_unlock(&dvs_donor.lock);
-err_module:
 	module_put(THIS_MODULE);
 	return ret;
 }

@@ -125,6 +125,8 @@ struct dvs_stats {
 	atomic64_t	slabs_rebound;	/* lost slabs replaced on a write */
 	atomic64_t	frees_deferred;	/* frees kept until a donor was back */
 	atomic64_t	requests_refused; /* donor: ALLOC/FREE/STAT refused */
+	/* donor: ALLOCs refused: the client would hold over client_limit_mb */
+	atomic64_t	quota_refused;
 };
 
 extern struct dvs_stats dvs_stats;
@@ -132,6 +134,7 @@ extern struct workqueue_struct *dvs_wq;	/* WQ_MEM_RECLAIM | WQ_HIGHPRI */
 
 /* settings in /sys/kernel/rackswap/dvs/: READ_ONCE/WRITE_ONCE, no lock */
 extern unsigned int dvs_grace_period_s;		/* dvs-donor.c */
+extern unsigned int dvs_client_limit_mb;	/* dvs-donor.c */
 extern unsigned int dvs_rebuild_rate_mb;	/* dvs-rebuild.c */
 
 /* dvs-space.c */
@@ -159,6 +162,7 @@ ssize_t dvs_donor_holders(char *buf, size_t size);
 /* tests only (CONFIG_RACKSWAP_TEST): a CRC of each slab donated */
 void dvs_donor_sums(struct seq_file *m);
 int dvs_set_grace(const char *val);
+int dvs_set_client_limit(const char *val);
 
 /* dvs-sysfs.c */
 int dvs_sysfs_init(void);

@@ -84,6 +84,7 @@ range_bad() {
 	ack_timeout) printf '%s\n' 7 21 ;;
 	pool_min | pool_max) echo 65 ;; # each other: at disksize, below
 	grace_period_s) printf '%s\n' 0 86401 ;;
+	client_limit_mb) echo 1073741825 ;;
 	release_delay_s) echo 86401 ;;
 	rebuild_rate_mb) echo 100001 ;;
 	poll_spin_us | completion_spin_us) echo 1001 ;;
@@ -211,14 +212,14 @@ moved_refused() {
 	case $1 in
 	loopback) hook_unchanged $DK/loopback "$2" ;;
 	poll_spin_us | inline_softirq) set_refused $C/$1 "$1" "$2" ;;
-	donate | grace_period_s | rebuild_rate_mb) set_refused $D/$1 "$1" "$2" ;;
+	donate | grace_period_s | rebuild_rate_mb | client_limit_mb) set_refused $D/$1 "$1" "$2" ;;
 	*) set_refused $B/$1 "$1" "$2" ;;
 	esac
 }
 SN=0
 SBAD=0
 for p in $CONN_OPTS loopback poll_spin_us inline_softirq donate grace_period_s \
-	rebuild_rate_mb $DEV_ATTRS; do
+	rebuild_rate_mb client_limit_mb $DEV_ATTRS; do
 	if ! bad_values "$p" >$T/bv; then
 		not_ok "setting $p has bad values in this test (add them to range_bad)"
 		continue
