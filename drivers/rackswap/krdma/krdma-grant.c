@@ -328,6 +328,38 @@ void krdma_grants_void(struct krdma_peer *peer)
 	mutex_unlock(&peer->remote_lock);
 }
 
+#if IS_ENABLED(CONFIG_RACKSWAP_TEST)
+/*
+ * Tests: the answer of @n grants in @rs (room for @max) to @peer lies as
+ * the test hook says, so that a test shows a client refuses it. Returns
+ * the grants it holds now.
+ */
+static u32 krdma_grants_lie(struct krdma_peer *peer,
+			    struct krdma_grants_resp *rs, u32 n, u32 max)
+{
+	u32 lie = krdma_test_hook(grants_lie);
+
+	if (!lie || krdma_test_hook(grants_lie_peer) != peer->id)
+		return n;
+	peer_info(peer, "test: the GRANTS answer lies (%u)\n", lie);
+	if (lie == KRDMA_LIE_DUP && n && n < max) {
+		rs->desc[n] = rs->desc[n - 1];
+		rs->count = cpu_to_le32(++n);
+	} else if (lie == KRDMA_LIE_MORE && n < max) {
+		rs->more = cpu_to_le32(1);
+	} else if (lie == KRDMA_LIE_COUNT) {
+		rs->count = cpu_to_le32(n + 1);
+	}
+	return n;
+}
+#else
+static u32 krdma_grants_lie(struct krdma_peer *peer,
+			    struct krdma_grants_resp *rs, u32 n, u32 max)
+{
+	return n;
+}
+#endif
+
 /* KRDMA_OP_GRANTS: the keys of the live grants we hold for the caller. */
 static int krdma_grants_handler(struct krdma_peer *peer, const void *req,
 				u32 len, void *resp, u32 *resp_len)
@@ -366,6 +398,7 @@ static int krdma_grants_handler(struct krdma_peer *peer, const void *req,
 	}
 	mutex_unlock(&peer->grant_lock);
 	rs->count = cpu_to_le32(n);
+	n = krdma_grants_lie(peer, rs, n, max);
 	*resp_len = sizeof(*rs) + n * sizeof(rs->desc[0]);
 	return 0;
 }
