@@ -547,15 +547,27 @@ int krdma_remotes_refresh(struct krdma_peer *peer)
 			ret = -EPROTO;
 			break;
 		}
-		for (i = 0; i < count; i++) {
+		for (i = 0; i < count && !ret; i++) {
 			const struct krdma_grant_desc *d = &rs->desc[i];
 
-			list_for_each_entry(r, &peer->remotes, list)
-				if (r->id == le32_to_cpu(d->id))
-					krdma_remote_take(r, d);
+			list_for_each_entry(r, &peer->remotes, list) {
+				if (r->id != le32_to_cpu(d->id) ||
+				    READ_ONCE(r->is_void))
+					continue;
+				/* a grant's length is set when it is made */
+				if (r->len != le64_to_cpu(d->len)) {
+					peer_warn(peer, "GRANTS response refused: grant %u of %llu bytes, was %llu\n",
+						  r->id, le64_to_cpu(d->len),
+						  r->len);
+					krdma_peer_close(peer, -EPROTO);
+					ret = -EPROTO;
+					break;
+				}
+				krdma_remote_take(r, d);
+			}
 			first = le32_to_cpu(d->id) + 1;
 		}
-	} while (rs->more && first && first <= last);
+	} while (!ret && rs->more && first && first <= last);
 	kfree(rs);
 	if (ret)
 		goto out_unlock;
