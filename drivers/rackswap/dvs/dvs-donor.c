@@ -228,6 +228,26 @@ void dvs_donor_sums(struct seq_file *m)
 	mutex_unlock(&dvs_donor.lock);
 }
 EXPORT_SYMBOL_IF_RS_TEST(dvs_donor_sums);
+
+struct dvs_test_hooks dvs_test_hooks;
+EXPORT_SYMBOL_IF_RS_TEST(dvs_test_hooks);
+
+/* Tests: does this ALLOC answer to @peer lie (dvs_test_hooks)? */
+static bool dvs_test_alloc_lie(struct krdma_peer *peer)
+{
+	if (likely(!atomic_read(&dvs_test_hooks.alloc_lies)) ||
+	    READ_ONCE(dvs_test_hooks.alloc_lie_peer) != krdma_peer_id(peer) ||
+	    atomic_dec_if_positive(&dvs_test_hooks.alloc_lies) < 0)
+		return false;
+	pr_info("peer %d: test: the ALLOC answer names a grant twice\n",
+		krdma_peer_id(peer));
+	return true;
+}
+#else
+static bool dvs_test_alloc_lie(struct krdma_peer *peer)
+{
+	return false;
+}
 #endif
 
 /* Zeroes and frees the pages of @c (revoked: no RDMA reaches them). */
@@ -506,6 +526,8 @@ static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
 	rs->nr_chunks = cpu_to_le32(n);
 	for (i = 0; i < n; i++)
 		rs->grant_id[i] = cpu_to_le32(krdma_grant_id(s->chunk[i].grant));
+	if (n > 1 && dvs_test_alloc_lie(peer))
+		rs->grant_id[n - 1] = rs->grant_id[0];
 	*resp_len = struct_size(rs, grant_id, n);
 	return 0;
 

@@ -161,6 +161,21 @@ u64 dvs_donor_granted_slabs(void);
 ssize_t dvs_donor_holders(char *buf, size_t size);
 /* tests only (CONFIG_RACKSWAP_TEST): a CRC of each slab donated */
 void dvs_donor_sums(struct seq_file *m);
+
+/*
+ * Test hooks (CONFIG_RACKSWAP_TEST only), set by the test module: the
+ * next @alloc_lies ALLOC answers to peer @alloc_lie_peer name their first
+ * chunk's grant for their last chunk too, so that a test shows a client
+ * refuses them. Atomic, or written and read once at a time.
+ */
+struct dvs_test_hooks {
+	int			alloc_lie_peer;
+	atomic_t		alloc_lies;
+};
+
+#if IS_ENABLED(CONFIG_RACKSWAP_TEST)
+extern struct dvs_test_hooks dvs_test_hooks;
+#endif
 int dvs_set_grace(const char *val);
 int dvs_set_client_limit(const char *val);
 

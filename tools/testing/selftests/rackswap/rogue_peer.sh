@@ -20,7 +20,9 @@
 # answers list a grant twice, set `more` on a message that is not full, or
 # count a grant they do not hold; each time the client refuses the answer
 # (EPROTO, logged naming the peer), opens nothing and closes the peer for
-# good, and the good client still reads its data back.
+# good. An ALLOC answer of the donor's naming one grant for both chunks of
+# a slab is refused too (logged), and the slab freed by its token. The good
+# client still reads its data back.
 . ./lib.sh
 C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
@@ -192,6 +194,24 @@ check "GRANTS answer listing a grant twice: refused, logged, the peer closed" li
 check "GRANTS answer with \`more\` on a message not full: refused, logged, closed" lie more
 check "GRANTS answer counting a grant it does not hold: refused, logged, closed" lie count
 echo 0 >$DK/test_grant_pages
+
+# --- a lying donor: an ALLOC answer naming one grant for two chunks --------------
+# the good client's next slab (its pool refills once a write binds one)
+# comes with its last chunk's grant id the same as its first's: the client
+# refuses it (logged) and frees it by its ALLOC's token, as an answer it
+# never saw; the donor frees it
+echo "$good_in 1" >$DT/test_alloc_lie
+kmsg_mark
+r=$(cmd "write $((16 * M)) $((4 * M)) 23 $M 20000")
+check "a write binds a pool slab ($r)" sh -c "echo '$r' | grep -q '^ok'"
+alloc_lied() { [ "$(cat $DT/test_alloc_lie)" = "peer=$good_in left=0" ]; }
+check "the refill's ALLOC answer lied" retry 30 alloc_lied
+check "the client refused it, logged" retry 10 logged "slab grant refused: chunk 1 has grant id"
+check "it freed that slab by its token, and the donor did" \
+	retry 30 logged "its ALLOC's answer did not reach the client"
+echo "$good_in 0" >$DT/test_alloc_lie
+r=$(cmd "read $((16 * M)) $((4 * M)) 23")
+check "what the write wrote reads back ($r)" sh -c "echo '$r' | grep -q '^ok'"
 check "the good client's connection is still live" good_live
 r=$(cmd "read 0 $((16 * M)) 22")
 check "its data still reads back ($r)" sh -c "echo '$r' | grep -q '^ok'"
