@@ -11,6 +11,7 @@
 #define _LINUX_KRDMA_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/uuid.h>
@@ -116,14 +117,22 @@ int krdma_call(struct krdma_peer *peer, u16 op, const void *req, u32 len,
  *
  * Context: Process context.
  * Return: the grant, or an ERR_PTR(): -EINVAL (an entry of @sgt that is not
- * whole pages at offset 0, or more than 512 pages in all), -ENOMEM, or
- * -ENOTCONN (@peer is closing or closed for good).
+ * whole pages at offset 0, or more than 512 pages in all), -ENOMEM,
+ * -ENOSPC (@peer holds KRDMA_PEER_MAX_GRANTS grants already) or -ENOTCONN
+ * (@peer is closing or closed for good).
  */
 struct krdma_grant *krdma_grant_create(struct krdma_peer *peer,
 				       struct sg_table *sgt,
 				       void (*voided)(struct krdma_grant *g,
 						      void *priv),
 				       void *priv);
+
+/*
+ * The grants one peer may hold of this node at most (2 TiB of 2 MiB
+ * grants): krdma_grant_create() refuses more, and a peer that lists more
+ * of its own to us breaks the protocol.
+ */
+#define KRDMA_PEER_MAX_GRANTS	BIT(20)
 
 /**
  * krdma_grant_destroy() - revoke and free a grant
@@ -167,9 +176,13 @@ u64 krdma_grant_len(const struct krdma_grant *grant);
  * fetches its keys and fetches them again after each reconnection; the
  * layer above never sees a key.
  *
+ * The peer's answer is checked (see the protocol document); a malformed
+ * one closes @peer for good.
+ *
  * Context: Process context.
  * Return: 0 and the remote in *@remote, -ENOENT when @peer holds no such
- * grant for us, or another negative errno.
+ * grant for us, -EPROTO when @grant_id is open already or the peer's
+ * answer broke the protocol (logged), or another negative errno.
  */
 int krdma_remote_open(struct krdma_peer *peer, u32 grant_id,
 		      struct krdma_remote **remote);
@@ -306,28 +319,39 @@ int krdma_peer_id(const struct krdma_peer *peer);
  */
 const char *krdma_peer_name(const struct krdma_peer *peer);
 
+/*
+ * Flags of krdma_peers_ready() and krdma_peers_returning():
+ * KRDMA_PEERS_OPENED: only the peers this node connected to (the connect
+ * file, the peers parameter), not those that connected to it. A client
+ * stores data only on those: any host on the fabric can connect to it.
+ */
+#define KRDMA_PEERS_OPENED	0x1
+
 /**
  * krdma_peers_ready() - the peers whose one-sided I/O flows now
  * @peers: gets the peers
  * @max: the room in @peers
+ * @flags: 0 (every peer) or KRDMA_PEERS_OPENED
  *
  * Up to @max peers whose one-sided I/O flows now (live, keys current),
- * each with a reference the caller drops with krdma_peer_put().
+ * each with a reference the caller drops with krdma_peer_put(). Peers
+ * @flags leaves out take no room in @peers.
  *
  * Context: Process context.
  * Return: how many.
  */
-int krdma_peers_ready(struct krdma_peer **peers, int max);
+int krdma_peers_ready(struct krdma_peer **peers, int max, unsigned int flags);
 
 /**
  * krdma_peers_returning() - count the peers on their way back
+ * @flags: 0 (every peer) or KRDMA_PEERS_OPENED
  *
  * Context: Process context.
- * Return: how many peers are on their way back (connecting, down or
- * waiting to reconnect, not closed for good): their one-sided I/O will
- * flow again.
+ * Return: how many peers of @flags are on their way back (connecting,
+ * down or waiting to reconnect, not closed for good): their one-sided I/O
+ * will flow again.
  */
-int krdma_peers_returning(void);
+int krdma_peers_returning(unsigned int flags);
 
 /**
  * krdma_peer_is_dead() - whether a peer is closed for good

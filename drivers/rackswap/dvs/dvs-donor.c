@@ -11,8 +11,18 @@
  * when the client comes back as a new incarnation (krdma voids the grant).
  * Each slab holds a module reference, so a donor holding slabs cannot be
  * unloaded until they are drained.
+ *
+ * Scrubbing: a freed slab's pages are zeroed before they go back to the
+ * page allocator, so what a client stored is never handed to anyone
+ * else. Its grants are revoked at once (no RDMA reaches the pages any
+ * more); the zeroing and the freeing run on dvs_scrub_wq, a queue of
+ * their own, off krdma's and dvs's reclaim queues that the FREE handler
+ * and the grace period's end run on: a 512 MiB slab is 131072 pages. The
+ * bytes being scrubbed still count against the donation limit until
+ * their pages are free. Unloading drains the queue.
  */
 #include <linux/crc32.h>
+#include <linux/highmem.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -48,8 +58,12 @@ struct dvs_dslab {
 	struct list_head	pending;
 	bool			cancelled;	/* freed by token meanwhile */
 	struct work_struct	free_work;
+	struct work_struct	scrub_work;	/* dvs_scrub_wq, once revoked */
 	struct dvs_dchunk	chunk[];
 };
+
+/* Zeroes and frees revoked slabs (see the top of this file). */
+static struct workqueue_struct *dvs_scrub_wq;
 
 static struct {
 	struct mutex		lock;	/* the fields below */
@@ -63,6 +77,7 @@ static struct {
 	struct idr		ids;
 	u64			limit;	/* bytes; 0: donates nothing */
 	u64			granted;	/* bytes reserved or granted */
+	u64			scrubbing;	/* bytes freed, pages not yet */
 	u64			nr_slabs;
 } dvs_donor = {
 	.lock = __MUTEX_INITIALIZER(dvs_donor.lock),
@@ -73,6 +88,27 @@ static struct {
 
 /* /sys/kernel/rackswap/dvs/grace_period_s: READ_ONCE/WRITE_ONCE */
 unsigned int dvs_grace_period_s = 120;
+
+/*
+ * /sys/kernel/rackswap/dvs/client_limit_mb: the most one client (peer)
+ * may hold of our donation, MiB; 0: no limit. READ_ONCE/WRITE_ONCE.
+ */
+unsigned int dvs_client_limit_mb;
+
+int dvs_set_client_limit(const char *val)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 10, &v) || v > DVS_DONATE_MAX >> 20) {
+		pr_warn("client_limit_mb: '%s' is not 0-%llu\n", val,
+			DVS_DONATE_MAX >> 20);
+		return -EINVAL;
+	}
+	WRITE_ONCE(dvs_client_limit_mb, v);
+	pr_info("one client may hold %u MiB of our donation%s\n", v,
+		v ? "" : " (0: no limit)");
+	return 0;
+}
 
 int dvs_set_grace(const char *val)
 {
@@ -92,7 +128,7 @@ int dvs_donor_set_limit(const char *val)
 	u64 v;
 
 	if (rackswap_parse_size(val, &v) || (v && v < DVS_CHUNK_SIZE) ||
-	    v > (1ULL << 50)) {
+	    v > DVS_DONATE_MAX) {
 		pr_warn("donate: '%s' is not 0 or 2M-1P bytes\n", val);
 		return -EINVAL;
 	}
@@ -111,6 +147,18 @@ u64 dvs_donor_limit(void)
 u64 dvs_donor_granted(void)
 {
 	return READ_ONCE(dvs_donor.granted);
+}
+
+/* What the limit leaves: beyond the granted bytes and those scrubbed. */
+u64 dvs_donor_free(void)
+{
+	u64 used, limit;
+
+	mutex_lock(&dvs_donor.lock);
+	limit = dvs_donor.limit;
+	used = dvs_donor.granted + dvs_donor.scrubbing;
+	mutex_unlock(&dvs_donor.lock);
+	return limit > used ? limit - used : 0;
 }
 
 u64 dvs_donor_granted_slabs(void)
@@ -216,20 +264,61 @@ int dvs_donor_flip(int nth, u64 *slabs, u64 *pages)
 	return *slabs ? 0 : -ENOENT;
 }
 EXPORT_SYMBOL_IF_RS_TEST(dvs_donor_flip);
+
+/* Tests: does this ALLOC answer to @peer lie (dvs_test_hooks)? */
+static bool dvs_test_alloc_lie(struct krdma_peer *peer)
+{
+	if (likely(!atomic_read(&dvs_test_hooks.alloc_lies)) ||
+	    READ_ONCE(dvs_test_hooks.alloc_lie_peer) != krdma_peer_id(peer) ||
+	    atomic_dec_if_positive(&dvs_test_hooks.alloc_lies) < 0)
+		return false;
+	pr_info("peer %d: test: the ALLOC answer names a grant twice\n",
+		krdma_peer_id(peer));
+	return true;
+}
+#else
+static bool dvs_test_alloc_lie(struct krdma_peer *peer)
+{
+	return false;
+}
 #endif
 
+/* Zeroes and frees the pages of @c (revoked: no RDMA reaches them). */
 static void dvs_dchunk_free_pages(struct dvs_dchunk *c)
 {
 	struct sg_page_iter it;
+	struct page *page;
 
 	if (!c->sgt.sgl)
 		return;
-	for_each_sgtable_page(&c->sgt, &it, 0)
-		__free_page(sg_page_iter_page(&it));
+	for_each_sgtable_page(&c->sgt, &it, 0) {
+		page = sg_page_iter_page(&it);
+		clear_highpage(page);
+		__free_page(page);
+	}
 	sg_free_table(&c->sgt);
 }
 
-/* Revokes and frees @s; nobody else can reach it any more. */
+/* dvs_scrub_wq: zeroes and frees a revoked slab's pages, then the slab. */
+static void dvs_dslab_scrub_work(struct work_struct *work)
+{
+	struct dvs_dslab *s = container_of(work, struct dvs_dslab, scrub_work);
+	u32 i;
+
+	for (i = 0; i < s->nr_chunks; i++) {
+		dvs_dchunk_free_pages(&s->chunk[i]);
+		cond_resched();
+	}
+	mutex_lock(&dvs_donor.lock);
+	dvs_donor.scrubbing -= s->size;
+	mutex_unlock(&dvs_donor.lock);
+	kvfree(s);
+}
+
+/*
+ * Revokes @s (nobody can reach it any more) and hands its pages to the
+ * scrub; its bytes move from the granted ones to those being scrubbed.
+ */
 static void dvs_dslab_free(struct dvs_dslab *s)
 {
 	struct krdma_peer_usage *u = krdma_peer_usage(s->peer);
@@ -248,15 +337,15 @@ static void dvs_dslab_free(struct dvs_dslab *s)
 		atomic64_dec(&u->granted_slabs);
 		atomic64_sub(s->size, &u->granted_bytes);
 	}
-	for (i = 0; i < s->nr_chunks; i++) {
+	for (i = 0; i < s->nr_chunks; i++)
 		if (s->chunk[i].grant)
 			krdma_grant_destroy(s->chunk[i].grant);
-		dvs_dchunk_free_pages(&s->chunk[i]);
-	}
 	mutex_lock(&dvs_donor.lock);
 	dvs_donor.granted -= s->size;
+	dvs_donor.scrubbing += s->size;
 	mutex_unlock(&dvs_donor.lock);
-	kvfree(s);
+	/* unloading drains the queue: the work needs no module reference */
+	queue_work(dvs_scrub_wq, &s->scrub_work);
 	module_put(THIS_MODULE);
 }
 
@@ -327,20 +416,62 @@ static int dvs_refuse(struct krdma_peer *peer, const char *op, int ret,
 	return ret;
 }
 
-/* Reserves @size bytes of the limit, or says why not. */
-static int dvs_donor_reserve(u64 size)
+/*
+ * The bytes @peer holds of ours or is being given: its listed slabs (its
+ * granted_bytes, added to under dvs_donor.lock as a slab is listed) and
+ * those of its ALLOCs being served. dvs_donor.lock held.
+ */
+static u64 dvs_donor_held(struct krdma_peer *peer)
 {
+	u64 held = atomic64_read(&krdma_peer_usage(peer)->granted_bytes);
+	struct dvs_dslab *s;
+
+	lockdep_assert_held(&dvs_donor.lock);
+	list_for_each_entry(s, &dvs_donor.pending, pending)
+		if (s->peer == peer)
+			held += s->size;
+	return held;
+}
+
+/*
+ * Reserves @s->size bytes of the limit for @s and puts @s on the pending
+ * list (a FREE by token that overtakes its ALLOC finds it there), or says
+ * why not: -EACCES (donation disabled), -ENOSPC (the donation limit),
+ * -EDQUOT (the client's limit, client_limit_mb).
+ */
+static int dvs_donor_reserve(struct dvs_dslab *s)
+{
+	u64 climit = (u64)READ_ONCE(dvs_client_limit_mb) << 20;
 	int ret = 0;
 
 	mutex_lock(&dvs_donor.lock);
 	if (!dvs_donor.limit)
 		ret = -EACCES;
-	else if (dvs_donor.granted + size > dvs_donor.limit)
+	else if (dvs_donor.granted + dvs_donor.scrubbing + s->size >
+		 dvs_donor.limit)
 		ret = -ENOSPC;
-	else
-		dvs_donor.granted += size;
+	else if (climit && dvs_donor_held(s->peer) + s->size > climit)
+		ret = -EDQUOT;
+	if (!ret) {
+		dvs_donor.granted += s->size;
+		list_add_tail(&s->pending, &dvs_donor.pending);
+	}
 	mutex_unlock(&dvs_donor.lock);
 	return ret;
+}
+
+/* Counts and logs a reservation refused (@ret); returns the answer. */
+static int dvs_reserve_refused(struct krdma_peer *peer, int ret, u64 size)
+{
+	if (ret == -EDQUOT) {
+		atomic64_inc(&dvs_stats.quota_refused);
+		return dvs_refuse(peer, "ALLOC", -ENOSPC,
+				  "over the per-client limit (client_limit_mb), size",
+				  size);
+	}
+	return dvs_refuse(peer, "ALLOC", ret, ret == -EACCES ?
+			  "donation disabled (donate=0), size" :
+			  "over the donation limit, size", size);
 }
 
 static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
@@ -367,18 +498,11 @@ static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
 	if (!try_module_get(THIS_MODULE))
 		return dvs_refuse(peer, "ALLOC", -ESHUTDOWN, "unloading, size",
 				  size);
-	ret = dvs_donor_reserve(size);
-	if (ret) {
-		dvs_refuse(peer, "ALLOC", ret, ret == -EACCES ?
-			   "donation disabled (donate=0), size" :
-			   "over the donation limit, size", size);
-		goto err_module;
-	}
-
 	s = rs_kvzalloc(struct_size(s, chunk, n), GFP_KERNEL);
 	pages = rs_kvmalloc_array(DVS_CHUNK_PAGES, sizeof(*pages), GFP_KERNEL);
 	if (!s || !pages) {
 		ret = -ENOMEM;
+		atomic64_inc(&dvs_stats.requests_refused);
 		goto err_free;
 	}
 	s->peer = peer;
@@ -386,10 +510,12 @@ static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
 	s->size = size;
 	s->nr_chunks = n;
 	INIT_WORK(&s->free_work, dvs_dslab_free_work);
-	/* a FREE by token that overtakes us (its call gave up) finds it */
-	mutex_lock(&dvs_donor.lock);
-	list_add_tail(&s->pending, &dvs_donor.pending);
-	mutex_unlock(&dvs_donor.lock);
+	INIT_WORK(&s->scrub_work, dvs_dslab_scrub_work);
+	ret = dvs_donor_reserve(s);
+	if (ret) {
+		ret = dvs_reserve_refused(peer, ret, size);
+		goto err_free;
+	}
 	for (i = 0; i < n; i++) {
 		struct dvs_dchunk *c = &s->chunk[i];
 
@@ -423,15 +549,18 @@ static int dvs_alloc_handler(struct krdma_peer *peer, const void *req,
 	s->listed = true;
 	list_add_tail(&s->list, &dvs_donor.slabs);
 	dvs_donor.nr_slabs++;
-	mutex_unlock(&dvs_donor.lock);
-
+	/* under the lock: dvs_donor_held() sees it pending or here */
 	u = krdma_peer_usage(peer);
 	atomic64_inc(&u->granted_slabs);
 	atomic64_add(size, &u->granted_bytes);
+	mutex_unlock(&dvs_donor.lock);
+
 	rs->slab_id = cpu_to_le32(s->id);
 	rs->nr_chunks = cpu_to_le32(n);
 	for (i = 0; i < n; i++)
 		rs->grant_id[i] = cpu_to_le32(krdma_grant_id(s->chunk[i].grant));
+	if (n > 1 && dvs_test_alloc_lie(peer))
+		rs->grant_id[n - 1] = rs->grant_id[0];
 	*resp_len = struct_size(rs, grant_id, n);
 	return 0;
 
@@ -447,13 +576,9 @@ err_chunks:
 	dvs_dslab_free(s);
 	return ret;
 err_free:
+	/* nothing reserved */
 	kvfree(pages);
 	kvfree(s);
-	atomic64_inc(&dvs_stats.requests_refused);
-	mutex_lock(&dvs_donor.lock);
-	dvs_donor.granted -= size;
-	mutex_unlock(&dvs_donor.lock);
-err_module:
 	module_put(THIS_MODULE);
 	return ret;
 }
@@ -530,7 +655,7 @@ static int dvs_stat_handler(struct krdma_peer *peer, const void *req,
 			    u32 len, void *resp, u32 *resp_len)
 {
 	struct dvs_stat_resp *rs = resp;
-	u64 limit, granted;
+	u64 limit, granted, used;
 
 	if (len)
 		return dvs_refuse(peer, "STAT", -EPROTO, "payload bytes", len);
@@ -540,10 +665,11 @@ static int dvs_stat_handler(struct krdma_peer *peer, const void *req,
 	mutex_lock(&dvs_donor.lock);
 	limit = dvs_donor.limit;
 	granted = dvs_donor.granted;
+	used = granted + dvs_donor.scrubbing;
 	mutex_unlock(&dvs_donor.lock);
 	rs->limit = cpu_to_le64(limit);
 	rs->granted = cpu_to_le64(granted);
-	rs->free = cpu_to_le64(limit > granted ? limit - granted : 0);
+	rs->free = cpu_to_le64(limit > used ? limit - used : 0);
 	*resp_len = sizeof(*rs);
 	return 0;
 }
@@ -552,10 +678,15 @@ int dvs_donor_init(void)
 {
 	int ret;
 
+	/* one slab at a time: a long scrub takes one CPU, not all */
+	dvs_scrub_wq = alloc_workqueue("dvs_scrub",
+				       WQ_UNBOUND | WQ_MEM_RECLAIM, 1);
+	if (!dvs_scrub_wq)
+		return -ENOMEM;
 	krdma_set_grant_hold_ms(dvs_grace_period_s * MSEC_PER_SEC);
 	ret = krdma_register_handler(DVS_OP_ALLOC, dvs_alloc_handler);
 	if (ret)
-		return ret;
+		goto err_wq;
 	ret = krdma_register_handler(DVS_OP_FREE, dvs_free_handler);
 	if (ret)
 		goto err_alloc;
@@ -568,6 +699,8 @@ err_free:
 	krdma_unregister_handler(DVS_OP_FREE);
 err_alloc:
 	krdma_unregister_handler(DVS_OP_ALLOC);
+err_wq:
+	destroy_workqueue(dvs_scrub_wq);
 	return ret;
 }
 
@@ -578,5 +711,7 @@ void dvs_donor_exit(void)
 	krdma_unregister_handler(DVS_OP_FREE);
 	krdma_unregister_handler(DVS_OP_ALLOC);
 	WARN_ON(!list_empty(&dvs_donor.slabs));
+	/* the slabs freed last are still being scrubbed: wait for them */
+	destroy_workqueue(dvs_scrub_wq);
 	idr_destroy(&dvs_donor.ids);
 }

@@ -113,6 +113,16 @@ u32 dvs_discard_pages(u64 slab_off, u64 len, u32 *first)
 	return end > start ? end - start : 0;
 }
 
+int dvs_stat_check(u64 limit, u64 granted, u64 free)
+{
+	if (limit > DVS_DONATE_MAX || free > limit)
+		return -EPROTO;
+	/* a limit lowered below what is granted leaves nothing free */
+	if (free && (granted > limit || free > limit - granted))
+		return -EPROTO;
+	return 0;
+}
+
 int dvs_place(const struct dvs_cand *c, int n, u64 need, u32 rnd)
 {
 	int i, k, eligible = 0, a = -1, b = -1, pa, pb;

@@ -69,6 +69,16 @@ u32 dvs_map_count(const unsigned long *map, u32 first, u32 n);
  */
 u32 dvs_discard_pages(u64 slab_off, u64 len, u32 *first);
 
+/* The largest donation limit a donor takes (and reports): 1 PiB. */
+#define DVS_DONATE_MAX		BIT_ULL(50)
+
+/*
+ * Is a donor's STAT answer (@limit, @granted, @free bytes) one a donor can
+ * give? @limit at most DVS_DONATE_MAX, @free at most what the limit leaves
+ * beyond @granted. 0 or -EPROTO: placement would trust @free.
+ */
+int dvs_stat_check(u64 limit, u64 granted, u64 free);
+
 /* One donor as placement sees it. */
 struct dvs_cand {
 	u64	free;		/* bytes it can still give */

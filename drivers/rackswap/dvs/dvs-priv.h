@@ -138,6 +138,8 @@ struct dvs_stats {
 	atomic64_t	slabs_rebound;	/* lost slabs replaced on a write */
 	atomic64_t	frees_deferred;	/* frees kept until a donor was back */
 	atomic64_t	requests_refused; /* donor: ALLOC/FREE/STAT refused */
+	/* donor: ALLOCs refused: the client would hold over client_limit_mb */
+	atomic64_t	quota_refused;
 };
 
 extern struct dvs_stats dvs_stats;
@@ -145,15 +147,23 @@ extern struct workqueue_struct *dvs_wq;	/* WQ_MEM_RECLAIM | WQ_HIGHPRI */
 
 /* settings in /sys/kernel/rackswap/dvs/: READ_ONCE/WRITE_ONCE, no lock */
 extern unsigned int dvs_grace_period_s;		/* dvs-donor.c */
+extern unsigned int dvs_client_limit_mb;	/* dvs-donor.c */
 extern unsigned int dvs_rebuild_rate_mb;	/* dvs-rebuild.c */
 
 /*
- * Test hooks (CONFIG_RACKSWAP_TEST, set by the test module): the negative
- * controls corrupt data below dvs to show that the suite's own data checks
- * see it; skip_verify keeps dvs's check of the pages read out of their way.
+ * Test hooks (CONFIG_RACKSWAP_TEST only), set by the test module; defined
+ * in dvs-space.c. Atomic, or written and read once at a time.
+ * @skip_verify: the negative controls corrupt data below dvs to show that
+ *	the suite's own data checks see it; this keeps dvs's check of the
+ *	pages read (dvs-sums.c) out of their way.
+ * @alloc_lies, @alloc_lie_peer: the next @alloc_lies ALLOC answers to peer
+ *	@alloc_lie_peer name their first chunk's grant for their last chunk
+ *	too (dvs-donor.c), so that a test shows a client refuses them.
  */
 struct dvs_test_hooks {
 	bool			skip_verify;
+	int			alloc_lie_peer;
+	atomic_t		alloc_lies;
 };
 
 #if IS_ENABLED(CONFIG_RACKSWAP_TEST)
@@ -191,6 +201,7 @@ void dvs_donor_exit(void);
 u64 dvs_donor_limit(void);
 int dvs_donor_set_limit(const char *val);
 u64 dvs_donor_granted(void);
+u64 dvs_donor_free(void);
 u64 dvs_donor_granted_slabs(void);
 ssize_t dvs_donor_holders(char *buf, size_t size);
 /* tests only (CONFIG_RACKSWAP_TEST): a CRC of each slab donated */
@@ -198,6 +209,7 @@ void dvs_donor_sums(struct seq_file *m);
 /* ... and one bit flipped in every page of a slab donated, or of all */
 int dvs_donor_flip(int nth, u64 *slabs, u64 *pages);
 int dvs_set_grace(const char *val);
+int dvs_set_client_limit(const char *val);
 
 /* dvs-sysfs.c */
 int dvs_sysfs_init(void);

@@ -35,9 +35,10 @@ struct dvs_alloc_req {
 #define DVS_ALLOC_REQ_2_0	8
 
 struct dvs_alloc_resp {
-	__le32	slab_id;
+	__le32	slab_id;	/* never 0 */
 	__le32	nr_chunks;
-	__le32	grant_id[];	/* krdma grant of each 2 MiB chunk */
+	/* krdma grant of each 2 MiB chunk, ascending (the client checks) */
+	__le32	grant_id[];
 };
 
 /* DVS_OP_FREE: -ENOENT when the caller holds no such slab. */
@@ -51,7 +52,11 @@ struct dvs_free_req {
 #define DVS_FREE_REQ_2_0	8
 #define DVS_FREE_BY_TOKEN	0x1
 
-/* DVS_OP_STAT: no request payload. */
+/*
+ * DVS_OP_STAT: no request payload. A client refuses an answer a donor
+ * cannot give (dvs_stat_check(): @limit above DVS_DONATE_MAX, @free above
+ * what @limit leaves beyond @granted).
+ */
 struct dvs_stat_resp {
 	__le64	limit;		/* the donation limit, bytes */
 	__le64	granted;	/* bytes in slabs granted to anyone */

@@ -2,9 +2,12 @@
 /*
  * dvs: the rdma backend. A slab is held in 1-3 copies (the space's
  * replicas), each on a different donor picked by free capacity (power of
- * two choices over the peers whose I/O flows, each asked for its capacity
- * by DVS_OP_STAT); a copy's 2 MiB chunks are krdma remotes, reached by
- * one-sided RDMA with the keys krdma keeps for us.
+ * two choices over the peers this node connected to whose I/O flows, each
+ * asked for its capacity by DVS_OP_STAT); a copy's 2 MiB chunks are krdma
+ * remotes, reached by one-sided RDMA with the keys krdma keeps for us.
+ * Nothing a donor answers is trusted: a STAT or ALLOC answer it could not
+ * give is refused (-EPROTO), and a peer that connected to us is never a
+ * donor of ours.
  *
  * A write goes to its copies one after the other, reusing the request's
  * own krdma I/Os (nothing is allocated per I/O); it succeeds when it landed
@@ -44,9 +47,45 @@ static int dvs_rdma_stat(struct krdma_peer *peer, u64 *free)
 	ret = krdma_call(peer, DVS_OP_STAT, NULL, 0, &rs, sizeof(rs), &len, 0);
 	if (ret)
 		return ret;
-	if (len < sizeof(rs))
+	if (len < sizeof(rs) ||
+	    dvs_stat_check(le64_to_cpu(rs.limit), le64_to_cpu(rs.granted),
+			   le64_to_cpu(rs.free))) {
+		pr_warn_ratelimited("peer %d (%s): STAT refused: %u bytes, limit %llu granted %llu free %llu\n",
+				    krdma_peer_id(peer), krdma_peer_name(peer),
+				    len, le64_to_cpu(rs.limit),
+				    le64_to_cpu(rs.granted),
+				    le64_to_cpu(rs.free));
 		return -EPROTO;
+	}
 	*free = le64_to_cpu(rs.free);
+	return 0;
+}
+
+/*
+ * Is an ALLOC answer of @n chunks well-formed? A slab id (never 0) and
+ * @n grant ids, ascending: the donor makes a slab's grants one after the
+ * other, and each grant holds one chunk (a repeated id would put two
+ * chunks, or two slabs, in the same memory). -EPROTO, logged.
+ */
+static int dvs_rdma_alloc_check(struct krdma_peer *peer,
+				const struct dvs_alloc_resp *rs, u32 n)
+{
+	u32 i, id, prev = 0;
+
+	if (!rs->slab_id) {
+		pr_warn("peer %d (%s): slab grant refused: slab id 0\n",
+			krdma_peer_id(peer), krdma_peer_name(peer));
+		return -EPROTO;
+	}
+	for (i = 0; i < n; i++, prev = id) {
+		id = le32_to_cpu(rs->grant_id[i]);
+		if (id <= prev) {
+			pr_warn("peer %d (%s): slab grant refused: chunk %u has grant id %u after %u\n",
+				krdma_peer_id(peer), krdma_peer_name(peer), i,
+				id, prev);
+			return -EPROTO;
+		}
+	}
 	return 0;
 }
 
@@ -236,10 +275,15 @@ static int dvs_rdma_alloc_on(struct krdma_peer *peer, u64 size,
 	if (ret)
 		goto out;
 	if (len < room || le32_to_cpu(rs->nr_chunks) != n) {
-		pr_warn("peer %d: malformed slab grant\n", krdma_peer_id(peer));
+		pr_warn("peer %d (%s): slab grant refused: %u bytes, %u chunks for %u\n",
+			krdma_peer_id(peer), krdma_peer_name(peer), len,
+			le32_to_cpu(rs->nr_chunks), n);
 		ret = -EPROTO;
 		goto unseen;
 	}
+	ret = dvs_rdma_alloc_check(peer, rs, n);
+	if (ret)
+		goto unseen;
 	r->peer = peer;
 	r->slab_id = le32_to_cpu(rs->slab_id);
 	r->nr_chunks = n;
@@ -296,7 +340,8 @@ int dvs_rcopy_place(struct dvs_rset *rs, u64 size, struct dvs_rcopy **cp)
 	int n, i, pick = -1, ret = -ENOSPC;
 	bool taken;
 
-	n = krdma_peers_ready(peers, DVS_MAX_DONORS);
+	/* only donors we were told to use: any host can connect to us */
+	n = krdma_peers_ready(peers, DVS_MAX_DONORS, KRDMA_PEERS_OPENED);
 	for (i = 0; i < n; i++) {
 		spin_lock_irq(&rs->lock);
 		taken = dvs_rset_on(rs, peers[i]);
@@ -319,7 +364,7 @@ int dvs_rcopy_place(struct dvs_rset *rs, u64 size, struct dvs_rcopy **cp)
 		if (i != pick || ret)
 			krdma_peer_put(peers[i]);
 	/* a donor reconnecting may have room once back: not a final no */
-	if (ret && krdma_peers_returning())
+	if (ret && krdma_peers_returning(KRDMA_PEERS_OPENED))
 		ret = -EAGAIN;
 	if (ret)
 		return ret;

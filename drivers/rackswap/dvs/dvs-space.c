@@ -35,6 +35,12 @@ static_assert(DVS_CHUNK_SIZE == DVS_IO_MAX);
 struct dvs_stats dvs_stats;
 struct workqueue_struct *dvs_wq;
 
+#if IS_ENABLED(CONFIG_RACKSWAP_TEST)
+/* the client's (dvs-sums.c) and the donor's (dvs-donor.c) */
+struct dvs_test_hooks dvs_test_hooks;
+EXPORT_SYMBOL_IF_RS_TEST(dvs_test_hooks);
+#endif
+
 /* the public bounds are the map's */
 static_assert(DVS_SLAB_SIZE_MIN == 1ULL << DVS_SLAB_MIN_SHIFT);
 static_assert(DVS_SLAB_SIZE_MAX == 1ULL << DVS_SLAB_MAX_SHIFT);

@@ -14,16 +14,10 @@
  * mismatch seen while a write was or is under way reads again.
  */
 #include <linux/crc32c.h>
-#include <linux/module.h>
 #include <linux/scatterlist.h>
 
 #include "compat.h"
 #include "dvs-priv.h"
-
-#if IS_ENABLED(CONFIG_RACKSWAP_TEST)
-struct dvs_test_hooks dvs_test_hooks;
-EXPORT_SYMBOL_IF_RS_TEST(dvs_test_hooks);
-#endif
 
 /* How many times a read whose mismatch may be a write's doing reads again */
 #define DVS_RACE_RETRIES	3

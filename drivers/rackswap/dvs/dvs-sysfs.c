@@ -28,20 +28,29 @@ static ssize_t donate_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return ret ? ret : count;
 }
 
-static ssize_t grace_period_s_show(struct kobject *kobj,
-				   struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(dvs_grace_period_s));
+/*
+ * A setting kept in an unsigned int (read with READ_ONCE()) and set by its
+ * own function, which checks and logs the value: @name_show and
+ * @name_store.
+ */
+#define DVS_UINT_SETTING(name, var, set)				\
+static ssize_t name##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%u\n", READ_ONCE(var));			\
+}									\
+static ssize_t name##_store(struct kobject *kobj,			\
+			    struct kobj_attribute *attr,		\
+			    const char *buf, size_t count)		\
+{									\
+	int ret = set(buf);						\
+									\
+	return ret ? ret : count;					\
 }
 
-static ssize_t grace_period_s_store(struct kobject *kobj,
-				    struct kobj_attribute *attr,
-				    const char *buf, size_t count)
-{
-	int ret = dvs_set_grace(buf);
-
-	return ret ? ret : count;
-}
+DVS_UINT_SETTING(grace_period_s, dvs_grace_period_s, dvs_set_grace)
+DVS_UINT_SETTING(client_limit_mb, dvs_client_limit_mb, dvs_set_client_limit)
+DVS_UINT_SETTING(rebuild_rate_mb, dvs_rebuild_rate_mb, dvs_set_rebuild_rate)
 
 static ssize_t granted_bytes_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
@@ -58,30 +67,13 @@ static ssize_t granted_slabs_show(struct kobject *kobj,
 static ssize_t free_bytes_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
-	u64 limit = dvs_donor_limit(), granted = dvs_donor_granted();
-
-	return sysfs_emit(buf, "%llu\n", limit > granted ? limit - granted : 0);
+	return sysfs_emit(buf, "%llu\n", dvs_donor_free());
 }
 
 static ssize_t holders_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
 	return dvs_donor_holders(buf, PAGE_SIZE);
-}
-
-static ssize_t rebuild_rate_mb_show(struct kobject *kobj,
-				    struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(dvs_rebuild_rate_mb));
-}
-
-static ssize_t rebuild_rate_mb_store(struct kobject *kobj,
-				     struct kobj_attribute *attr,
-				     const char *buf, size_t count)
-{
-	int ret = dvs_set_rebuild_rate(buf);
-
-	return ret ? ret : count;
 }
 
 static ssize_t alloc_us_avg_show(struct kobject *kobj,
@@ -156,10 +148,14 @@ static struct dvs_counter_attr frees_deferred_attr =
 
 static struct dvs_counter_attr requests_refused_attr =
 	DVS_COUNTER("requests_refused", requests_refused);
+static struct dvs_counter_attr quota_refused_attr =
+	DVS_COUNTER("quota_refused", quota_refused);
 
 static struct kobj_attribute donate_attr = __ATTR_RW_MODE(donate, 0644);
 static struct kobj_attribute grace_period_s_attr =
 	__ATTR_RW_MODE(grace_period_s, 0644);
+static struct kobj_attribute client_limit_mb_attr =
+	__ATTR_RW_MODE(client_limit_mb, 0644);
 static struct kobj_attribute granted_bytes_attr = __ATTR_RO(granted_bytes);
 static struct kobj_attribute granted_slabs_attr = __ATTR_RO(granted_slabs);
 static struct kobj_attribute free_bytes_attr = __ATTR_RO(free_bytes);
@@ -172,11 +168,13 @@ static struct kobj_attribute alloc_us_max_attr = __ATTR_RO(alloc_us_max);
 static struct attribute *dvs_attrs[] = {
 	&donate_attr.attr,
 	&grace_period_s_attr.attr,
+	&client_limit_mb_attr.attr,
 	&granted_bytes_attr.attr,
 	&granted_slabs_attr.attr,
 	&free_bytes_attr.attr,
 	&holders_attr.attr,
 	&requests_refused_attr.attr.attr,
+	&quota_refused_attr.attr.attr,
 	&rebuild_rate_mb_attr.attr,
 	&slabs_bound_attr.attr.attr,
 	&slabs_pooled_attr.attr.attr,

@@ -204,6 +204,14 @@ struct krdma_grant *krdma_grant_create(struct krdma_peer *peer,
 		kfree(g);
 		return ERR_PTR(-ENOTCONN);
 	}
+	if (peer->nr_grants >= KRDMA_PEER_MAX_GRANTS) {
+		mutex_unlock(&peer->grant_lock);
+		kfree(g);
+		peer_warn_rl(peer, "no grant: it holds %lu, the most one peer may\n",
+			     KRDMA_PEER_MAX_GRANTS);
+		return ERR_PTR(-ENOSPC);
+	}
+	peer->nr_grants++;
 	kobject_get(&peer->kobj);
 	g->id = peer->next_grant_id++;
 	list_add_tail(&g->list, &peer->grants);
@@ -225,6 +233,7 @@ void krdma_grant_destroy(struct krdma_grant *g)
 
 	mutex_lock(&peer->grant_lock);
 	list_del(&g->list);
+	peer->nr_grants--;
 	/* deregistering revokes it: later remote ops fail */
 	krdma_grant_unmap(g);
 	mutex_unlock(&peer->grant_lock);
@@ -319,6 +328,38 @@ void krdma_grants_void(struct krdma_peer *peer)
 	mutex_unlock(&peer->remote_lock);
 }
 
+#if IS_ENABLED(CONFIG_RACKSWAP_TEST)
+/*
+ * Tests: the answer of @n grants in @rs (room for @max) to @peer lies as
+ * the test hook says, so that a test shows a client refuses it. Returns
+ * the grants it holds now.
+ */
+static u32 krdma_grants_lie(struct krdma_peer *peer,
+			    struct krdma_grants_resp *rs, u32 n, u32 max)
+{
+	u32 lie = krdma_test_hook(grants_lie);
+
+	if (!lie || krdma_test_hook(grants_lie_peer) != peer->id)
+		return n;
+	peer_info(peer, "test: the GRANTS answer lies (%u)\n", lie);
+	if (lie == KRDMA_LIE_DUP && n && n < max) {
+		rs->desc[n] = rs->desc[n - 1];
+		rs->count = cpu_to_le32(++n);
+	} else if (lie == KRDMA_LIE_MORE && n < max) {
+		rs->more = cpu_to_le32(1);
+	} else if (lie == KRDMA_LIE_COUNT) {
+		rs->count = cpu_to_le32(n + 1);
+	}
+	return n;
+}
+#else
+static u32 krdma_grants_lie(struct krdma_peer *peer,
+			    struct krdma_grants_resp *rs, u32 n, u32 max)
+{
+	return n;
+}
+#endif
+
 /* KRDMA_OP_GRANTS: the keys of the live grants we hold for the caller. */
 static int krdma_grants_handler(struct krdma_peer *peer, const void *req,
 				u32 len, void *resp, u32 *resp_len)
@@ -357,13 +398,77 @@ static int krdma_grants_handler(struct krdma_peer *peer, const void *req,
 	}
 	mutex_unlock(&peer->grant_lock);
 	rs->count = cpu_to_le32(n);
+	n = krdma_grants_lie(peer, rs, n, max);
 	*resp_len = sizeof(*rs) + n * sizeof(rs->desc[0]);
+	return 0;
+}
+
+/*
+ * Refuses a GRANTS response from @peer of @len bytes to a request from
+ * @first: @rs->count beyond the message or the payload, an id below
+ * @first, not above the one before it (a duplicate) or 0, a region that is
+ * not whole pages of one grant or wraps around, and `more` on a message
+ * that is not full (the handler sets it only when one is: a `more` that
+ * cannot make progress would keep the caller fetching). -EPROTO, logged.
+ */
+static int krdma_grants_check(struct krdma_peer *peer, u32 first,
+			      const struct krdma_grants_resp *rs, u32 len,
+			      u32 *count)
+{
+	const struct krdma_grant_desc *d;
+	u32 i, id, more, n;
+	u64 glen;
+
+	if (len < sizeof(*rs)) {
+		peer_warn(peer, "GRANTS response refused: %u bytes\n", len);
+		return -EPROTO;
+	}
+	n = le32_to_cpu(rs->count);
+	more = le32_to_cpu(rs->more);
+	if (n > KRDMA_GRANTS_PER_MSG ||
+	    len < sizeof(*rs) + n * sizeof(rs->desc[0])) {
+		peer_warn(peer, "GRANTS response refused: count %u in %u bytes\n",
+			  n, len);
+		return -EPROTO;
+	}
+	if (more > 1 || (more && n < KRDMA_GRANTS_PER_MSG)) {
+		peer_warn(peer, "GRANTS response refused: more %u after %u grants\n",
+			  more, n);
+		return -EPROTO;
+	}
+	for (i = 0; i < n; i++) {
+		d = &rs->desc[i];
+		id = le32_to_cpu(d->id);
+		glen = le64_to_cpu(d->len);
+		if (!id || id < first) {
+			peer_warn(peer, "GRANTS response refused: grant id %u %s\n",
+				  id, i ? "repeated or out of order" :
+				  "below the one asked for");
+			return -EPROTO;
+		}
+		if (!glen || glen % PAGE_SIZE ||
+		    glen > KRDMA_GRANT_MAX_PAGES * PAGE_SIZE ||
+		    le64_to_cpu(d->addr) + glen < glen) {
+			peer_warn(peer, "GRANTS response refused: grant %u of %llu bytes\n",
+				  id, glen);
+			return -EPROTO;
+		}
+		/* the next one's id must be above this one's */
+		first = id + 1;
+		if (!first && (i + 1 < n || more)) {
+			peer_warn(peer, "GRANTS response refused: grant ids past %u\n",
+				  id);
+			return -EPROTO;
+		}
+	}
+	*count = n;
 	return 0;
 }
 
 /*
  * Asks @peer for the keys of its grants from @first_id on, into @rs (room
  * for KRDMA_GRANTS_PER_MSG); retries while the peer is still registering.
+ * A malformed response closes the peer for good: it broke the protocol.
  */
 static int krdma_fetch_grants(struct krdma_peer *peer, u32 first_id,
 			      struct krdma_grants_resp *rs, u32 *count)
@@ -384,13 +489,10 @@ static int krdma_fetch_grants(struct krdma_peer *peer, u32 first_id,
 	} while (time_before(jiffies, deadline));
 	if (ret)
 		return ret;
-	*count = le32_to_cpu(rs->count);
-	if (len < sizeof(*rs) || *count > KRDMA_GRANTS_PER_MSG ||
-	    len < sizeof(*rs) + *count * sizeof(rs->desc[0])) {
-		peer_warn(peer, "malformed grants response\n");
-		return -EPROTO;
-	}
-	return 0;
+	ret = krdma_grants_check(peer, first_id, rs, len, count);
+	if (ret)
+		krdma_peer_close(peer, ret);
+	return ret;
 }
 
 static void krdma_remote_take(struct krdma_remote *r,
@@ -410,7 +512,7 @@ int krdma_remotes_refresh(struct krdma_peer *peer)
 {
 	struct krdma_grants_resp *rs;
 	struct krdma_remote *r;
-	u32 first = 0, count, i;
+	u32 first = 0, last = 0, total = 0, count, i;
 	int ret = 0;
 
 	mutex_lock(&peer->remote_lock);
@@ -422,22 +524,50 @@ int krdma_remotes_refresh(struct krdma_peer *peer)
 		goto out_unlock;
 	}
 	spin_lock_irq(&peer->lock);
-	list_for_each_entry(r, &peer->remotes, list)
+	list_for_each_entry(r, &peer->remotes, list) {
 		r->seen = false;
+		last = max(last, r->id);
+	}
 	spin_unlock_irq(&peer->lock);
+	/*
+	 * Bounded whatever the peer answers: each message is checked (ids
+	 * ascending, `more` only on a full one), the fetch stops past our
+	 * highest grant id, and a peer that lists more grants than one peer
+	 * may hold broke the protocol.
+	 */
 	do {
 		ret = krdma_fetch_grants(peer, first, rs, &count);
 		if (ret)
 			break;
-		for (i = 0; i < count; i++) {
+		total += count;
+		if (total > KRDMA_PEER_MAX_GRANTS) {
+			peer_warn(peer, "GRANTS response refused: more than %lu grants\n",
+				  KRDMA_PEER_MAX_GRANTS);
+			krdma_peer_close(peer, -EPROTO);
+			ret = -EPROTO;
+			break;
+		}
+		for (i = 0; i < count && !ret; i++) {
 			const struct krdma_grant_desc *d = &rs->desc[i];
 
-			list_for_each_entry(r, &peer->remotes, list)
-				if (r->id == le32_to_cpu(d->id))
-					krdma_remote_take(r, d);
+			list_for_each_entry(r, &peer->remotes, list) {
+				if (r->id != le32_to_cpu(d->id) ||
+				    READ_ONCE(r->is_void))
+					continue;
+				/* a grant's length is set when it is made */
+				if (r->len != le64_to_cpu(d->len)) {
+					peer_warn(peer, "GRANTS response refused: grant %u of %llu bytes, was %llu\n",
+						  r->id, le64_to_cpu(d->len),
+						  r->len);
+					krdma_peer_close(peer, -EPROTO);
+					ret = -EPROTO;
+					break;
+				}
+				krdma_remote_take(r, d);
+			}
 			first = le32_to_cpu(d->id) + 1;
 		}
-	} while (count && rs->more);
+	} while (!ret && rs->more && first && first <= last);
 	kfree(rs);
 	if (ret)
 		goto out_unlock;
@@ -452,6 +582,26 @@ int krdma_remotes_refresh(struct krdma_peer *peer)
 out_unlock:
 	mutex_unlock(&peer->remote_lock);
 	return ret;
+}
+
+/*
+ * -EPROTO (logged) when @grant_id is open already and not void: the layer
+ * above opens each grant once, so the peer named one grant for two
+ * regions. peer->remote_lock held.
+ */
+static int krdma_remote_is_open(struct krdma_peer *peer, u32 grant_id)
+{
+	struct krdma_remote *r;
+
+	lockdep_assert_held(&peer->remote_lock);
+	list_for_each_entry(r, &peer->remotes, list) {
+		if (r->id == grant_id && !READ_ONCE(r->is_void)) {
+			peer_warn(peer, "grant %u refused: it is open already (named twice)\n",
+				  grant_id);
+			return -EPROTO;
+		}
+	}
+	return 0;
 }
 
 int krdma_remote_open(struct krdma_peer *peer, u32 grant_id,
@@ -475,7 +625,9 @@ int krdma_remote_open(struct krdma_peer *peer, u32 grant_id,
 	for (;;) {
 		/* the lock orders this fetch with ready_work's refresh */
 		mutex_lock(&peer->remote_lock);
-		ret = krdma_fetch_grants(peer, grant_id, rs, &count);
+		ret = krdma_remote_is_open(peer, grant_id);
+		if (!ret)
+			ret = krdma_fetch_grants(peer, grant_id, rs, &count);
 		if (!ret && (!count || le32_to_cpu(rs->desc[0].id) != grant_id))
 			ret = -ENOENT;
 		if (!ret) {

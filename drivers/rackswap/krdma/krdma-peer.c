@@ -245,7 +245,13 @@ const char *krdma_peer_name(const struct krdma_peer *peer)
 }
 EXPORT_SYMBOL_GPL(krdma_peer_name);
 
-int krdma_peers_ready(struct krdma_peer **peers, int max)
+/* Is @p one of @flags (KRDMA_PEERS_*)? */
+static bool krdma_peer_in(const struct krdma_peer *p, unsigned int flags)
+{
+	return !(flags & KRDMA_PEERS_OPENED) || p->active;
+}
+
+int krdma_peers_ready(struct krdma_peer **peers, int max, unsigned int flags)
 {
 	struct krdma_peer *p;
 	int n = 0;
@@ -254,7 +260,7 @@ int krdma_peers_ready(struct krdma_peer **peers, int max)
 	list_for_each_entry(p, &krdma.peers, list) {
 		if (n == max)
 			break;
-		if (!READ_ONCE(p->io_ready))
+		if (!READ_ONCE(p->io_ready) || !krdma_peer_in(p, flags))
 			continue;
 		kobject_get(&p->kobj);
 		peers[n++] = p;
@@ -264,14 +270,15 @@ int krdma_peers_ready(struct krdma_peer **peers, int max)
 }
 EXPORT_SYMBOL_GPL(krdma_peers_ready);
 
-int krdma_peers_returning(void)
+int krdma_peers_returning(unsigned int flags)
 {
 	struct krdma_peer *p;
 	int n = 0;
 
 	mutex_lock(&krdma.lock);
 	list_for_each_entry(p, &krdma.peers, list)
-		if (!READ_ONCE(p->io_ready) && !READ_ONCE(p->closing) &&
+		if (krdma_peer_in(p, flags) && !READ_ONCE(p->io_ready) &&
+		    !READ_ONCE(p->closing) &&
 		    READ_ONCE(p->state) != KRDMA_DEAD)
 			n++;
 	mutex_unlock(&krdma.lock);

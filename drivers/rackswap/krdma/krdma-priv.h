@@ -242,7 +242,8 @@ struct krdma_peer {
 	struct list_head	grants;
 	struct mutex		remote_lock;	/* remotes, their keys */
 	struct list_head	remotes;
-	u32			next_grant_id;
+	u32			next_grant_id;	/* grant_lock */
+	u32			nr_grants;	/* on @grants; grant_lock */
 
 	wait_queue_head_t	slot_wait;	/* a slot freed or state changed */
 	struct completion	established;	/* LIVE or failed: connect waits */
@@ -433,11 +434,23 @@ struct krdma_neg {
 	atomic64_t		acted;	/* I/Os corrupted since load */
 };
 
+/* How the GRANTS answers to one peer lie (krdma_test_hooks.grants_lie). */
+enum krdma_grants_lie {
+	KRDMA_LIE_NONE,
+	KRDMA_LIE_DUP,		/* the last grant listed twice */
+	KRDMA_LIE_MORE,		/* `more` on a message that is not full */
+	KRDMA_LIE_COUNT,	/* a count one beyond the grants sent */
+	KRDMA_LIE_MAX,
+};
+
 struct krdma_test_hooks {
 	u16			proto_major;	/* advertise another major */
 	u64			incarnation;	/* connect as another one */
 	u32			handler_delay_ms; /* slow handlers down */
 	bool			loopback;	/* connect to ourselves */
+	/* GRANTS answers to peer @grants_lie_peer lie so (0: they do not) */
+	u32			grants_lie;	/* enum krdma_grants_lie */
+	int			grants_lie_peer;
 	struct krdma_neg	flip_reads;	/* a bit flipped per READ */
 	struct krdma_neg	drop_writes;	/* WRITEs acked, not done */
 };

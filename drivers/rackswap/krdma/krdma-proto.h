@@ -125,7 +125,8 @@ struct krdma_grant_desc {
 
 struct krdma_grants_resp {
 	__le32	count;
-	__le32	more;	/* 1: grants with higher ids follow */
+	/* 1: grants with higher ids follow; only on a message of the most */
+	__le32	more;
 	struct krdma_grant_desc	desc[];
 };
 
@@ -143,6 +144,8 @@ static inline void krdma_proto_check(void)
 	BUILD_BUG_ON(sizeof(struct krdma_grants_req) != 8);
 	BUILD_BUG_ON(sizeof(struct krdma_grant_desc) != 24);
 	BUILD_BUG_ON(sizeof(struct krdma_grants_resp) != 8);
+	/* a `more` comes only on a full message: both sides count alike */
+	BUILD_BUG_ON(KRDMA_GRANTS_PER_MSG != 84);
 }
 
 #endif /* _RACKSWAP_KRDMA_PROTO_H */

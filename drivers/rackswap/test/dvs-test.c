@@ -39,6 +39,11 @@
  * bring back (the negative controls corrupt them below dvs, for the
  * suite's own data checks to find).
  *
+ * test_alloc_lie takes "<peer id> <count>": this node's next <count> ALLOC
+ * answers to that peer name their first chunk's grant for their last one
+ * too (dvs's test hook); a client must refuse them. Read: "peer=<id>
+ * left=<answers still to lie>". 0 (and unloading) disarms.
+ *
  * Results: "ok <ios> <us> <enospc retries>", "bad <words> <first bad
  * offset>" or "error <errno> <offset>".
  */
@@ -500,6 +505,46 @@ static int donor_sums_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(donor_sums);
 
+static ssize_t alloc_lie_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	char buf[32];
+	int id, n, ret;
+
+	ret = krdma_user_str(file, buf, sizeof(buf), ubuf, count);
+	if (ret)
+		return ret;
+	if (sscanf(buf, "%d %d", &id, &n) != 2 || n < 0) {
+		pr_warn("dvs test: test_alloc_lie: expected \"<peer id> <count>\"\n");
+		return -EINVAL;
+	}
+	WRITE_ONCE(dvs_test_hooks.alloc_lie_peer, id);
+	atomic_set(&dvs_test_hooks.alloc_lies, n);
+	pr_notice("dvs test: the next %d ALLOC answers to peer %d lie\n", n,
+		  id);
+	return count;
+}
+
+static ssize_t alloc_lie_read(struct file *file, char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	char buf[48];
+	int n;
+
+	n = scnprintf(buf, sizeof(buf), "peer=%d left=%d\n",
+		      READ_ONCE(dvs_test_hooks.alloc_lie_peer),
+		      atomic_read(&dvs_test_hooks.alloc_lies));
+	return simple_read_from_buffer(ubuf, count, ppos, buf, n);
+}
+
+static const struct file_operations alloc_lie_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = alloc_lie_write,
+	.read = alloc_lie_read,
+	.llseek = default_llseek,
+};
+
 void dvs_test_init(struct dentry *dir)
 {
 	long i;
@@ -514,10 +559,13 @@ void dvs_test_init(struct dentry *dir)
 			    &donor_sums_fops);
 	debugfs_create_bool("skip_verify", 0600, dvs_test_dir,
 			    &dvs_test_hooks.skip_verify);
+	debugfs_create_file("test_alloc_lie", 0600, dvs_test_dir, NULL,
+			    &alloc_lie_fops);
 }
 
 void dvs_test_exit(void)
 {
+	atomic_set(&dvs_test_hooks.alloc_lies, 0);
 	mutex_lock(&dvs_test.lock);
 	dvs_test_destroy();
 	mutex_unlock(&dvs_test.lock);

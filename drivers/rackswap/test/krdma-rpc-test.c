@@ -13,8 +13,14 @@
  *   test_incarnation		connect as another incarnation
  *   test_handler_delay_ms	slow the request handlers down
  *   loopback			1: this node may connect to itself
+ *   test_grants_lie		"<peer id> dup|more|count|off": this node's
+ *				GRANTS answers to that peer lie so (the
+ *				last grant twice, `more` on a message not
+ *				full, a count beyond the grants sent); a
+ *				client must refuse them. Read: "peer=<id>
+ *				lie=<kind>"
  *
- * The last four are krdma's test hooks (krdma-priv.h).
+ * The last five are krdma's test hooks (krdma-priv.h).
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -22,6 +28,7 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "fault.h"
@@ -402,6 +409,67 @@ out:
 	return ret ? ret : count;
 }
 
+static const char * const grants_lies[KRDMA_LIE_MAX] = {
+	[KRDMA_LIE_NONE]	= "off",
+	[KRDMA_LIE_DUP]		= "dup",
+	[KRDMA_LIE_MORE]	= "more",
+	[KRDMA_LIE_COUNT]	= "count",
+};
+
+/* "<peer id> dup|more|count" arms a lie to a listed peer; "<any> off" */
+static ssize_t test_grants_lie_write(struct file *file,
+				     const char __user *ubuf, size_t count,
+				     loff_t *ppos)
+{
+	struct krdma_peer *peer = NULL;
+	char buf[64], kind[8];
+	int id, lie, ret;
+
+	ret = krdma_user_str(file, buf, sizeof(buf), ubuf, count);
+	if (ret)
+		return ret;
+	lie = -EINVAL;
+	if (sscanf(buf, "%d %7s", &id, kind) == 2)
+		lie = match_string(grants_lies, KRDMA_LIE_MAX, kind);
+	if (lie > KRDMA_LIE_NONE) {
+		peer = krdma_peer_get(id);
+		if (!peer)
+			lie = -ENOENT;
+	}
+	if (lie < 0) {
+		pr_warn("test_grants_lie: expected \"<peer id> dup|more|count\" of a listed peer, or \"<peer id> off\"\n");
+		return lie;
+	}
+	WRITE_ONCE(krdma_test_hooks.grants_lie_peer, id);
+	WRITE_ONCE(krdma_test_hooks.grants_lie, lie);
+	pr_notice("test_grants_lie: GRANTS answers to peer %d: %s\n", id,
+		  grants_lies[lie]);
+	if (peer)
+		krdma_peer_put(peer);
+	return count;
+}
+
+static ssize_t test_grants_lie_read(struct file *file, char __user *ubuf,
+				    size_t count, loff_t *ppos)
+{
+	u32 lie = READ_ONCE(krdma_test_hooks.grants_lie);
+	char buf[48];
+	int len;
+
+	len = scnprintf(buf, sizeof(buf), "peer=%d lie=%s\n",
+			READ_ONCE(krdma_test_hooks.grants_lie_peer),
+			lie < KRDMA_LIE_MAX ? grants_lies[lie] : "?");
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static const struct file_operations test_grants_lie_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.read	= test_grants_lie_read,
+	.write	= test_grants_lie_write,
+	.llseek	= default_llseek,
+};
+
 static const struct file_operations test_send_bad_fops = {
 	.owner	= THIS_MODULE,
 	.open	= simple_open,
@@ -435,6 +503,8 @@ int krdma_rpc_test_init(struct dentry *dir)
 			    &test_send_bad_fops);
 	debugfs_create_file("test_call_op", 0200, dir, NULL,
 			    &test_call_op_fops);
+	debugfs_create_file("test_grants_lie", 0600, dir, NULL,
+			    &test_grants_lie_fops);
 	return 0;
 }
 
@@ -445,5 +515,6 @@ void krdma_rpc_test_exit(void)
 	WRITE_ONCE(krdma_test_hooks.incarnation, 0);
 	WRITE_ONCE(krdma_test_hooks.handler_delay_ms, 0);
 	WRITE_ONCE(krdma_test_hooks.loopback, false);
+	WRITE_ONCE(krdma_test_hooks.grants_lie, KRDMA_LIE_NONE);
 	krdma_unregister_handler(RS_TEST_OP_ECHO);
 }

@@ -689,6 +689,31 @@ static void test_discard(void)
 	TEST_DONE("discard: a range within one page (or two halves) is 0");
 }
 
+/* ---- dvs_stat_check ---- */
+
+static void test_stat_check(void)
+{
+	CHECK_EQ(dvs_stat_check(0, 0, 0), 0);
+	CHECK_EQ(dvs_stat_check(GIB(2), 0, GIB(2)), 0);
+	CHECK_EQ(dvs_stat_check(GIB(2), MIB(64), GIB(2) - MIB(64)), 0);
+	CHECK_EQ(dvs_stat_check(GIB(2), GIB(2), 0), 0);
+	CHECK_EQ(dvs_stat_check(PIB(1), 0, PIB(1)), 0);
+	/* a limit lowered below what is granted */
+	CHECK_EQ(dvs_stat_check(MIB(64), GIB(1), 0), 0);
+	/* less free than the limit leaves (a per-client limit) */
+	CHECK_EQ(dvs_stat_check(GIB(2), 0, MIB(64)), 0);
+	TEST_DONE("stat_check: answers a donor can give");
+
+	CHECK_EQ(dvs_stat_check(GIB(2), 0, ~0ULL), -EPROTO);
+	CHECK_EQ(dvs_stat_check(~0ULL, 0, ~0ULL), -EPROTO);
+	CHECK_EQ(dvs_stat_check(PIB(1) + 1, 0, 0), -EPROTO);
+	CHECK_EQ(dvs_stat_check(GIB(2), 0, GIB(2) + 1), -EPROTO);
+	CHECK_EQ(dvs_stat_check(GIB(2), MIB(64), GIB(2)), -EPROTO);
+	CHECK_EQ(dvs_stat_check(MIB(64), GIB(1), 1), -EPROTO);
+	CHECK_EQ(dvs_stat_check(GIB(2), ~0ULL, GIB(1)), -EPROTO);
+	TEST_DONE("stat_check: free beyond the limit or the room left is -EPROTO");
+}
+
 /* ---- dvs_place ---- */
 
 static void test_place(void)
@@ -956,6 +981,7 @@ int main(void)
 	test_map_any();
 	test_map_random();
 	test_discard();
+	test_stat_check();
 	test_place();
 	test_pool_target();
 	test_write_copies();

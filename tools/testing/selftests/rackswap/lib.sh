@@ -95,7 +95,8 @@ RS_OPTS=
 #   given twice, the last value counts;
 # - loopback=B: $DK/loopback (the test module's hook);
 # - poll_spin_us, inline_softirq: /sys/kernel/rackswap/krdma/NAME;
-# - donate, grace_period_s, rebuild_rate_mb: /sys/kernel/rackswap/dvs/NAME;
+# - donate, grace_period_s, rebuild_rate_mb, client_limit_mb:
+#   /sys/kernel/rackswap/dvs/NAME;
 # - $DEV_ATTRS: /sys/block/rackswap*/NAME of every device made at load, in
 #   the order of $DEV_ATTRS (disksize last); the first four ($DT_ATTRS)
 #   also $DT/NAME, the dvs test space's settings for its next create.
@@ -115,7 +116,7 @@ rs_load() {
 			continue
 			;;
 		esac
-		case " loopback poll_spin_us inline_softirq donate grace_period_s rebuild_rate_mb $DEV_ATTRS " in
+		case " loopback poll_spin_us inline_softirq donate grace_period_s rebuild_rate_mb client_limit_mb $DEV_ATTRS " in
 		*" $k "*)
 			set="$set$a
 "
@@ -144,13 +145,14 @@ rs_load() {
 # value of a name counts), each where it lives, in order
 rs_settings() {
 	local k v f b
-	for k in loopback poll_spin_us inline_softirq donate grace_period_s 		rebuild_rate_mb $DT_ATTRS; do
+	for k in loopback poll_spin_us inline_softirq donate grace_period_s \
+		rebuild_rate_mb client_limit_mb $DT_ATTRS; do
 		printf '%s' "$1" | grep -q "^$k=" || continue
 		v=$(printf '%s' "$1" | sed -n "s/^$k=//p" | tail -n 1)
 		case $k in
 		loopback) f=$DK/loopback ;;
 		poll_spin_us | inline_softirq) f=/sys/kernel/rackswap/krdma/$k ;;
-		donate | grace_period_s | rebuild_rate_mb) f=/sys/kernel/rackswap/dvs/$k ;;
+		donate | grace_period_s | rebuild_rate_mb | client_limit_mb) f=/sys/kernel/rackswap/dvs/$k ;;
 		*) f=$DT/$k ;;
 		esac
 		rs_set "$f" "$k" "$v" || return 1

@@ -16,7 +16,13 @@
 # and comes back, the rogue's buffer receives nothing), and a connection
 # from an old incarnation of the node. The donor's checksums of the good
 # client's slabs do not change, its connection never drops, and it writes
-# and reads back afterwards.
+# and reads back afterwards. Then the rogue plays a lying donor: its GRANTS
+# answers list a grant twice, set `more` on a message that is not full, or
+# count a grant they do not hold; each time the client refuses the answer
+# (EPROTO, logged naming the peer), opens nothing and closes the peer for
+# good. An ALLOC answer of the donor's naming one grant for both chunks of
+# a slab is refused too (logged), and the slab freed by its token. The good
+# client still reads its data back.
 . ./lib.sh
 C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
@@ -159,6 +165,56 @@ r=$(cmd "write 0 $((16 * M)) 22 $M 20000")
 check "it still writes ($r)" sh -c "echo '$r' | grep -q '^ok'"
 r=$(cmd "read 0 $((16 * M)) 22")
 check "and reads back ($r)" sh -c "echo '$r' | grep -q '^ok'"
+# --- a lying donor: GRANTS answers the client must refuse ------------------------
+# lie KIND: the rogue connects again; our answers to its GRANTS requests
+# (its donor end) lie so; it asks for a test grant and opens it: the open
+# fails with EPROTO (rdma_test's first error; no I/O ran), the refusal is
+# logged naming the rogue's peer, and that peer is closed for good
+echo 1 >$DK/test_grant_pages
+lie() {
+	local ri e res
+	# (the last rogue's peer may still be leaving the list: EEXIST)
+	retry 30 sh -c "echo '$(conn_str $ROGUE_ADDR $PORT)' >$C/connect 2>/dev/null" ||
+		{ log "$1: the rogue cannot connect"; return 1; }
+	rogue=$(krdma_peer "address=$ROGUE_ADDR $PORT") || { log "$1: no rogue peer"; return 1; }
+	retry 30 rogue_ready || { log "$1: the rogue is not ready"; return 1; }
+	ri=$(rogue_in)
+	echo "$ri $1" >$DK/test_grants_lie || return 1
+	kmsg_mark
+	e=$(write_err $DK/rdma_test "$rogue 1 1 1 1")
+	echo "$ri off" >$DK/test_grants_lie
+	res=$(cat $DK/rdma_test)
+	log "$1: rdma_test: '$e' first_error=$(field first_error "$res") ios=$(field ios "$res"); $(since_mark | grep -m1 'GRANTS response refused')"
+	[ -n "$e" ] && [ "$(field first_error "$res")" = -71 ] && [ "$(field ios "$res")" = 0 ] ||
+		{ log "$1: the open was not refused with EPROTO before any I/O"; return 1; }
+	logged "peer $rogue (.*): GRANTS response refused" || { log "$1: no refusal naming peer $rogue"; return 1; }
+	retry 30 sh -c "[ ! -e $C/peers/$rogue ]" || { log "$1: peer $rogue not closed"; return 1; }
+}
+check "GRANTS answer listing a grant twice: refused, logged, the peer closed" lie dup
+check "GRANTS answer with \`more\` on a message not full: refused, logged, closed" lie more
+check "GRANTS answer counting a grant it does not hold: refused, logged, closed" lie count
+echo 0 >$DK/test_grant_pages
+
+# --- a lying donor: an ALLOC answer naming one grant for two chunks --------------
+# the good client's next slab (its pool refills once a write binds one)
+# comes with its last chunk's grant id the same as its first's: the client
+# refuses it (logged) and frees it by its ALLOC's token, as an answer it
+# never saw; the donor frees it
+echo "$good_in 1" >$DT/test_alloc_lie
+kmsg_mark
+r=$(cmd "write $((16 * M)) $((4 * M)) 23 $M 20000")
+check "a write binds a pool slab ($r)" sh -c "echo '$r' | grep -q '^ok'"
+alloc_lied() { [ "$(cat $DT/test_alloc_lie)" = "peer=$good_in left=0" ]; }
+check "the refill's ALLOC answer lied" retry 30 alloc_lied
+check "the client refused it, logged" retry 10 logged "slab grant refused: chunk 1 has grant id"
+check "it freed that slab by its token, and the donor did" \
+	retry 30 logged "its ALLOC's answer did not reach the client"
+echo "$good_in 0" >$DT/test_alloc_lie
+r=$(cmd "read $((16 * M)) $((4 * M)) 23")
+check "what the write wrote reads back ($r)" sh -c "echo '$r' | grep -q '^ok'"
+check "the good client's connection is still live" good_live
+r=$(cmd "read 0 $((16 * M)) 22")
+check "its data still reads back ($r)" sh -c "echo '$r' | grep -q '^ok'"
 check "destroy" sh -c "echo destroy >$S"
 check "nothing granted any more" retry 20 sh -c "[ \$(cat $D/granted_bytes) = 0 ]"
 check "rmmod" rs_unload
