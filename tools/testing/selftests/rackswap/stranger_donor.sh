@@ -27,7 +27,7 @@
 [ "$NODES" -ge 3 ] || skip_all "needs three nodes"
 C=/sys/kernel/rackswap/krdma
 D=/sys/kernel/rackswap/dvs
-PORT=7493
+PORT=7494
 LIMIT=40
 LOAD="port=$PORT slab_size=4M pool_min=2 pool_max=2 reconnect_delay_ms=500 connect_timeout_ms=2000"
 tap_plan
