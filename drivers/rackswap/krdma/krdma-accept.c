@@ -70,13 +70,47 @@ static void krdma_close_stale(const struct krdma_cm_hello *h)
 }
 
 /*
+ * What @peer's node left behind, once its connection proved the node's
+ * key: a connection that authenticates changes no relationship before.
+ */
+void krdma_close_stale_of(struct krdma_peer *peer)
+{
+	struct krdma_cm_hello h = {};
+
+	spin_lock_irq(&peer->lock);
+	memcpy(h.uuid, &peer->uuid, sizeof(h.uuid));
+	h.incarnation = cpu_to_le64(peer->incarnation);
+	h.session = cpu_to_le64(peer->session);
+	spin_unlock_irq(&peer->lock);
+	krdma_close_stale(&h);
+}
+
+/* The hello of our refusals: nothing about this node but the version. */
+static void krdma_reject(struct rdma_cm_id *id)
+{
+	struct krdma_cm_hello h;
+
+	krdma_fill_cm_hello(&h, NULL, false, KRDMA_CONN_CTRL, 0);
+	memset(h.uuid, 0, sizeof(h.uuid));
+	h.incarnation = 0;
+	rdma_reject(id, &h, sizeof(h), IB_CM_REJ_CONSUMER_DEFINED);
+}
+
+/* A connection accepted: it has until the deadline to go live. */
+static void krdma_stranger_deadline(struct krdma_peer *peer)
+{
+	mod_delayed_work(krdma.wq, &peer->reconnect_work,
+			 msecs_to_jiffies(krdma_stranger_ms()));
+}
+
+/*
  * A data connection of a peer whose control connection is up. Returns
  * non-zero to have @id destroyed.
  */
 static int krdma_accept_data(struct rdma_cm_id *id, struct rdma_cm_event *ev,
 			     const struct krdma_cm_hello *h)
 {
-	struct krdma_cm_hello mine;
+	struct krdma_cm_accept mine;
 	struct rdma_conn_param param;
 	struct krdma_peer *peer;
 	struct krdma_dataq *dq = NULL;
@@ -91,13 +125,14 @@ static int krdma_accept_data(struct rdma_cm_id *id, struct rdma_cm_event *ev,
 	spin_lock_irq(&peer->lock);
 	if ((peer->state == KRDMA_CONNECTING || peer->state == KRDMA_LIVE) &&
 	    h->index < peer->nr_dq && !peer->dq[h->index].cm_id &&
-	    id->device == peer->dev) {
+	    id->device == peer->dev && krdma_auth_tag_ok(peer, h)) {
 		dq = &peer->dq[h->index];
 		dq->cm_id = id;
 	}
 	spin_unlock_irq(&peer->lock);
 	if (!dq) {
-		peer_warn(peer, "unexpected data connection %u\n", h->index);
+		peer_warn_rl(peer, "unexpected data connection %u (or its tag is wrong)\n",
+			     h->index);
 		krdma_peer_put(peer);
 		return -EINVAL;
 	}
@@ -125,25 +160,36 @@ static int krdma_accept_data(struct rdma_cm_id *id, struct rdma_cm_event *ev,
 static int krdma_accept_again(struct krdma_peer *peer, struct rdma_cm_id *id,
 			      struct rdma_cm_event *ev)
 {
-	struct krdma_cm_hello mine;
+	struct krdma_cm_accept mine;
 	struct rdma_conn_param param;
 	bool busy;
 	int ret;
 
+	if (!krdma_stranger_get())
+		return -EBUSY;
 	spin_lock_irq(&peer->lock);
 	busy = peer->state != KRDMA_RECONNECTING;
 	if (!busy) {
 		peer->state = KRDMA_CONNECTING;
 		peer->conn_error = 0;
 		peer->cm_id = id;
+		peer->auth.stranger = true;
 	}
 	spin_unlock_irq(&peer->lock);
 	if (busy) {
-		/* our end of the old connection has not noticed yet */
-		krdma_conn_lost(peer, -ECONNRESET);
+		krdma_stranger_put();
+		/*
+		 * Our end of the old connection has not noticed yet. When we
+		 * authenticate, a request (unproven yet) from another host
+		 * than the relationship's does not end it: the heartbeat
+		 * finds out, the remote tries again.
+		 */
+		if (!krdma_auth_enabled() ||
+		    krdma_same_host(&peer->addr, &id->route.addr.dst_addr))
+			krdma_conn_lost(peer, -ECONNRESET);
 		return -EBUSY;
 	}
-	cancel_delayed_work(&peer->reconnect_work);
+	krdma_stranger_deadline(peer);
 	id->context = peer;
 	ret = krdma_take_cm_hello(peer, ev->param.conn.private_data,
 				  ev->param.conn.private_data_len);
@@ -152,6 +198,7 @@ static int krdma_accept_again(struct krdma_peer *peer, struct rdma_cm_id *id,
 	if (!ret) {
 		krdma_conn_param(&param, &mine, peer, id->device, ev,
 				 KRDMA_CONN_CTRL, 0);
+		krdma_auth_accept(peer, &mine);
 		ret = rdma_accept(id, &param);
 	}
 	if (ret) {
@@ -165,17 +212,22 @@ static int krdma_accept_again(struct krdma_peer *peer, struct rdma_cm_id *id,
 int krdma_accept_req(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 {
 	struct sockaddr_storage *src = &id->route.addr.dst_addr;
+	u8 len = ev->param.conn.private_data_len;
 	const struct krdma_cm_hello *h;
-	struct krdma_cm_hello mine;
+	struct krdma_cm_accept mine;
 	struct rdma_conn_param param;
 	struct krdma_peer *peer;
 	int ret;
 
-	krdma_fill_cm_hello(&mine, NULL, false, KRDMA_CONN_CTRL, 0);
-	h = krdma_check_cm_hello(src, ev->param.conn.private_data,
-				 ev->param.conn.private_data_len);
+	h = krdma_check_cm_hello(src, ev->param.conn.private_data, len);
 	if (IS_ERR(h)) {
 		ret = PTR_ERR(h);
+		goto err_reject;
+	}
+	/* nothing else from a node that does not authenticate when we do */
+	if (krdma_auth_wanted(false) &&
+	    (len < sizeof(*h) || !(le32_to_cpu(h->caps) & KRDMA_CAP_AUTH))) {
+		ret = krdma_auth_refuse_plain(src);
 		goto err_reject;
 	}
 	peer = krdma_peer_find(krdma_match_newer, h);
@@ -201,33 +253,45 @@ int krdma_accept_req(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 			goto err_reject;
 		return 0;
 	}
-	krdma_close_stale(h);
+	if (krdma_hello_is_self(h) && !krdma_test_hook(loopback)) {
+		pr_warn("%pISpc: refusing a connection from this node itself\n",
+			src);
+		ret = -EINVAL;
+		goto err_reject;
+	}
+	/* authenticated, only once its node proved its key (krdma_ready()) */
+	if (!krdma_auth_wanted(false))
+		krdma_close_stale(h);
+	if (!krdma_stranger_get()) {
+		pr_warn_ratelimited("%pISpc: %d connections not live yet: refused\n",
+				    src, KRDMA_STRANGERS_MAX);
+		ret = -EBUSY;
+		goto err_reject;
+	}
 
 	peer = krdma_peer_alloc((struct sockaddr *)src, NULL);
 	if (!peer) {
 		ret = -ENOMEM;
-		goto err_reject;
+		goto err_stranger;
 	}
-	ret = krdma_take_cm_hello(peer, ev->param.conn.private_data,
-				  ev->param.conn.private_data_len);
+	ret = krdma_take_cm_hello(peer, ev->param.conn.private_data, len);
 	if (ret)
 		goto err_put;
-	if (krdma_is_self(peer) && !krdma_test_hook(loopback)) {
-		pr_warn("%pISpc: refusing a connection from this node itself\n",
-			&peer->addr);
-		ret = -EINVAL;
-		goto err_put;
-	}
 	peer->cm_id = id;
 	ret = krdma_create_queues(peer);
 	if (ret)
 		goto err_put;
+	peer->auth.close_stale = peer->auth.used;
+	/* once listed, the peer counts the stranger: LIVE or teardown ends it */
+	peer->auth.stranger = true;
 	ret = krdma_peer_publish(peer);
 	if (ret)
 		goto err_queues;
+	krdma_stranger_deadline(peer);
 	id->context = peer;
 	krdma_conn_param(&param, &mine, peer, id->device, ev,
 			 KRDMA_CONN_CTRL, 0);
+	krdma_auth_accept(peer, &mine);
 	ret = rdma_accept(id, &param);
 	if (ret) {
 		pr_warn("%pISpc: accept failed: %pe\n", &peer->addr, ERR_PTR(ret));
@@ -241,8 +305,10 @@ err_queues:
 err_put:
 	peer->cm_id = NULL;
 	kobject_put(&peer->kobj);
+err_stranger:
+	krdma_stranger_put();
 err_reject:
-	rdma_reject(id, &mine, sizeof(mine), IB_CM_REJ_CONSUMER_DEFINED);
+	krdma_reject(id);
 	return ret;
 }
 

@@ -76,7 +76,8 @@ void krdma_fill_cm_hello(struct krdma_cm_hello *h,
 			       krdma_test_hook(proto_major) :
 			       KRDMA_PROTO_MAJOR);
 	h->minor = cpu_to_le16(KRDMA_PROTO_MINOR);
-	h->caps = cpu_to_le32(KRDMA_CAPS);
+	if (peer && peer->auth.used && kind == KRDMA_CONN_CTRL)
+		h->caps = cpu_to_le32(KRDMA_CAP_AUTH);
 	h->credits = cpu_to_le16(KRDMA_MAX_CREDITS);
 	h->kind = kind;
 	h->index = index;
@@ -87,6 +88,8 @@ void krdma_fill_cm_hello(struct krdma_cm_hello *h,
 	h->session = cpu_to_le64(peer ? peer->session : 0);
 	if (peer && peer->active && kind == KRDMA_CONN_CTRL)
 		krdma_opts_to_hello(&peer->opts, h);
+	if (peer && peer->active && kind == KRDMA_CONN_DATA)
+		krdma_auth_tag_fill(peer, h, index);
 }
 
 /* The remote's hello, if it is one of a version we speak; else NULL. */
@@ -113,10 +116,40 @@ krdma_check_cm_hello(const struct sockaddr_storage *addr, const void *data,
 }
 
 /*
- * Checks the remote's hello on a control connection and takes its
- * identity and credits. A reconnection that brings another node or a new
+ * Takes the remote's identity, once it is verified (or the connection does
+ * not authenticate). A reconnection that brings another node or a new
  * incarnation of it voids what the old one had: ready_work sees
- * new_identity.
+ * new_identity. An older incarnation than the one known is a replay
+ * (-ESTALE). Any context.
+ */
+int krdma_take_identity(struct krdma_peer *peer, const uuid_t *uuid, u64 inc)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&peer->lock, flags);
+	if (peer->was_live && uuid_equal(uuid, &peer->uuid) &&
+	    inc < peer->incarnation) {
+		spin_unlock_irqrestore(&peer->lock, flags);
+		peer_warn(peer, "refused a connection of an old incarnation (%llu, now %llu): a replay\n",
+			  inc, peer->incarnation);
+		return -ESTALE;
+	}
+	if (peer->was_live && (!uuid_equal(uuid, &peer->uuid) ||
+			       inc != peer->incarnation)) {
+		peer->new_identity = true;
+		peer_info(peer, "the remote restarted (incarnation %llu, was %llu): its grants are void\n",
+			  inc, peer->incarnation);
+	}
+	uuid_copy(&peer->uuid, uuid);
+	peer->incarnation = inc;
+	spin_unlock_irqrestore(&peer->lock, flags);
+	return 0;
+}
+
+/*
+ * Checks the remote's hello on a control connection and takes its
+ * credits and, unless the connection authenticates (then once the remote
+ * proved its key: krdma_take_hello()), its identity.
  */
 int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len)
 {
@@ -124,7 +157,7 @@ int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len)
 	struct krdma_opts opts;
 	u16 credits;
 	uuid_t uuid;
-	u64 inc;
+	int ret;
 
 	h = krdma_check_cm_hello(&peer->addr, data, len);
 	if (IS_ERR(h))
@@ -140,25 +173,12 @@ int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len)
 			&peer->addr);
 		return -EPROTO;
 	}
-	memcpy(&uuid, h->uuid, sizeof(uuid));
-	inc = le64_to_cpu(h->incarnation);
+	ret = peer->active ? krdma_auth_accepted(peer, data, len) :
+			     krdma_auth_request_in(peer, h, len);
+	if (ret)
+		return ret;
 	spin_lock_irq(&peer->lock);
-	if (peer->was_live && uuid_equal(&uuid, &peer->uuid) &&
-	    inc < peer->incarnation) {
-		spin_unlock_irq(&peer->lock);
-		peer_warn(peer, "refused a connection of an old incarnation (%llu, now %llu): a replay\n",
-			  inc, peer->incarnation);
-		return -ESTALE;
-	}
-	if (peer->was_live && (!uuid_equal(&uuid, &peer->uuid) ||
-			       inc != peer->incarnation)) {
-		peer->new_identity = true;
-		peer_info(peer, "the remote restarted (incarnation %llu, was %llu): its grants are void\n",
-			  inc, peer->incarnation);
-	}
 	peer->credits = min_t(int, credits, KRDMA_MAX_CREDITS);
-	uuid_copy(&peer->uuid, &uuid);
-	peer->incarnation = inc;
 	WRITE_ONCE(peer->minor, le16_to_cpu(h->minor));
 	if (!peer->active) {
 		peer->session = le64_to_cpu(h->session);
@@ -167,7 +187,10 @@ int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len)
 		peer->opts = opts;
 	}
 	spin_unlock_irq(&peer->lock);
-	return 0;
+	if (peer->auth.used)
+		return 0;
+	memcpy(&uuid, h->uuid, sizeof(uuid));
+	return krdma_take_identity(peer, &uuid, le64_to_cpu(h->incarnation));
 }
 
 void krdma_qp_event(struct ib_event *ev, void *context)
@@ -269,20 +292,23 @@ static u8 krdma_rd_atom(struct ib_device *dev)
 }
 
 /*
- * Parameters of a connection of @peer on @dev. @ev: the connect request
- * being accepted (its depths bound ours), or NULL when connecting.
+ * Parameters of a connection of @peer on @dev, with our hello in @priv.
+ * @ev: the connect request being accepted (its depths bound ours; the
+ * accept carries a nonce after the hello, zeros until krdma_auth_accept()
+ * puts one), or NULL when connecting (the hello alone).
  */
 void krdma_conn_param(struct rdma_conn_param *param,
-		      struct krdma_cm_hello *hello,
+		      struct krdma_cm_accept *priv,
 		      const struct krdma_peer *peer, struct ib_device *dev,
 		      const struct rdma_cm_event *ev, u8 kind, u8 index)
 {
 	u8 depth = krdma_rd_atom(dev);
 
 	memset(param, 0, sizeof(*param));
-	krdma_fill_cm_hello(hello, peer, !ev, kind, index);
-	param->private_data = hello;
-	param->private_data_len = sizeof(*hello);
+	memset(priv, 0, sizeof(*priv));
+	krdma_fill_cm_hello(&priv->hello, peer, !ev, kind, index);
+	param->private_data = priv;
+	param->private_data_len = ev ? sizeof(*priv) : sizeof(priv->hello);
 	param->responder_resources = depth;
 	param->initiator_depth = depth;
 	if (ev) {
@@ -306,6 +332,7 @@ void krdma_set_live_if_ready(struct krdma_peer *peer)
 	if (peer->state == KRDMA_CONNECTING && peer->hello_sent &&
 	    peer->hello_rcvd) {
 		peer->state = KRDMA_LIVE;
+		krdma_stranger_end_locked(peer);
 		again = peer->was_live;
 		peer->was_live = true;
 		peer->hb_missed = 0;
@@ -372,15 +399,20 @@ static int krdma_dq_connect(struct krdma_peer *peer, int i)
  */
 static void krdma_ready(struct krdma_peer *peer)
 {
-	bool new_identity;
+	bool new_identity, close_stale;
 	int i, ret;
 
 	spin_lock_irq(&peer->lock);
 	new_identity = peer->new_identity;
 	peer->new_identity = false;
+	close_stale = peer->auth.close_stale;
+	peer->auth.close_stale = false;
 	spin_unlock_irq(&peer->lock);
 	if (new_identity)
 		krdma_grants_void(peer);
+	/* what the node, now verified, left behind (krdma_accept_req()) */
+	if (close_stale)
+		krdma_close_stale_of(peer);
 
 	ret = krdma_grants_register(peer);
 	if (ret)
@@ -502,7 +534,7 @@ static void krdma_data_cm_event(struct krdma_peer *peer, struct rdma_cm_id *id,
 				struct rdma_cm_event *ev)
 {
 	struct krdma_dataq *dq = krdma_dq_of(peer, id);
-	struct krdma_cm_hello mine;
+	struct krdma_cm_accept mine;
 	struct rdma_conn_param param;
 	int ret = 0;
 
@@ -546,7 +578,7 @@ static void krdma_data_cm_event(struct krdma_peer *peer, struct rdma_cm_id *id,
 static int krdma_cm_event(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 {
 	struct krdma_peer *peer = id->context;
-	struct krdma_cm_hello mine;
+	struct krdma_cm_accept mine;
 	struct rdma_conn_param param;
 	int ret = 0;
 
@@ -567,18 +599,22 @@ static int krdma_cm_event(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 		      -ENETDOWN;
 		break;
 	case RDMA_CM_EVENT_ROUTE_RESOLVED:
-		ret = krdma_create_queues(peer);
+		ret = krdma_auth_connecting(peer);
+		if (!ret)
+			ret = krdma_create_queues(peer);
 		if (ret)
 			break;
 		krdma_conn_param(&param, &mine, peer, id->device, NULL,
 				 KRDMA_CONN_CTRL, peer->nr_dq);
+		krdma_auth_request(peer, &mine.hello);
 		ret = rdma_connect_locked(id, &param);
 		break;
 	case RDMA_CM_EVENT_ESTABLISHED:
 		if (peer->active)
 			ret = krdma_take_cm_hello(peer, ev->param.conn.private_data,
 						  ev->param.conn.private_data_len);
-		if (!ret)
+		/* an accepting side that authenticates answers the proof */
+		if (!ret && (peer->active || !peer->auth.used))
 			ret = krdma_send_hello(peer);
 		break;
 	case RDMA_CM_EVENT_REJECTED:
@@ -593,12 +629,21 @@ static int krdma_cm_event(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 	return 0;
 }
 
-/* PF_MEMALLOC: see krdma_reconnect_work() */
+/*
+ * PF_MEMALLOC for the connections we make (see krdma_reconnect_work()):
+ * not for those we accept, a stranger's connect request first, which
+ * must not spend the reserves reclaim needs.
+ */
 int krdma_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 {
-	unsigned int noreclaim = memalloc_noreclaim_save();
-	int ret = krdma_cm_event(id, ev);
+	struct krdma_peer *peer = id->context;
+	unsigned int noreclaim;
+	int ret;
 
+	if (!peer || !peer->active)
+		return krdma_cm_event(id, ev);
+	noreclaim = memalloc_noreclaim_save();
+	ret = krdma_cm_event(id, ev);
 	memalloc_noreclaim_restore(noreclaim);
 	return ret;
 }
@@ -833,6 +878,7 @@ int krdma_init(void)
 	if (ret)
 		goto err_client;
 	krdma_debugfs_init();
+	krdma_keys_init();
 	if (listen) {
 		ret = krdma_listen_on(&krdma.listen4, AF_INET);
 		if (ret) {
@@ -873,6 +919,7 @@ void krdma_exit(void)
 	krdma_close_all(NULL);
 	krdma_grant_exit();
 	krdma_sysfs_exit();
+	krdma_keys_exit();
 	ib_unregister_client(&krdma_ib_client);
 	destroy_workqueue(krdma.wq);
 	ida_destroy(&krdma.ids);

@@ -8,6 +8,7 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <net/ipv6.h>
 #include <rdma/ib_cm.h>
 
 #include "compat.h"
@@ -40,10 +41,11 @@ static int krdma_nr_data_qps(const struct krdma_opts *o)
 		     KRDMA_MAX_DATA_QPS);
 }
 
-bool krdma_is_self(const struct krdma_peer *peer)
+/* @h, a connect request's hello, is this node's own. */
+bool krdma_hello_is_self(const struct krdma_cm_hello *h)
 {
-	return uuid_equal(&peer->uuid, &rs_self.uuid) &&
-	       peer->incarnation == rs_self.incarnation;
+	return !memcmp(h->uuid, &rs_self.uuid, sizeof(h->uuid)) &&
+	       le64_to_cpu(h->incarnation) == rs_self.incarnation;
 }
 
 /*
@@ -108,6 +110,21 @@ bool krdma_same_addr(const struct sockaddr_storage *a,
 {
 	return a->ss_family == b->ss_family &&
 	       !memcmp(a, b, rdma_addr_size((const struct sockaddr *)a));
+}
+
+/* The same host: the same address, whatever the ports. */
+bool krdma_same_host(const struct sockaddr_storage *a,
+		     const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a->ss_family == AF_INET6 &&
+	       ipv6_addr_equal(&a6->sin6_addr, &b6->sin6_addr);
 }
 
 /*

@@ -135,6 +135,43 @@ struct krdma_rslot {
 };
 
 /*
+ * Strangers: accepted connections not live yet (not authenticated, when
+ * the node authenticates). At most KRDMA_STRANGERS_MAX at once; each
+ * dropped when it is not live after the deadline.
+ */
+#define KRDMA_STRANGERS_MAX	16
+#define KRDMA_AUTH_DEADLINE_MS	5000	/* when the node authenticates */
+#define KRDMA_HELLO_DEADLINE_MS	60000	/* when it does not */
+
+/* The labels of struct krdma_auth_transcript (krdma-auth.c). */
+enum {
+	KRDMA_LABEL_A,		/* the connecting side's proof */
+	KRDMA_LABEL_B,		/* the accepting side's */
+	KRDMA_LABEL_D,		/* a data connection's tag */
+};
+
+/*
+ * The authentication of a peer's current connection (krdma-auth.c).
+ * Written by its handshake, one step at a time (the CM handler before our
+ * accept or hello is sent, the receive of the remote's hello after), read
+ * by the next step; @stranger under peer->lock. Wiped by the teardown.
+ */
+struct krdma_conn_auth {
+	bool			used;	/* this connection authenticates */
+	bool			verified; /* the remote proved the key */
+	bool			stranger; /* counted: accepted, not live */
+	/* accepting: ready_work closes what the remote's node left */
+	bool			close_stale;
+	/* the remote's identity as its hello claims it, until verified */
+	uuid_t			claim_uuid;
+	u64			claim_incarnation;
+	struct krdma_auth_transcript tr;
+	u8			mac_out[KRDMA_MAC_LEN];	/* our proof */
+	u8			mac_in[KRDMA_MAC_LEN];	/* the remote's */
+	u8			tags[KRDMA_MAX_DATA_QPS][KRDMA_TAG_LEN];
+};
+
+/*
  * A connection's options: the "key=value" words of its connect string
  * (krdma-opts.c), the defaults for what it does not name. An accepted
  * connection takes the timing and depth the connecting side sends in its
@@ -172,6 +209,7 @@ struct krdma_peer {
 	u16			minor;	/* its protocol minor version */
 	/* the relationship's id (struct krdma_cm_hello.session); const */
 	u64			session;
+	struct krdma_conn_auth	auth;
 
 	spinlock_t		lock;	/* protects the fields below to stats */
 	enum krdma_state	state;
@@ -341,8 +379,9 @@ const struct krdma_cm_hello *
 krdma_check_cm_hello(const struct sockaddr_storage *addr, const void *data,
 		     u8 len);
 int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len);
+int krdma_take_identity(struct krdma_peer *peer, const uuid_t *uuid, u64 inc);
 void krdma_conn_param(struct rdma_conn_param *param,
-		      struct krdma_cm_hello *hello,
+		      struct krdma_cm_accept *priv,
 		      const struct krdma_peer *peer, struct ib_device *dev,
 		      const struct rdma_cm_event *ev, u8 kind, u8 index);
 int krdma_create_queues(struct krdma_peer *peer);
@@ -351,6 +390,7 @@ void krdma_ready_work(struct work_struct *work);
 
 /* krdma-accept.c: listening and accepting */
 int krdma_accept_req(struct rdma_cm_id *id, struct rdma_cm_event *ev);
+void krdma_close_stale_of(struct krdma_peer *peer);
 int krdma_listen_on(struct rdma_cm_id **idp, int family);
 void krdma_stop_listening(void);
 
@@ -366,6 +406,42 @@ void krdma_hb_work(struct work_struct *work);
 bool krdma_conn_pin(struct krdma_peer *peer);
 void krdma_conn_unpin(struct krdma_peer *peer);
 
+/* krdma-keys.c: the keys and the allowlist */
+struct crypto_shash;
+#define KRDMA_KEYS_MAX		4	/* krdma_keys_of()'s at most */
+bool krdma_auth_enabled(void);
+int krdma_key_store(const char *buf, size_t count);
+int krdma_allow_store(const char *buf, size_t count);
+ssize_t krdma_allowed_show(char *buf);
+struct crypto_shash *krdma_keys_own(void);
+int krdma_keys_of(const uuid_t *uuid, struct crypto_shash **keys);
+void krdma_keys_init(void);
+void krdma_keys_exit(void);
+
+/* krdma-auth.c: the authenticated handshake, strangers */
+bool krdma_auth_wanted(bool active);
+int krdma_auth_connecting(struct krdma_peer *peer);
+ssize_t krdma_auth_stat_show(char *buf);
+bool krdma_stranger_get(void);
+void krdma_stranger_put(void);
+void krdma_stranger_end_locked(struct krdma_peer *peer);
+unsigned int krdma_stranger_ms(void);
+void krdma_stranger_dropped(struct krdma_peer *peer);
+void krdma_auth_request(struct krdma_peer *peer,
+			const struct krdma_cm_hello *h);
+int krdma_auth_accepted(struct krdma_peer *peer, const void *data, u8 len);
+int krdma_auth_request_in(struct krdma_peer *peer,
+			  const struct krdma_cm_hello *h, u8 len);
+int krdma_auth_refuse_plain(const struct sockaddr_storage *addr);
+void krdma_auth_accept(struct krdma_peer *peer, struct krdma_cm_accept *acc);
+int krdma_auth_check(struct krdma_peer *peer, const struct krdma_hello_msg *msg,
+		     u32 len);
+void krdma_auth_tag_fill(const struct krdma_peer *peer,
+			 struct krdma_cm_hello *h, u8 index);
+bool krdma_auth_tag_ok(const struct krdma_peer *peer,
+		       const struct krdma_cm_hello *h);
+void krdma_auth_conn_end(struct krdma_peer *peer);
+
 /* krdma-peer.c: the peer object, its lookup, the RDMA devices */
 extern struct ib_client krdma_ib_client;
 const char *krdma_state_name(enum krdma_state state);
@@ -375,7 +451,9 @@ int krdma_peer_publish(struct krdma_peer *peer);
 struct krdma_peer *
 krdma_peer_find(bool (*match)(const struct krdma_peer *p, const void *arg),
 		const void *arg);
-bool krdma_is_self(const struct krdma_peer *peer);
+bool krdma_hello_is_self(const struct krdma_cm_hello *h);
+bool krdma_same_host(const struct sockaddr_storage *a,
+		     const struct sockaddr_storage *b);
 bool krdma_same_addr(const struct sockaddr_storage *a,
 		     const struct sockaddr_storage *b);
 void krdma_close_all(struct ib_device *dev);
@@ -443,6 +521,14 @@ enum krdma_grants_lie {
 	KRDMA_LIE_MAX,
 };
 
+/* krdma_test_hooks.auth_mode: a keyed node that acts as an unkeyed one */
+#define KRDMA_AUTH_HOOK_NO_REQ		1	/* when it connects */
+#define KRDMA_AUTH_HOOK_NO_ACCEPT	2	/* when it accepts */
+
+/* krdma_test_hooks.hello_replay */
+#define KRDMA_REPLAY_RECORD	1	/* keep each HELLO message we send */
+#define KRDMA_REPLAY_SEND	2	/* send the kept one's nonce and proof */
+
 struct krdma_test_hooks {
 	u16			proto_major;	/* advertise another major */
 	u64			incarnation;	/* connect as another one */
@@ -451,6 +537,10 @@ struct krdma_test_hooks {
 	/* GRANTS answers to peer @grants_lie_peer lie so (0: they do not) */
 	u32			grants_lie;	/* enum krdma_grants_lie */
 	int			grants_lie_peer;
+	u8			auth_mode;	/* KRDMA_AUTH_HOOK_* */
+	u8			hello_replay;	/* KRDMA_REPLAY_* */
+	bool			hello_kept;	/* @hello holds one */
+	struct krdma_hello_msg	hello;		/* the HELLO kept */
 	struct krdma_neg	flip_reads;	/* a bit flipped per READ */
 	struct krdma_neg	drop_writes;	/* WRITEs acked, not done */
 };

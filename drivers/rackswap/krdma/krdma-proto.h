@@ -6,8 +6,11 @@
  *
  * Connection: the rdma_cm private data of the connect request, the accept
  * and the reject carries a struct krdma_cm_hello (at most 56 bytes fit in an
- * InfiniBand CM REQ). Then each side sends one KRDMA_OP_HELLO message with
- * its name; the peer is live once both hellos arrived.
+ * InfiniBand CM REQ); a 2.2 accept appends the accepting side's nonce
+ * (struct krdma_cm_accept). Then each side sends one KRDMA_OP_HELLO message
+ * with its name and, when both hellos have KRDMA_CAP_AUTH, its proof of the
+ * key (HMAC-SHA256 over struct krdma_auth_transcript); the peer is live once
+ * both hellos arrived and the remote's proof checked.
  *
  * Messages: a struct krdma_msg_hdr followed by len bytes of payload, in one
  * SEND of at most KRDMA_MSG_SIZE bytes. See
@@ -22,13 +25,17 @@
 
 #define KRDMA_MAGIC		0x4d44524bU	/* "KRDM" on the wire */
 #define KRDMA_PROTO_MAJOR	2
-#define KRDMA_PROTO_MINOR	1
+#define KRDMA_PROTO_MINOR	2
 
 #define KRDMA_NAME_LEN		64	/* with the terminating NUL */
 #define KRDMA_MSG_SIZE		2048	/* one receive buffer */
 
-/* struct krdma_cm_hello.caps: none defined yet */
-#define KRDMA_CAPS		0
+/*
+ * struct krdma_cm_hello.caps (2.2). KRDMA_CAP_AUTH: this side has a key and
+ * authenticates the connection (in the HELLO messages); a side that has one
+ * refuses a remote that does not.
+ */
+#define KRDMA_CAP_AUTH		0x1
 
 /* struct krdma_cm_hello.kind */
 #define KRDMA_CONN_CTRL		0	/* messages and RPC; the first one */
@@ -51,19 +58,64 @@ struct krdma_cm_hello {
 	 * every reconnection, so the accepting side finds its grants again.
 	 */
 	__le64	session;
-	/*
-	 * 2.1, a control connection's: the connecting side's options, which
-	 * the accepting side takes for its end (0, as 2.0 sends: its defaults)
-	 */
-	__le16	heartbeat_ms;
-	__le16	rpc_timeout_ms;
-	u8	heartbeat_missed;
-	u8	ack_timeout;
-	__le16	queue_depth;
+	union {
+		/*
+		 * 2.1, a control connection's: the connecting side's
+		 * options, which the accepting side takes for its end (0, as
+		 * 2.0 sends: its defaults)
+		 */
+		struct {
+			__le16	heartbeat_ms;
+			__le16	rpc_timeout_ms;
+			u8	heartbeat_missed;
+			u8	ack_timeout;
+			__le16	queue_depth;
+		};
+		/*
+		 * 2.2, a data connection's when the control connection
+		 * authenticated: its tag (krdma_auth_transcript, label "D")
+		 */
+		u8	tag[8];
+	};
 };
 
 /* A 2.0 hello ends at @session. */
 #define KRDMA_CM_HELLO_2_0	offsetof(struct krdma_cm_hello, heartbeat_ms)
+
+#define KRDMA_NONCE_LEN		32
+#define KRDMA_MAC_LEN		32	/* HMAC-SHA256 */
+#define KRDMA_TAG_LEN		8	/* a data connection's, truncated */
+#define KRDMA_KEY_LEN		32
+
+/*
+ * The private data of an accept (2.2): the hello, then the accepting
+ * side's nonce for this connection (zeros when it does not authenticate).
+ * A 2.1 reader takes the hello and ignores the rest. 196 bytes fit in a
+ * CM REP.
+ */
+struct krdma_cm_accept {
+	struct krdma_cm_hello	hello;
+	u8	nonce[KRDMA_NONCE_LEN];
+};
+
+/*
+ * What an authenticated handshake's MACs cover, HMAC-SHA256 under the
+ * connecting side's key: A is the connecting side, B the accepting one.
+ * Never sent: each side builds it from both hellos, whole (identities,
+ * incarnations, session, versions, capabilities, credits, options). @label
+ * is "rackswap A" (A's proof, in its HELLO message), "rackswap B" (B's) or
+ * "rackswap D" (a data connection's tag, @index its index; 0 otherwise),
+ * NUL-padded.
+ */
+struct krdma_auth_transcript {
+	char	label[16];
+	struct krdma_cm_hello	hello_a;	/* A's connect request's */
+	struct krdma_cm_hello	hello_b;	/* B's accept's */
+	u8	nonce_a[KRDMA_NONCE_LEN];
+	u8	nonce_b[KRDMA_NONCE_LEN];
+	__le32	index;
+	__le32	reserved;
+};
 
 /* struct krdma_msg_hdr.flags */
 #define KRDMA_F_RESPONSE	0x0001
@@ -104,10 +156,18 @@ struct krdma_hello_msg {
 	 */
 	__le32	reconnect_ms;
 	__le32	reserved;
+	/*
+	 * 2.2, when both hellos have KRDMA_CAP_AUTH: the connecting side's
+	 * nonce (zeros from the accepting side) and the sender's proof,
+	 * HMAC-SHA256 of struct krdma_auth_transcript
+	 */
+	u8	nonce[KRDMA_NONCE_LEN];
+	u8	mac[KRDMA_MAC_LEN];
 };
 
-/* A 2.0 hello holds the name only. */
+/* A 2.0 hello holds the name only; a 2.1 one ends at @nonce. */
 #define KRDMA_HELLO_MSG_2_0	KRDMA_NAME_LEN
+#define KRDMA_HELLO_MSG_2_1	offsetof(struct krdma_hello_msg, nonce)
 
 /* KRDMA_OP_GRANTS: the grants with id >= first_id, in id order */
 struct krdma_grants_req {
@@ -140,7 +200,11 @@ static inline void krdma_proto_check(void)
 	BUILD_BUG_ON(KRDMA_CM_HELLO_2_0 != 48);
 	BUILD_BUG_ON(sizeof(struct krdma_cm_hello) > 56);
 	BUILD_BUG_ON(sizeof(struct krdma_msg_hdr) != 16);
-	BUILD_BUG_ON(sizeof(struct krdma_hello_msg) != KRDMA_NAME_LEN + 8);
+	BUILD_BUG_ON(offsetof(struct krdma_cm_hello, tag) != 48);
+	BUILD_BUG_ON(sizeof(struct krdma_cm_accept) != 88);
+	BUILD_BUG_ON(sizeof(struct krdma_auth_transcript) != 200);
+	BUILD_BUG_ON(offsetof(struct krdma_hello_msg, nonce) != 72);
+	BUILD_BUG_ON(sizeof(struct krdma_hello_msg) != KRDMA_NAME_LEN + 72);
 	BUILD_BUG_ON(sizeof(struct krdma_grants_req) != 8);
 	BUILD_BUG_ON(sizeof(struct krdma_grant_desc) != 24);
 	BUILD_BUG_ON(sizeof(struct krdma_grants_resp) != 8);

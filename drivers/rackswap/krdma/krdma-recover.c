@@ -139,6 +139,7 @@ static void krdma_conn_teardown(struct krdma_peer *peer)
 	WRITE_ONCE(peer->dev, NULL);
 	WRITE_ONCE(peer->dev_gone, false);
 	krdma_reset_slots(peer);
+	krdma_auth_conn_end(peer);
 }
 
 /* The peer is closed for good: it leaves the list and sysfs. */
@@ -306,7 +307,8 @@ bool krdma_conn_is_down(struct krdma_peer *peer)
 /*
  * Active peers: starts the next connection, or ends one that is still
  * connecting after the deadline. Passive peers: the wait for the remote
- * to come back is over.
+ * to come back is over, or a connection accepted is not live by its
+ * deadline (krdma_stranger_ms()).
  */
 static void krdma_reconnect(struct krdma_peer *peer)
 {
@@ -328,9 +330,12 @@ static void krdma_reconnect(struct krdma_peer *peer)
 		return;
 	}
 	if (!start) {
-		/* the deadline of an attempt of ours */
-		if (peer->active && READ_ONCE(peer->state) == KRDMA_CONNECTING)
-			krdma_conn_lost(peer, -ETIMEDOUT);
+		if (READ_ONCE(peer->state) != KRDMA_CONNECTING)
+			return;
+		/* the deadline of an attempt of ours, or of a stranger */
+		if (!peer->active)
+			krdma_stranger_dropped(peer);
+		krdma_conn_lost(peer, -ETIMEDOUT);
 		return;
 	}
 

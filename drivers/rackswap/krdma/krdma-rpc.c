@@ -222,6 +222,41 @@ void krdma_fill_hdr(struct krdma_buf *b, u16 op, u16 flags, u32 len,
 }
 EXPORT_SYMBOL_IF_RS_TEST(krdma_fill_hdr);
 
+#if IS_ENABLED(CONFIG_RACKSWAP_TEST)
+/* Tests: keeps the HELLO we send, or sends a kept one's nonce and proof. */
+static void krdma_hello_replay_hook(const struct krdma_peer *peer,
+				    struct krdma_hello_msg *msg)
+{
+	struct krdma_test_hooks *t = &krdma_test_hooks;
+
+	if (!peer->active)
+		return;
+	switch (READ_ONCE(t->hello_replay)) {
+	case KRDMA_REPLAY_RECORD:
+		t->hello = *msg;
+		WRITE_ONCE(t->hello_kept, true);
+		break;
+	case KRDMA_REPLAY_SEND:
+		if (!READ_ONCE(t->hello_kept))
+			break;
+		memcpy(msg->nonce, t->hello.nonce, sizeof(msg->nonce));
+		memcpy(msg->mac, t->hello.mac, sizeof(msg->mac));
+		peer_info(peer, "test: this HELLO replays a kept one's nonce and proof\n");
+		break;
+	}
+}
+#else
+static inline void krdma_hello_replay_hook(const struct krdma_peer *peer,
+					   struct krdma_hello_msg *msg)
+{
+}
+#endif
+
+/*
+ * Our HELLO message: the name, and when the connection authenticates our
+ * proof (connecting: with our nonce). An accepting side that
+ * authenticates sends it once the remote's proof held.
+ */
 int krdma_send_hello(struct krdma_peer *peer)
 {
 	struct krdma_buf *b = &peer->send[KRDMA_HELLO_BUF];
@@ -234,6 +269,13 @@ int krdma_send_hello(struct krdma_peer *peer)
 	if (peer->active)
 		msg->reconnect_ms =
 			cpu_to_le32(krdma_reconnect_window_ms(&peer->opts));
+	if (peer->auth.used) {
+		if (peer->active)
+			memcpy(msg->nonce, peer->auth.tr.nonce_a,
+			       sizeof(msg->nonce));
+		memcpy(msg->mac, peer->auth.mac_out, sizeof(msg->mac));
+		krdma_hello_replay_hook(peer, msg);
+	}
 	krdma_fill_hdr(b, KRDMA_OP_HELLO, 0, sizeof(*msg), 0, 0);
 	spin_lock_irqsave(&peer->lock, flags);
 	if (peer->state == KRDMA_CONNECTING) {
@@ -360,12 +402,34 @@ static void krdma_take_response(struct krdma_peer *peer,
 	spin_unlock_irqrestore(&peer->lock, flags);
 }
 
+/*
+ * The remote's proof, on a connection that authenticates: then its
+ * identity is taken (krdma_take_identity()). Else (logged, counted) the
+ * connection is lost, and a relationship it claimed waits for its node.
+ */
+static int krdma_take_proof(struct krdma_peer *peer,
+			    const struct krdma_hello_msg *msg, u32 len)
+{
+	int ret;
+
+	if (!peer->auth.used || READ_ONCE(peer->hello_rcvd))
+		return 0;
+	ret = krdma_auth_check(peer, msg, len);
+	if (!ret)
+		ret = krdma_take_identity(peer, &peer->auth.claim_uuid,
+					  peer->auth.claim_incarnation);
+	if (ret)
+		krdma_conn_lost(peer, ret);
+	return ret;
+}
+
 static void krdma_take_hello(struct krdma_peer *peer,
 			     const struct krdma_msg_hdr *hdr, u32 len)
 {
 	const struct krdma_hello_msg *msg = (const void *)(hdr + 1);
 	unsigned long flags;
 	bool dup;
+	int ret;
 
 	if (len < KRDMA_HELLO_MSG_2_0 ||
 	    !memchr(msg->name, '\0', sizeof(msg->name))) {
@@ -373,20 +437,30 @@ static void krdma_take_hello(struct krdma_peer *peer,
 		krdma_peer_close(peer, -EPROTO);
 		return;
 	}
+	if (krdma_take_proof(peer, msg, len))
+		return;
 	spin_lock_irqsave(&peer->lock, flags);
 	dup = peer->hello_rcvd;
 	if (!dup) {
 		strscpy(peer->name, msg->name, sizeof(peer->name));
-		if (!peer->active && len >= sizeof(*msg))
+		if (!peer->active && len >= KRDMA_HELLO_MSG_2_1)
 			peer->remote_reconnect_ms =
 				min(le32_to_cpu(msg->reconnect_ms),
 				    KRDMA_RECONNECT_MAX_MS);
 		peer->hello_rcvd = true;
+		peer->auth.verified = peer->auth.used;
 	}
 	spin_unlock_irqrestore(&peer->lock, flags);
 	if (dup) {
 		peer_warn(peer, "second hello\n");
 		krdma_peer_close(peer, -EPROTO);
+		return;
+	}
+	/* an accepting side that authenticates answers with its proof */
+	if (!peer->active && peer->auth.used) {
+		ret = krdma_send_hello(peer);
+		if (ret)
+			krdma_conn_lost(peer, ret);
 		return;
 	}
 	krdma_set_live_if_ready(peer);

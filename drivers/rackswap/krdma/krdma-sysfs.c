@@ -5,6 +5,7 @@
  *   /sys/kernel/rackswap/{nodename,uuid,incarnation}	this node
  *   /sys/kernel/rackswap/krdma/{connect,disconnect}	control
  *   /sys/kernel/rackswap/krdma/{poll_spin_us,inline_softirq}	tuning
+ *   /sys/kernel/rackswap/krdma/{key,allow,allowed,auth_stat}	authentication
  *   /sys/kernel/rackswap/krdma/peers/<id>/...		one value per file
  *
  * Documentation/ABI/testing/sysfs-kernel-rackswap describes every file.
@@ -52,34 +53,56 @@ static const struct attribute_group self_group = {
 	.attrs = self_attrs,
 };
 
-/* Reading a control file prints its usage. */
-static ssize_t connect_show(struct kobject *kobj, struct kobj_attribute *attr,
+/*
+ * A control file: a write goes to @fn, whose error the write returns;
+ * reading prints @usage. The keys' files are not readable.
+ */
+struct krdma_ctl_attr {
+	struct kobj_attribute	attr;
+	int			(*fn)(const char *buf, size_t count);
+	const char		*usage;
+};
+
+static ssize_t ctl_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "Usage: %s\n",
+			  container_of(attr, struct krdma_ctl_attr, attr)->usage);
+}
+
+static ssize_t ctl_store(struct kobject *kobj, struct kobj_attribute *attr,
+			 const char *buf, size_t count)
+{
+	int ret = container_of(attr, struct krdma_ctl_attr, attr)->fn(buf, count);
+
+	return ret ? ret : count;
+}
+
+#define KRDMA_CTL_ATTR(_name, _mode, _show, _fn, _usage)		\
+	static struct krdma_ctl_attr _name##_attr = {			\
+		.attr	= __ATTR(_name, _mode, _show, ctl_store),	\
+		.fn	= _fn,						\
+		.usage	= _usage,					\
+	}
+
+KRDMA_CTL_ATTR(connect, 0600, ctl_show, krdma_connect_str,
+	       "echo \"<ip> <port>[ key=value...]\" > connect");
+KRDMA_CTL_ATTR(disconnect, 0600, ctl_show, krdma_disconnect_str,
+	       "echo \"<ip> <port>\" or <node name> > disconnect");
+KRDMA_CTL_ATTR(key, 0200, NULL, krdma_key_store, NULL);
+KRDMA_CTL_ATTR(allow, 0600, ctl_show, krdma_allow_store,
+	       "<uuid>|any <hexkey> [final] | remove <uuid>|any | clear");
+
+static ssize_t allowed_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	return sysfs_emit(buf, "Usage: echo \"<ip> <port>[ key=value...]\" > connect\n");
+	return krdma_allowed_show(buf);
 }
 
-static ssize_t connect_store(struct kobject *kobj, struct kobj_attribute *attr,
-			     const char *buf, size_t count)
+static ssize_t auth_stat_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
 {
-	int ret = krdma_connect_str(buf, count);
-
-	return ret ? ret : count;
-}
-
-static ssize_t disconnect_show(struct kobject *kobj,
-			       struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "Usage: echo \"<ip> <port>\" or <node name> > disconnect\n");
-}
-
-static ssize_t disconnect_store(struct kobject *kobj,
-				struct kobj_attribute *attr, const char *buf,
-				size_t count)
-{
-	int ret = krdma_disconnect_str(buf, count);
-
-	return ret ? ret : count;
+	return krdma_auth_stat_show(buf);
 }
 
 /* A tuning file: one unsigned value up to @max, read where it is used. */
@@ -124,14 +147,19 @@ static ssize_t tune_store(struct kobject *kobj, struct kobj_attribute *attr,
 KRDMA_TUNE_ATTR(poll_spin_us, 1000);
 KRDMA_TUNE_ATTR(inline_softirq, KRDMA_INLINE_IDLE);
 
-static struct kobj_attribute connect_attr = __ATTR_RW_MODE(connect, 0600);
-static struct kobj_attribute disconnect_attr = __ATTR_RW_MODE(disconnect, 0600);
+static struct kobj_attribute allowed_attr = __ATTR(allowed, 0400, allowed_show,
+						   NULL);
+static struct kobj_attribute auth_stat_attr = __ATTR_RO(auth_stat);
 
 static struct attribute *krdma_attrs[] = {
-	&connect_attr.attr,
-	&disconnect_attr.attr,
+	&connect_attr.attr.attr,
+	&disconnect_attr.attr.attr,
 	&poll_spin_us_attr.attr.attr,
 	&inline_softirq_attr.attr.attr,
+	&key_attr.attr.attr,
+	&allow_attr.attr.attr,
+	&allowed_attr.attr,
+	&auth_stat_attr.attr,
 	NULL,
 };
 

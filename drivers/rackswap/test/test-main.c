@@ -4,7 +4,8 @@
  * needs krdma.ko and dvs.ko), it adds /sys/kernel/debug/rackswap_test/:
  *
  *   krdma/	RPC and one-sided RDMA tests, malformed messages, test
- *		knobs of krdma and the negative controls
+ *		knobs of krdma, the negative controls and attacks on the
+ *		handshake
  *   dvs/	test spaces, the donor's slab sums, a rogue client
  *
  * Each file is described in the file that makes it, and all of them in
@@ -59,6 +60,7 @@ static int __init rs_test_init(void)
 	if (ret)
 		goto err_rpc;
 	krdma_neg_init(kdir);
+	krdma_auth_test_init(kdir);
 	dvs_test_init(debugfs_create_dir("dvs", rs_test_root));
 	pr_info("loaded: test hooks armed only on request\n");
 	return 0;
@@ -75,6 +77,7 @@ static void __exit rs_test_exit(void)
 	/* no file opens a new run; runs in progress hold the module */
 	debugfs_remove(rs_test_root);
 	dvs_test_exit();
+	krdma_auth_test_exit();
 	krdma_neg_exit();
 	krdma_test_exit();
 	krdma_rpc_test_exit();

@@ -66,6 +66,10 @@ void krdma_test_exit(void);
 void krdma_neg_init(struct dentry *dir);
 void krdma_neg_exit(void);
 
+/* krdma-auth-test.c: the handshake's test hooks, a flood of strangers */
+void krdma_auth_test_init(struct dentry *dir);
+void krdma_auth_test_exit(void);
+
 /* dvs-test.c, dvs-rogue.c */
 void dvs_test_init(struct dentry *dir);
 void dvs_test_exit(void);

@@ -164,8 +164,8 @@ echo 0 >$DK/test_proto_major
 log "version 9 to a listener that speaks 2: '$e'; $(since_mark | grep -m1 'speaks protocol')"
 version_refused() {
 	echo "$e" | grep -qi "protocol not supported" &&
-		since_mark | grep -q 'protocol version 9.1 refused: this node speaks 2.1' &&
-		since_mark | grep -q 'it speaks protocol 2.1, this node 9.1' && [ -z "$(peer_ids)" ]
+		since_mark | grep -q 'protocol version 9.2 refused: this node speaks 2.2' &&
+		since_mark | grep -q 'it speaks protocol 2.2, this node 9.2' && [ -z "$(peer_ids)" ]
 }
 check "version mismatch refused, both versions logged" version_refused
 

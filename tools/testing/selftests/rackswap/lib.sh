@@ -694,6 +694,69 @@ kmemleak_check() {
 	fi
 }
 
+# --- authentication (issue 35) -------------------------------------------------
+# keys for the tests (32 bytes each, 64 hex digits): two good ones and a wrong one
+AUTH_KEY1=6ab9f1eb8f7d3388f4f9d586f66e99fd54080df2c446f0e58668b09c08a16dd0
+AUTH_KEY2=015f7e6bc5aeaf483724089e9252cc13b50951a6b69412522765cff4d780306e
+AUTH_KEY_BAD=2f05d4b689d270cafb02285f35f44866f7dc8a2d368a3f9d1124373eeab31fb1
+# node_uuid N: the UUID a test gives node N (rs_load uuid=...), so that the
+# other nodes can allow it
+node_uuid() { printf '00000000-0000-4000-8000-%012d\n' "$1"; }
+# auth_stat COLUMN: a column of krdma's auth_stat: 1 authenticated,
+# 2 auth_failed, 3 strangers, 4 strangers_peak, 5 strangers_refused,
+# 6 strangers_dropped
+auth_stat() { cut -d' ' -f"$1" /sys/kernel/rackswap/krdma/auth_stat; }
+# no_key_logged: none of the keys above is in the kernel log
+no_key_logged() { ! dmesg | grep -qi -e $AUTH_KEY1 -e $AUTH_KEY2 -e $AUTH_KEY_BAD; }
+# connect_err ADDR PORT: the error a connect to ADDR PORT gets (with the
+# connect options of rs_load), "" when it went live
+connect_err() { write_err /sys/kernel/rackswap/krdma/connect "$(conn_str "$1" "$2")"; }
+# no_peer_at ADDR PORT: no peer of ours is at that address
+no_peer_at() { ! krdma_peer "address=$1 $2" >/dev/null; }
+# keyed_donor: node1 donates 512M, allows node2 (node_uuid 2) with
+# AUTH_KEY1, tells node2 so (keyed_work hears it) and waits until node2 is
+# connected; sets $p, our peer id of node2
+keyed_donor() {
+	echo 512M >/sys/kernel/rackswap/dvs/donate
+	check "node2 allowed with key 1" \
+		sh -c "echo '$(node_uuid 2) $AUTH_KEY1' >/sys/kernel/rackswap/krdma/allow"
+	check "told node2" tell 2 keyed
+	check "node2 connected" retry 200 krdma_peer direction=in state=live
+	p=$(krdma_peer direction=in state=live)
+}
+# keyed_work PORT MIB: node2 holds AUTH_KEY1, waits for node1 to allow it
+# (keyed_donor), swaps on node1 (swap_client, 2 x MIB big) in the cgroup
+# "swap" with memory.max=48M and starts a workload there in the background
+# (memtouch writes MIB MiB and verifies every word twice; $work, output
+# in /tmp/work.out); returns once 8 MiB were paged out. Sets $p and $rc0,
+# the connection's reconnects at the start.
+keyed_work() {
+	check "our key: key 1" sh -c "echo $AUTH_KEY1 >/sys/kernel/rackswap/krdma/key"
+	check "node1 is keyed" hear keyed
+	swap_client "$1" $(($2 * 2))M
+	check "cgroup memory.max=48M" swap_cgroup 48M
+	rc0=$(cat "/sys/kernel/rackswap/krdma/peers/$p/reconnects")
+	in_cgroup memtouch -v 1 seq "$2" 2 >/tmp/work.out 2>&1 &
+	work=$!
+	out0=$(vmstat pswpout)
+	check "the workload pages out" retry 300 paged 8
+}
+# keyed_work_end [N]: the end of keyed_work's workload: 0 bad words, N
+# reconnections (default 0) meanwhile, no request failed; then swapoff,
+# reset, and the cgroup goes
+keyed_work_end() {
+	local n=${1:-0}
+	wait "$work"
+	log "$(cat /tmp/work.out)"
+	check "the workload: 0 bad words" grep -q ': 0 bad words' /tmp/work.out
+	check "reconnections meanwhile: $n" \
+		[ "$(cat "/sys/kernel/rackswap/krdma/peers/$p/reconnects")" = $((rc0 + n)) ]
+	check "no request failed" [ "$(cut -d' ' -f6 /sys/block/rackswap0/io_stat)" = 0 ]
+	check "swapoff" swapoff /dev/rackswap0
+	check "reset" sh -c "echo 1 >/sys/block/rackswap0/reset"
+	rmdir $CG/swap 2>/dev/null
+}
+
 # --- the dvs test space (debugfs, see dvs-test.c) --------------------------
 S=$DT/space
 M=1048576
