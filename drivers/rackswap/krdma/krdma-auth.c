@@ -316,6 +316,39 @@ fail:
 	return -EKEYREJECTED;
 }
 
+/*
+ * A message other than the remote's HELLO (@resp: a response) came before
+ * that HELLO was taken (and, authenticating, its proof held): logged, and
+ * counted as a failed authentication when the connection authenticates.
+ * The caller ends the connection.
+ */
+void krdma_auth_early(struct krdma_peer *peer, u16 op, bool resp)
+{
+	if (peer->auth.used)
+		atomic64_inc(&krdma_auth_failed);
+	peer_warn_rl(peer, "%pISpc: %s op %u before its hello: connection refused\n",
+		     &peer->addr, resp ? "response" : "request", op);
+}
+
+/*
+ * Whether @peer's remote is one that proved itself (or, on a connection
+ * that does not authenticate, said its hello): the current connection's
+ * hello was taken, or a connection went live and no accepted one is being
+ * proven now. What a request may spend is for such a remote only.
+ */
+bool krdma_peer_proven(struct krdma_peer *peer)
+{
+	unsigned long flags;
+	bool ok;
+
+	spin_lock_irqsave(&peer->lock, flags);
+	ok = peer->hello_rcvd ||
+	     (peer->was_live &&
+	      (peer->active || peer->state != KRDMA_CONNECTING));
+	spin_unlock_irqrestore(&peer->lock, flags);
+	return ok;
+}
+
 /* The tag of our data connection @index, into @h: connecting side. */
 void krdma_auth_tag_fill(const struct krdma_peer *peer,
 			 struct krdma_cm_hello *h, u8 index)

@@ -204,6 +204,12 @@ struct krdma_grant *krdma_grant_create(struct krdma_peer *peer,
 		kfree(g);
 		return ERR_PTR(-ENOTCONN);
 	}
+	if (!krdma_peer_proven(peer)) {
+		mutex_unlock(&peer->grant_lock);
+		kfree(g);
+		peer_warn_rl(peer, "no grant: the remote has not proved itself\n");
+		return ERR_PTR(-EACCES);
+	}
 	if (peer->nr_grants >= KRDMA_PEER_MAX_GRANTS) {
 		mutex_unlock(&peer->grant_lock);
 		kfree(g);

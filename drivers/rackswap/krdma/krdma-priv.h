@@ -436,6 +436,8 @@ int krdma_auth_refuse_plain(const struct sockaddr_storage *addr);
 void krdma_auth_accept(struct krdma_peer *peer, struct krdma_cm_accept *acc);
 int krdma_auth_check(struct krdma_peer *peer, const struct krdma_hello_msg *msg,
 		     u32 len);
+void krdma_auth_early(struct krdma_peer *peer, u16 op, bool resp);
+bool krdma_peer_proven(struct krdma_peer *peer);
 void krdma_auth_tag_fill(const struct krdma_peer *peer,
 			 struct krdma_cm_hello *h, u8 index);
 bool krdma_auth_tag_ok(const struct krdma_peer *peer,
@@ -539,6 +541,7 @@ struct krdma_test_hooks {
 	int			grants_lie_peer;
 	u8			auth_mode;	/* KRDMA_AUTH_HOOK_* */
 	u8			hello_replay;	/* KRDMA_REPLAY_* */
+	bool			early_request;	/* a request before our HELLO */
 	bool			hello_kept;	/* @hello holds one */
 	struct krdma_hello_msg	hello;		/* the HELLO kept */
 	struct krdma_neg	flip_reads;	/* a bit flipped per READ */

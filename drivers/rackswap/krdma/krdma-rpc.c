@@ -245,9 +245,31 @@ static void krdma_hello_replay_hook(const struct krdma_peer *peer,
 		break;
 	}
 }
+
+/*
+ * Tests: a PING request, on slot 0, before our HELLO (peer->lock held):
+ * the remote must not serve it. Slot 0 is not busy before the connection
+ * is live: its send completion frees nothing.
+ */
+static void krdma_early_request_hook(struct krdma_peer *peer)
+{
+	struct krdma_buf *b = &peer->send[0];
+	__le64 stamp = 0;
+
+	if (!peer->active || !krdma_test_hook(early_request))
+		return;
+	krdma_fill_hdr(b, KRDMA_OP_PING, 0, sizeof(stamp), 0, 0);
+	memcpy(b->data + sizeof(struct krdma_msg_hdr), &stamp, sizeof(stamp));
+	if (!krdma_post_send_locked(peer, b))
+		peer_info(peer, "test: a request before our HELLO\n");
+}
 #else
 static inline void krdma_hello_replay_hook(const struct krdma_peer *peer,
 					   struct krdma_hello_msg *msg)
+{
+}
+
+static inline void krdma_early_request_hook(struct krdma_peer *peer)
 {
 }
 #endif
@@ -279,6 +301,7 @@ int krdma_send_hello(struct krdma_peer *peer)
 	krdma_fill_hdr(b, KRDMA_OP_HELLO, 0, sizeof(*msg), 0, 0);
 	spin_lock_irqsave(&peer->lock, flags);
 	if (peer->state == KRDMA_CONNECTING) {
+		krdma_early_request_hook(peer);
 		ret = krdma_post_send_locked(peer, b);
 		peer->hello_sent = !ret;
 	}
@@ -431,10 +454,17 @@ static void krdma_take_hello(struct krdma_peer *peer,
 	bool dup;
 	int ret;
 
+	/* the connection is being torn down: its HELLO means nothing now */
+	if (READ_ONCE(peer->state) >= KRDMA_DOWN)
+		return;
 	if (len < KRDMA_HELLO_MSG_2_0 ||
 	    !memchr(msg->name, '\0', sizeof(msg->name))) {
 		peer_warn(peer, "malformed hello\n");
-		krdma_peer_close(peer, -EPROTO);
+		/* unproven: it loses its connection, not the relationship */
+		if (peer->auth.used)
+			krdma_conn_lost(peer, -EPROTO);
+		else
+			krdma_peer_close(peer, -EPROTO);
 		return;
 	}
 	if (krdma_take_proof(peer, msg, len))
@@ -496,11 +526,20 @@ static bool krdma_take_request(struct krdma_peer *peer, u32 id, u16 op)
 	return !why;
 }
 
+/*
+ * A message that came in. Before the remote's HELLO was taken (and, when
+ * the connection authenticates, its proof held: hello_rcvd says both) only
+ * a HELLO is: anything else, a request or a response, ends the connection
+ * unserved. hello_rcvd is read without the lock: only this CQ's poller, in
+ * order, sets it (krdma_take_hello()), and the teardown after the drain
+ * clears it.
+ */
 void krdma_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct krdma_buf *b = container_of(wc->wr_cqe, struct krdma_buf, cqe);
 	struct krdma_peer *peer = b->peer;
 	const struct krdma_msg_hdr *hdr = b->data;
+	bool resp;
 	u32 len;
 	u16 op;
 
@@ -523,7 +562,12 @@ void krdma_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 		krdma_peer_close(peer, -EPROTO);
 		return;
 	}
-	if (le16_to_cpu(hdr->flags) & KRDMA_F_RESPONSE) {
+	resp = le16_to_cpu(hdr->flags) & KRDMA_F_RESPONSE;
+	if ((resp || op != KRDMA_OP_HELLO) && !READ_ONCE(peer->hello_rcvd)) {
+		/* nothing is served, nor taken, before the remote's hello */
+		krdma_auth_early(peer, op, resp);
+		krdma_conn_lost(peer, -EPROTO);
+	} else if (resp) {
 		krdma_take_response(peer, hdr, len);
 		krdma_repost(peer, b);
 	} else if (op == KRDMA_OP_HELLO) {
@@ -555,6 +599,13 @@ static void krdma_handle_work(struct work_struct *work)
 	unsigned long flags;
 	int status, ret = 0;
 
+	/* only requests of a remote whose hello (and proof) we took come */
+	if (!READ_ONCE(peer->hello_rcvd)) {
+		peer_warn_rl(peer, "request op %u before its hello: not served\n",
+			     op);
+		krdma_conn_lost(peer, -EPROTO);
+		return;
+	}
 	/* tests: keep the request in service a while */
 	if (unlikely(krdma_test_hook(handler_delay_ms)))
 		msleep(min_t(u32, krdma_test_hook(handler_delay_ms), 5000));

@@ -10,6 +10,9 @@
  *			message this node sends when it connects; 2, send the
  *			kept one's nonce and proof instead of the fresh ones
  *			(a recorded handshake replayed); 0, off
+ *   test_early_request	krdma's test hook early_request: 1, this node sends a
+ *			PING request before its HELLO message when it connects
+ *			(the remote must drop the connection unserved); 0, off
  *   test_flood		"<ip> <port> <count> <parallel> <hold ms>": <count>
  *			half-open connects to that address, <parallel> at a
  *			time, each a stranger's (a random UUID, session and
@@ -255,6 +258,8 @@ void krdma_auth_test_init(struct dentry *dir)
 			  &krdma_test_hooks.auth_mode);
 	debugfs_create_u8("test_hello_replay", 0600, dir,
 			  &krdma_test_hooks.hello_replay);
+	debugfs_create_bool("test_early_request", 0600, dir,
+			    &krdma_test_hooks.early_request);
 	debugfs_create_file("test_flood", 0600, dir, NULL, &flood_fops);
 }
 
@@ -264,4 +269,5 @@ void krdma_auth_test_exit(void)
 	WRITE_ONCE(krdma_test_hooks.auth_mode, 0);
 	WRITE_ONCE(krdma_test_hooks.hello_replay, 0);
 	WRITE_ONCE(krdma_test_hooks.hello_kept, false);
+	WRITE_ONCE(krdma_test_hooks.early_request, false);
 }

@@ -9,7 +9,9 @@
 # data QPs come up with their tags. Then each of these is refused, logged
 # and counted, and leaves no peer: a recorded HELLO replayed on a new
 # connection (test_hello_replay: its nonce and proof from the earlier
-# connection), a connect request that does not authenticate, an accept
+# connection), a request sent before the HELLO (test_early_request: the
+# accepting end must not serve it), a connect request that does not
+# authenticate, an accept
 # that does not (the connecting side refuses it), a wrong key. A key
 # rotation: with the new key and the previous one both accepted, either
 # connects; after "final" only the new one. The key file is not readable,
@@ -78,6 +80,11 @@ check "a replayed HELLO (old nonce and proof) is refused" \
 	refused replay 'authentication failed'
 check "the replay was sent" logged 'replays a kept one'
 echo 0 >$DK/test_hello_replay
+echo 1 >$DK/test_early_request
+check "a request before the HELLO is not served: the connection is refused" \
+	refused early-request 'request op 2 before its hello'
+check "the early request was sent" logged 'a request before our HELLO'
+echo 0 >$DK/test_early_request
 echo 1 >$DK/test_auth_mode
 check "a connect request that does not authenticate is refused" \
 	refused plain-request 'does not authenticate: refused'
