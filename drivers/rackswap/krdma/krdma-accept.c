@@ -156,37 +156,41 @@ static int krdma_accept_data(struct rdma_cm_id *id, struct rdma_cm_event *ev,
 /*
  * The remote of a relationship we know connects again. Returns non-zero
  * to have @id destroyed.
+ *
+ * Not a stranger: a relationship has one connection at a time, so
+ * reconnections take none of the strangers' places. When it has one:
+ *  - on an open node, our end of the old connection has not noticed its
+ *    loss yet: it ends, and the remote tries again;
+ *  - on a node that authenticates, one being proven (its proof not held
+ *    yet) is replaced: this request is refused, the remote's next one
+ *    finds the relationship waiting. A live, verified connection is never
+ *    ended by a request nobody proved: the heartbeat finds a dead one out.
  */
 static int krdma_accept_again(struct krdma_peer *peer, struct rdma_cm_id *id,
 			      struct rdma_cm_event *ev)
 {
 	struct krdma_cm_accept mine;
 	struct rdma_conn_param param;
-	bool busy;
+	bool busy, unproven;
 	int ret;
 
-	if (!krdma_stranger_get())
-		return -EBUSY;
 	spin_lock_irq(&peer->lock);
 	busy = peer->state != KRDMA_RECONNECTING;
+	unproven = peer->state == KRDMA_CONNECTING && !peer->hello_rcvd;
 	if (!busy) {
 		peer->state = KRDMA_CONNECTING;
 		peer->conn_error = 0;
 		peer->cm_id = id;
-		peer->auth.stranger = true;
 	}
 	spin_unlock_irq(&peer->lock);
 	if (busy) {
-		krdma_stranger_put();
-		/*
-		 * Our end of the old connection has not noticed yet. When we
-		 * authenticate, a request (unproven yet) from another host
-		 * than the relationship's does not end it: the heartbeat
-		 * finds out, the remote tries again.
-		 */
-		if (!krdma_auth_enabled() ||
-		    krdma_same_host(&peer->addr, &id->route.addr.dst_addr))
+		if (!krdma_auth_enabled()) {
 			krdma_conn_lost(peer, -ECONNRESET);
+		} else if (unproven) {
+			peer_warn_rl(peer, "%pISpc: a newer request replaces the unproven one\n",
+				     &id->route.addr.dst_addr);
+			krdma_conn_lost(peer, -ECONNRESET);
+		}
 		return -EBUSY;
 	}
 	krdma_stranger_deadline(peer);

@@ -120,6 +120,8 @@ static int krdma_auth_derive(struct krdma_peer *peer, struct crypto_shash *tfm,
 			     int ours)
 {
 	struct krdma_conn_auth *au = &peer->auth;
+	/* accepting a reconnection: its data connections are still staged */
+	int nr_dq = au->staged ? au->terms.nr_dq : peer->nr_dq;
 	u8 mac[KRDMA_MAC_LEN];
 	int i, ret;
 
@@ -127,7 +129,7 @@ static int krdma_auth_derive(struct krdma_peer *peer, struct crypto_shash *tfm,
 	if (!ret)
 		ret = krdma_auth_mac(tfm, &au->tr, KRDMA_LABEL_A + KRDMA_LABEL_B - ours,
 				     0, au->mac_in);
-	for (i = 0; !ret && i < peer->nr_dq; i++) {
+	for (i = 0; !ret && i < nr_dq; i++) {
 		ret = krdma_auth_mac(tfm, &au->tr, KRDMA_LABEL_D, i, mac);
 		memcpy(au->tags[i], mac, KRDMA_TAG_LEN);
 	}

@@ -146,29 +146,61 @@ int krdma_take_identity(struct krdma_peer *peer, const uuid_t *uuid, u64 inc)
 	return 0;
 }
 
+/* The terms @t of a control connection's hello; peer->lock held. */
+static void krdma_apply_terms_locked(struct krdma_peer *peer,
+				     const struct krdma_terms *t)
+{
+	lockdep_assert_held(&peer->lock);
+	peer->credits = t->credits;
+	WRITE_ONCE(peer->minor, t->minor);
+	if (!peer->active) {
+		peer->session = t->session;
+		peer->nr_dq = t->nr_dq;
+		peer->opts = t->opts;
+	}
+}
+
+/*
+ * The remote proved its key: the terms its connect request staged for a
+ * known relationship apply now. Any context.
+ */
+void krdma_take_terms(struct krdma_peer *peer)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&peer->lock, flags);
+	if (peer->auth.staged) {
+		krdma_apply_terms_locked(peer, &peer->auth.terms);
+		peer->auth.staged = false;
+	}
+	spin_unlock_irqrestore(&peer->lock, flags);
+}
+
 /*
  * Checks the remote's hello on a control connection and takes its
  * credits and, unless the connection authenticates (then once the remote
- * proved its key: krdma_take_hello()), its identity.
+ * proved its key: krdma_take_hello()), its identity. Accepting a known
+ * relationship's reconnection that authenticates, the hello's terms wait
+ * for the proof too (krdma_take_terms()): an unproven connection changes
+ * nothing of the relationship.
  */
 int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len)
 {
 	const struct krdma_cm_hello *h;
-	struct krdma_opts opts;
-	u16 credits;
+	struct krdma_terms t = {};
 	uuid_t uuid;
 	int ret;
 
 	h = krdma_check_cm_hello(&peer->addr, data, len);
 	if (IS_ERR(h))
 		return PTR_ERR(h);
-	credits = le16_to_cpu(h->credits);
-	if (!credits || h->kind != KRDMA_CONN_CTRL) {
+	t.credits = le16_to_cpu(h->credits);
+	if (!t.credits || h->kind != KRDMA_CONN_CTRL) {
 		pr_warn("%pISpc: bad control hello (credits %u, kind %u)\n",
-			&peer->addr, credits, h->kind);
+			&peer->addr, t.credits, h->kind);
 		return -EPROTO;
 	}
-	if (!peer->active && krdma_opts_from_hello(&opts, h, len)) {
+	if (!peer->active && krdma_opts_from_hello(&t.opts, h, len)) {
 		pr_warn("%pISpc: bad control hello (options out of range)\n",
 			&peer->addr);
 		return -EPROTO;
@@ -177,15 +209,18 @@ int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len)
 			     krdma_auth_request_in(peer, h, len);
 	if (ret)
 		return ret;
+	t.credits = min_t(int, t.credits, KRDMA_MAX_CREDITS);
+	t.minor = le16_to_cpu(h->minor);
+	t.session = le64_to_cpu(h->session);
+	t.nr_dq = clamp_t(int, h->index, 1, KRDMA_MAX_DATA_QPS);
+	t.opts.data_qps = t.nr_dq;
 	spin_lock_irq(&peer->lock);
-	peer->credits = min_t(int, credits, KRDMA_MAX_CREDITS);
-	WRITE_ONCE(peer->minor, le16_to_cpu(h->minor));
-	if (!peer->active) {
-		peer->session = le64_to_cpu(h->session);
-		peer->nr_dq = clamp_t(int, h->index, 1, KRDMA_MAX_DATA_QPS);
-		opts.data_qps = peer->nr_dq;
-		peer->opts = opts;
-	}
+	/* a relationship that went live is a known one: see krdma_accept_again() */
+	peer->auth.staged = !peer->active && peer->auth.used && peer->was_live;
+	if (peer->auth.staged)
+		peer->auth.terms = t;
+	else
+		krdma_apply_terms_locked(peer, &t);
 	spin_unlock_irq(&peer->lock);
 	if (peer->auth.used)
 		return 0;

@@ -151,27 +151,6 @@ enum {
 };
 
 /*
- * The authentication of a peer's current connection (krdma-auth.c).
- * Written by its handshake, one step at a time (the CM handler before our
- * accept or hello is sent, the receive of the remote's hello after), read
- * by the next step; @stranger under peer->lock. Wiped by the teardown.
- */
-struct krdma_conn_auth {
-	bool			used;	/* this connection authenticates */
-	bool			verified; /* the remote proved the key */
-	bool			stranger; /* counted: accepted, not live */
-	/* accepting: ready_work closes what the remote's node left */
-	bool			close_stale;
-	/* the remote's identity as its hello claims it, until verified */
-	uuid_t			claim_uuid;
-	u64			claim_incarnation;
-	struct krdma_auth_transcript tr;
-	u8			mac_out[KRDMA_MAC_LEN];	/* our proof */
-	u8			mac_in[KRDMA_MAC_LEN];	/* the remote's */
-	u8			tags[KRDMA_MAX_DATA_QPS][KRDMA_TAG_LEN];
-};
-
-/*
  * A connection's options: the "key=value" words of its connect string
  * (krdma-opts.c), the defaults for what it does not name. An accepted
  * connection takes the timing and depth the connecting side sends in its
@@ -188,6 +167,45 @@ struct krdma_opts {
 	unsigned int	data_qps;	/* 0: one per online CPU */
 	unsigned int	queue_depth;	/* per data QP */
 	unsigned int	ack_timeout;	/* 4.096 us << n */
+};
+
+/*
+ * What a control connection's hello sets for the relationship: credits and
+ * version, and (accepting) the session, data connections and options.
+ */
+struct krdma_terms {
+	u64			session;
+	int			nr_dq;
+	int			credits;
+	u16			minor;
+	struct krdma_opts	opts;
+};
+
+/*
+ * The authentication of a peer's current connection (krdma-auth.c).
+ * Written by its handshake, one step at a time (the CM handler before our
+ * accept or hello is sent, the receive of the remote's hello after), read
+ * by the next step; @stranger under peer->lock. Wiped by the teardown.
+ */
+struct krdma_conn_auth {
+	bool			used;	/* this connection authenticates */
+	bool			verified; /* the remote proved the key */
+	bool			stranger; /* counted: accepted, not live */
+	/* accepting: ready_work closes what the remote's node left */
+	bool			close_stale;
+	/*
+	 * accepting a known relationship's reconnection: its connect
+	 * request's terms, applied once the proof held (krdma_take_terms())
+	 */
+	bool			staged;
+	struct krdma_terms	terms;
+	/* the remote's identity as its hello claims it, until verified */
+	uuid_t			claim_uuid;
+	u64			claim_incarnation;
+	struct krdma_auth_transcript tr;
+	u8			mac_out[KRDMA_MAC_LEN];	/* our proof */
+	u8			mac_in[KRDMA_MAC_LEN];	/* the remote's */
+	u8			tags[KRDMA_MAX_DATA_QPS][KRDMA_TAG_LEN];
 };
 
 struct krdma_peer {
@@ -379,6 +397,7 @@ const struct krdma_cm_hello *
 krdma_check_cm_hello(const struct sockaddr_storage *addr, const void *data,
 		     u8 len);
 int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len);
+void krdma_take_terms(struct krdma_peer *peer);
 int krdma_take_identity(struct krdma_peer *peer, const uuid_t *uuid, u64 inc);
 void krdma_conn_param(struct rdma_conn_param *param,
 		      struct krdma_cm_accept *priv,

@@ -427,7 +427,8 @@ static void krdma_take_response(struct krdma_peer *peer,
 
 /*
  * The remote's proof, on a connection that authenticates: then its
- * identity is taken (krdma_take_identity()). Else (logged, counted) the
+ * identity (krdma_take_identity()) and the terms its connect request
+ * staged (krdma_take_terms()) are taken. Else (logged, counted) the
  * connection is lost, and a relationship it claimed waits for its node.
  */
 static int krdma_take_proof(struct krdma_peer *peer,
@@ -441,9 +442,12 @@ static int krdma_take_proof(struct krdma_peer *peer,
 	if (!ret)
 		ret = krdma_take_identity(peer, &peer->auth.claim_uuid,
 					  peer->auth.claim_incarnation);
-	if (ret)
+	if (ret) {
 		krdma_conn_lost(peer, ret);
-	return ret;
+		return ret;
+	}
+	krdma_take_terms(peer);
+	return 0;
 }
 
 static void krdma_take_hello(struct krdma_peer *peer,

@@ -13,13 +13,17 @@
  *   test_early_request	krdma's test hook early_request: 1, this node sends a
  *			PING request before its HELLO message when it connects
  *			(the remote must drop the connection unserved); 0, off
- *   test_flood		"<ip> <port> <count> <parallel> <hold ms>": <count>
- *			half-open connects to that address, <parallel> at a
- *			time, each a stranger's (a random UUID, session and
- *			nonce; it says it authenticates): the connect request
- *			goes, the accept is never answered, and each is
- *			dropped after <hold ms> (or when refused). Read:
- *			"ok started=N half_open=N refused=N errors=N"
+ *   test_flood		"<ip> <port> <count> <parallel> <hold ms> [<peer>]":
+ *			<count> half-open connects to that address, <parallel>
+ *			at a time, each a stranger's (a random UUID, session
+ *			and nonce; it says it authenticates): the connect
+ *			request goes, the accept is never answered, and each
+ *			is dropped after <hold ms> (or when refused). With
+ *			<peer> (the id of a peer this node connected), each
+ *			claims that relationship instead: this node's UUID
+ *			and incarnation, the peer's session, and no proof to
+ *			follow. Read: "ok started=N half_open=N refused=N
+ *			errors=N"
  *
  * The hooks are off at load and when this module unloads.
  */
@@ -97,8 +101,11 @@ static int flood_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 	return 0;	/* the flood destroys its ids itself */
 }
 
-/* A stranger's connect request: random identity, says it authenticates. */
-static void flood_hello(struct krdma_cm_hello *h)
+/*
+ * A stranger's connect request: random identity, says it authenticates;
+ * @session non-zero: our own identity, under that relationship's session.
+ */
+static void flood_hello(struct krdma_cm_hello *h, u64 session)
 {
 	memset(h, 0, sizeof(*h));
 	h->magic = cpu_to_le32(KRDMA_MAGIC);
@@ -111,13 +118,19 @@ static void flood_hello(struct krdma_cm_hello *h)
 	get_random_bytes(h->uuid, sizeof(h->uuid));
 	h->incarnation = cpu_to_le64(ktime_get_real_ns());
 	h->session = cpu_to_le64(get_random_u64() | 1);
+	if (session) {
+		memcpy(h->uuid, &rs_self.uuid, sizeof(h->uuid));
+		h->incarnation = cpu_to_le64(rs_self.incarnation);
+		h->session = cpu_to_le64(session);
+	}
 }
 
-static int flood_start(struct flood_conn *c, struct sockaddr_storage *dst)
+static int flood_start(struct flood_conn *c, struct sockaddr_storage *dst,
+		       u64 session)
 {
 	int ret;
 
-	flood_hello(&c->hello);
+	flood_hello(&c->hello, session);
 	c->state = FLOOD_STARTING;
 	c->counted = false;
 	c->started = jiffies;
@@ -171,7 +184,7 @@ static bool flood_over(struct flood_conn *c, unsigned long hold,
 }
 
 static void flood_run(struct sockaddr_storage *dst, u32 count, u32 parallel,
-		      u32 hold_ms)
+		      u32 hold_ms, u64 session)
 {
 	unsigned long hold = msecs_to_jiffies(hold_ms);
 	struct flood_sums s = {};
@@ -192,7 +205,7 @@ static void flood_run(struct sockaddr_storage *dst, u32 count, u32 parallel,
 			}
 			if (!c[i].id && s.started < count) {
 				s.started++;
-				if (flood_start(&c[i], dst))
+				if (flood_start(&c[i], dst, session))
 					s.errors++;
 			}
 			busy += !!c[i].id;
@@ -206,33 +219,58 @@ static void flood_run(struct sockaddr_storage *dst, u32 count, u32 parallel,
 	pr_info("test_flood: %s", flood_result);
 }
 
+/* The session of our peer @id, one we connected; 0 when there is none. */
+static u64 flood_session_of(int id)
+{
+	struct krdma_peer *peer = krdma_peer_get(id);
+	u64 session = 0;
+
+	if (!peer)
+		return 0;
+	if (peer->active)
+		session = peer->session;
+	krdma_peer_put(peer);
+	return session;
+}
+
 static ssize_t flood_write(struct file *file, const char __user *ubuf,
 			   size_t count, loff_t *ppos)
 {
 	u32 n, parallel, hold_ms, port;
 	struct sockaddr_storage dst;
 	char buf[96], ip[48], p[8];
-	int ret;
+	u64 session = 0;
+	int ret, as = 0;
 
 	ret = krdma_user_str(file, buf, sizeof(buf), ubuf, count);
 	if (ret)
 		return ret;
-	if (sscanf(buf, "%47s %u %u %u %u", ip, &port, &n, &parallel,
-		   &hold_ms) != 5 || !port || port > 65535 || !n ||
+	ret = sscanf(buf, "%47s %u %u %u %u %d", ip, &port, &n, &parallel,
+		     &hold_ms, &as);
+	if (ret < 5 || !port || port > 65535 || !n ||
 	    n > FLOOD_MAX_COUNT || !parallel ||
 	    parallel > FLOOD_MAX_PARALLEL || hold_ms > FLOOD_MAX_HOLD_MS)
 		goto bad;
+	if (ret == 6) {
+		session = flood_session_of(as);
+		if (!session) {
+			pr_warn("test_flood: no peer %d that this node connected\n",
+				as);
+			return -ENOENT;
+		}
+	}
 	snprintf(p, sizeof(p), "%u", port);
 	if (inet_pton_with_scope(&init_net, AF_UNSPEC, ip, p, &dst))
 		goto bad;
 	mutex_lock(&flood_lock);
-	pr_info("test_flood: %u half-open connects to %pISpc, %u at a time, held %u ms\n",
-		n, &dst, parallel, hold_ms);
-	flood_run(&dst, n, parallel, hold_ms);
+	pr_info("test_flood: %u half-open connects to %pISpc, %u at a time, held %u ms%s\n",
+		n, &dst, parallel, hold_ms,
+		session ? ", under our relationship's session" : "");
+	flood_run(&dst, n, parallel, hold_ms, session);
 	mutex_unlock(&flood_lock);
 	return count;
 bad:
-	pr_warn("test_flood: expected \"<ip> <port> <count 1-%d> <parallel 1-%d> <hold ms 0-%d>\"\n",
+	pr_warn("test_flood: expected \"<ip> <port> <count 1-%d> <parallel 1-%d> <hold ms 0-%d> [<peer>]\"\n",
 		FLOOD_MAX_COUNT, FLOOD_MAX_PARALLEL, FLOOD_MAX_HOLD_MS);
 	return -EINVAL;
 }

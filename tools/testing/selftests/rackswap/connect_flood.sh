@@ -10,7 +10,10 @@
 # QP behind it, the accept never answered), 32 at a time, each held 6 s:
 # node1 accepts at most 16 at once (strangers_peak), refuses the rest
 # (strangers_refused) and drops each accepted one after 5 s
-# (strangers_dropped); none goes live. The workload finishes with 0 bad
+# (strangers_dropped); none goes live. Then node2 sends 50 connect
+# requests that claim its own live relationship (its UUID, incarnation and
+# session, from the same host, no proof to follow): node1 refuses each and
+# its live connection is not ended. The workload finishes with 0 bad
 # words, node2's connection never dropped and no request failed. Once node2
 # left, node1 has no stranger and its RDMA resources, slab objects and
 # free memory are back to what they were before node2 came.
@@ -43,6 +46,13 @@ if [ "$NODE" = 2 ]; then
 	check "node1 accepted some, half-open ($(field half_open "$r"))" \
 		[ "$(field half_open "$r")" -ge 1 ]
 	check "and refused others ($(field refused "$r"))" [ "$(field refused "$r")" -ge 1 ]
+	check "50 unproven connect requests under our relationship's session" \
+		sh -c "echo '$A $PORT 50 4 1000 $p' >$DK/test_flood"
+	r=$(cat $DK/test_flood)
+	log "claims: $r"
+	check "each refused ($(field refused "$r")), none accepted ($(field half_open "$r"))" \
+		test "$(field refused "$r")" = 50 -a "$(field half_open "$r")" = 0
+	check "our connection was not ended" [ "$(cat $C/peers/$p/state)" = live ]
 	keyed_work_end
 	check "disconnect" sh -c "echo '$A $PORT' >$C/disconnect"
 	check "told node1" tell 1 end
