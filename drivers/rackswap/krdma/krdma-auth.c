@@ -288,8 +288,9 @@ static bool krdma_auth_try(struct krdma_peer *peer, const u8 *mac)
 
 /*
  * The remote's HELLO message @msg (@len bytes) on a connection that
- * authenticates: its proof checked (accepting: under the key of the
- * identity it claims, current or previous, else the rack-wide key).
+ * authenticates: its proof checked (accepting: under the keys of the
+ * identity it claims, current or previous, or the rack-wide key's when
+ * that identity is not listed).
  * 0 when it holds; else -EKEYREJECTED, counted and logged.
  */
 int krdma_auth_check(struct krdma_peer *peer, const struct krdma_hello_msg *msg,

@@ -366,23 +366,22 @@ struct crypto_shash *krdma_keys_own(void)
 
 /*
  * The keys a remote that claims @uuid may prove itself with, in the order
- * to try them: that identity's current and previous ones, then the
- * rack-wide key's. Fills @keys (KRDMA_KEYS_MAX), returns how many.
- * rcu_read_lock() held.
+ * to try them: that identity's current and previous ones when it is
+ * listed, else the rack-wide key's. Fills @keys (KRDMA_KEYS_MAX), returns
+ * how many. rcu_read_lock() held.
  */
 int krdma_keys_of(const uuid_t *uuid, struct crypto_shash **keys)
 {
-	struct krdma_allow *a[2] = { krdma_allow_find(uuid, false),
-				     krdma_allow_find(NULL, true) };
-	int i, n = 0;
+	struct krdma_allow *a = krdma_allow_find(uuid, false);
+	int n = 0;
 
-	for (i = 0; i < ARRAY_SIZE(a); i++) {
-		if (!a[i])
-			continue;
-		keys[n++] = a[i]->cur;
-		if (a[i]->prev)
-			keys[n++] = a[i]->prev;
-	}
+	if (!a)
+		a = krdma_allow_find(NULL, true);
+	if (!a)
+		return 0;
+	keys[n++] = a->cur;
+	if (a->prev)
+		keys[n++] = a->prev;
 	return n;
 }
 

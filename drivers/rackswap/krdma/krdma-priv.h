@@ -427,7 +427,7 @@ void krdma_conn_unpin(struct krdma_peer *peer);
 
 /* krdma-keys.c: the keys and the allowlist */
 struct crypto_shash;
-#define KRDMA_KEYS_MAX		4	/* krdma_keys_of()'s at most */
+#define KRDMA_KEYS_MAX		2	/* krdma_keys_of()'s at most */
 bool krdma_auth_enabled(void);
 int krdma_key_store(const char *buf, size_t count);
 int krdma_allow_store(const char *buf, size_t count);

@@ -14,7 +14,8 @@
 # authenticate, an accept
 # that does not (the connecting side refuses it), a wrong key. A key
 # rotation: with the new key and the previous one both accepted, either
-# connects; after "final" only the new one. The key file is not readable,
+# connects; after "final" only the new one. The rack-wide key is refused
+# for an identity that is listed, accepted once it is not. The key file is not readable,
 # the allowlist lists no key, no key is ever logged, bad input is refused.
 # With every key cleared the node is open again and says so.
 . ./lib.sh
@@ -107,6 +108,15 @@ check "final: key 2 only" \
 check "the previous key is refused now" refused old-key 'authentication failed'
 echo $AUTH_KEY2 >$C/key
 check "the new key connects" connects
+
+# --- the rack-wide key: only for identities not listed ------------------------------------
+check "a rack-wide key (key 1) besides our identity's key 2" \
+	sh -c "echo 'any $AUTH_KEY1' >$C/allow"
+echo $AUTH_KEY1 >$C/key
+check "our listed identity proving the rack-wide key is refused" \
+	refused listed-any 'authentication failed'
+check "our identity removed" sh -c "echo 'remove $ME' >$C/allow"
+check "not listed, the rack-wide key connects" connects
 
 # --- open again -------------------------------------------------------------------------
 kmsg_mark
