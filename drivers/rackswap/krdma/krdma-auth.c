@@ -8,8 +8,9 @@
  * nonce_A and mac_A = HMAC(K, "rackswap A" | transcript); B finds K by A's
  * UUID, checks mac_A, and only then sends its HELLO with mac_B, which A
  * checks. The transcript binds both hellos whole (identities,
- * incarnations, session, versions, options) and both nonces. The tags of
- * the data connections are derived at the same time.
+ * incarnations, session, versions, options), both nonces and the fields
+ * of the HELLO message that carries the proof (name, reconnect_ms). The
+ * tags of the data connections are derived with our proof.
  */
 #include <crypto/hash.h>
 #include <crypto/algapi.h>
@@ -96,9 +97,11 @@ static const char * const krdma_labels[] = {
 	[KRDMA_LABEL_D]	= "rackswap D",
 };
 
+/* @sender: the HELLO message the MAC goes in (NULL: a data connection's tag) */
 static int krdma_auth_mac(struct crypto_shash *tfm,
 			  struct krdma_auth_transcript *tr, int label,
-			  u32 index, u8 *out)
+			  u32 index, const struct krdma_hello_msg *sender,
+			  u8 *out)
 {
 	SHASH_DESC_ON_STACK(desc, tfm);
 	int ret;
@@ -106,6 +109,10 @@ static int krdma_auth_mac(struct crypto_shash *tfm,
 	memset(tr->label, 0, sizeof(tr->label));
 	memcpy(tr->label, krdma_labels[label], strlen(krdma_labels[label]));
 	tr->index = cpu_to_le32(index);
+	if (sender)
+		memcpy(tr->hello, sender, sizeof(tr->hello));
+	else
+		memset(tr->hello, 0, sizeof(tr->hello));
 	desc->tfm = tfm;
 	ret = crypto_shash_digest(desc, (const u8 *)tr, sizeof(*tr), out);
 	shash_desc_zero(desc);
@@ -113,8 +120,8 @@ static int krdma_auth_mac(struct crypto_shash *tfm,
 }
 
 /*
- * Our proof (@ours: label A or B) into mac_out, the remote's expected one
- * into mac_in and the data connections' tags, all under @tfm.
+ * Our HELLO message's fields and our proof (@ours: label A or B) over
+ * them into mac_out, and the data connections' tags, all under @tfm.
  */
 static int krdma_auth_derive(struct krdma_peer *peer, struct crypto_shash *tfm,
 			     int ours)
@@ -125,16 +132,32 @@ static int krdma_auth_derive(struct krdma_peer *peer, struct crypto_shash *tfm,
 	u8 mac[KRDMA_MAC_LEN];
 	int i, ret;
 
-	ret = krdma_auth_mac(tfm, &au->tr, ours, 0, au->mac_out);
-	if (!ret)
-		ret = krdma_auth_mac(tfm, &au->tr, KRDMA_LABEL_A + KRDMA_LABEL_B - ours,
-				     0, au->mac_in);
+	krdma_hello_fill(peer, &au->hello_out);
+	ret = krdma_auth_mac(tfm, &au->tr, ours, 0, &au->hello_out,
+			     au->mac_out);
 	for (i = 0; !ret && i < nr_dq; i++) {
-		ret = krdma_auth_mac(tfm, &au->tr, KRDMA_LABEL_D, i, mac);
+		ret = krdma_auth_mac(tfm, &au->tr, KRDMA_LABEL_D, i, NULL, mac);
 		memcpy(au->tags[i], mac, KRDMA_TAG_LEN);
 	}
 	memzero_explicit(mac, sizeof(mac));
 	return ret;
+}
+
+/*
+ * Whether @msg, the remote's HELLO message, carries its proof (label
+ * @theirs) under @tfm: over the transcript and the message's own fields.
+ */
+static bool krdma_auth_proves(struct krdma_peer *peer,
+			      struct crypto_shash *tfm, int theirs,
+			      const struct krdma_hello_msg *msg)
+{
+	u8 mac[KRDMA_MAC_LEN];
+	bool ok;
+
+	ok = !krdma_auth_mac(tfm, &peer->auth.tr, theirs, 0, msg, mac) &&
+	     !crypto_memneq(mac, msg->mac, KRDMA_MAC_LEN);
+	memzero_explicit(mac, sizeof(mac));
+	return ok;
 }
 
 /* Whether @h (a connect request's or accept's hello) says it authenticates. */
@@ -268,10 +291,11 @@ void krdma_auth_accept(struct krdma_peer *peer, struct krdma_cm_accept *acc)
 }
 
 /*
- * Accepting: whether @mac is the proof under one of the keys of the
+ * Accepting: whether @msg carries the proof under one of the keys of the
  * identity the remote claims; then our proof and the tags are under it.
  */
-static bool krdma_auth_try(struct krdma_peer *peer, const u8 *mac)
+static bool krdma_auth_try(struct krdma_peer *peer,
+			   const struct krdma_hello_msg *msg)
 {
 	struct crypto_shash *keys[KRDMA_KEYS_MAX];
 	bool ok = false;
@@ -279,9 +303,12 @@ static bool krdma_auth_try(struct krdma_peer *peer, const u8 *mac)
 
 	rcu_read_lock();
 	n = krdma_keys_of(&peer->auth.claim_uuid, keys);
-	for (i = 0; i < n && !ok; i++)
-		ok = !krdma_auth_derive(peer, keys[i], KRDMA_LABEL_B) &&
-		     !crypto_memneq(mac, peer->auth.mac_in, KRDMA_MAC_LEN);
+	for (i = 0; i < n; i++) {
+		if (krdma_auth_proves(peer, keys[i], KRDMA_LABEL_A, msg)) {
+			ok = !krdma_auth_derive(peer, keys[i], KRDMA_LABEL_B);
+			break;
+		}
+	}
 	rcu_read_unlock();
 	return ok;
 }
@@ -290,22 +317,27 @@ static bool krdma_auth_try(struct krdma_peer *peer, const u8 *mac)
  * The remote's HELLO message @msg (@len bytes) on a connection that
  * authenticates: its proof checked (accepting: under the keys of the
  * identity it claims, current or previous, or the rack-wide key's when
- * that identity is not listed).
+ * that identity is not listed; connecting: under our key, which a write
+ * to key since our own proof may have changed: then this attempt fails).
  * 0 when it holds; else -EKEYREJECTED, counted and logged.
  */
 int krdma_auth_check(struct krdma_peer *peer, const struct krdma_hello_msg *msg,
 		     u32 len)
 {
 	struct krdma_conn_auth *au = &peer->auth;
+	struct crypto_shash *tfm;
 	bool ok = false;
 
 	if (len < sizeof(*msg))
 		goto fail;
 	if (peer->active) {
-		ok = !crypto_memneq(msg->mac, au->mac_in, KRDMA_MAC_LEN);
+		rcu_read_lock();
+		tfm = krdma_keys_own();
+		ok = tfm && krdma_auth_proves(peer, tfm, KRDMA_LABEL_B, msg);
+		rcu_read_unlock();
 	} else {
 		memcpy(au->tr.nonce_a, msg->nonce, KRDMA_NONCE_LEN);
-		ok = krdma_auth_try(peer, msg->mac);
+		ok = krdma_auth_try(peer, msg);
 	}
 	if (ok) {
 		atomic64_inc(&krdma_auth_ok);

@@ -203,8 +203,9 @@ struct krdma_conn_auth {
 	uuid_t			claim_uuid;
 	u64			claim_incarnation;
 	struct krdma_auth_transcript tr;
+	/* our HELLO message's name and reconnect_ms, as our proof covers them */
+	struct krdma_hello_msg	hello_out;
 	u8			mac_out[KRDMA_MAC_LEN];	/* our proof */
-	u8			mac_in[KRDMA_MAC_LEN];	/* the remote's */
 	u8			tags[KRDMA_MAX_DATA_QPS][KRDMA_TAG_LEN];
 };
 
@@ -484,6 +485,8 @@ int krdma_bufs_alloc(struct krdma_peer *peer);
 void krdma_bufs_free(struct krdma_peer *peer);
 int krdma_post_all_recvs(struct krdma_peer *peer);
 int krdma_send_hello(struct krdma_peer *peer);
+void krdma_hello_fill(const struct krdma_peer *peer,
+		      struct krdma_hello_msg *msg);
 void krdma_fail_slots(struct krdma_peer *peer);
 void krdma_cancel_handlers(struct krdma_peer *peer);
 void krdma_send_done(struct ib_cq *cq, struct ib_wc *wc);
@@ -549,6 +552,7 @@ enum krdma_grants_lie {
 /* krdma_test_hooks.hello_replay */
 #define KRDMA_REPLAY_RECORD	1	/* keep each HELLO message we send */
 #define KRDMA_REPLAY_SEND	2	/* send the kept one's nonce and proof */
+#define KRDMA_REPLAY_TAMPER	3	/* change our name after the proof */
 
 struct krdma_test_hooks {
 	u16			proto_major;	/* advertise another major */

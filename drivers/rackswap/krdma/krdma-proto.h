@@ -98,6 +98,9 @@ struct krdma_cm_accept {
 	u8	nonce[KRDMA_NONCE_LEN];
 };
 
+/* A HELLO message's bytes before its nonce: name, reconnect_ms, reserved */
+#define KRDMA_HELLO_FIELDS_LEN	(KRDMA_NAME_LEN + 8)
+
 /*
  * What an authenticated handshake's MACs cover, HMAC-SHA256 under the
  * connecting side's key: A is the connecting side, B the accepting one.
@@ -105,7 +108,9 @@ struct krdma_cm_accept {
  * incarnations, session, versions, capabilities, credits, options). @label
  * is "rackswap A" (A's proof, in its HELLO message), "rackswap B" (B's) or
  * "rackswap D" (a data connection's tag, @index its index; 0 otherwise),
- * NUL-padded.
+ * NUL-padded. @hello: the first KRDMA_HELLO_FIELDS_LEN bytes of the
+ * HELLO message that carries the proof, as sent (A's for "rackswap A",
+ * B's for "rackswap B"; zeros for a tag).
  */
 struct krdma_auth_transcript {
 	char	label[16];
@@ -115,6 +120,7 @@ struct krdma_auth_transcript {
 	u8	nonce_b[KRDMA_NONCE_LEN];
 	__le32	index;
 	__le32	reserved;
+	u8	hello[KRDMA_HELLO_FIELDS_LEN];
 };
 
 /* struct krdma_msg_hdr.flags */
@@ -202,7 +208,10 @@ static inline void krdma_proto_check(void)
 	BUILD_BUG_ON(sizeof(struct krdma_msg_hdr) != 16);
 	BUILD_BUG_ON(offsetof(struct krdma_cm_hello, tag) != 48);
 	BUILD_BUG_ON(sizeof(struct krdma_cm_accept) != 88);
-	BUILD_BUG_ON(sizeof(struct krdma_auth_transcript) != 200);
+	BUILD_BUG_ON(sizeof(struct krdma_auth_transcript) != 272);
+	BUILD_BUG_ON(offsetof(struct krdma_auth_transcript, hello) != 200);
+	BUILD_BUG_ON(KRDMA_HELLO_FIELDS_LEN !=
+		     offsetof(struct krdma_hello_msg, nonce));
 	BUILD_BUG_ON(offsetof(struct krdma_hello_msg, nonce) != 72);
 	BUILD_BUG_ON(sizeof(struct krdma_hello_msg) != KRDMA_NAME_LEN + 72);
 	BUILD_BUG_ON(sizeof(struct krdma_grants_req) != 8);

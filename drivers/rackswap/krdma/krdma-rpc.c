@@ -223,7 +223,10 @@ void krdma_fill_hdr(struct krdma_buf *b, u16 op, u16 flags, u32 len,
 EXPORT_SYMBOL_IF_RS_TEST(krdma_fill_hdr);
 
 #if IS_ENABLED(CONFIG_RACKSWAP_TEST)
-/* Tests: keeps the HELLO we send, or sends a kept one's nonce and proof. */
+/*
+ * Tests: keeps the HELLO we send, sends a kept one's nonce and proof, or
+ * changes our name after the proof.
+ */
 static void krdma_hello_replay_hook(const struct krdma_peer *peer,
 				    struct krdma_hello_msg *msg)
 {
@@ -242,6 +245,11 @@ static void krdma_hello_replay_hook(const struct krdma_peer *peer,
 		memcpy(msg->nonce, t->hello.nonce, sizeof(msg->nonce));
 		memcpy(msg->mac, t->hello.mac, sizeof(msg->mac));
 		peer_info(peer, "test: this HELLO replays a kept one's nonce and proof\n");
+		break;
+	case KRDMA_REPLAY_TAMPER:
+		/* what a relay would do: the proof no longer covers it */
+		msg->name[0] ^= 0x20;
+		peer_info(peer, "test: this HELLO's name was changed after its proof\n");
 		break;
 	}
 }
@@ -274,6 +282,17 @@ static inline void krdma_early_request_hook(struct krdma_peer *peer)
 }
 #endif
 
+/* Our HELLO message's name and reconnection window; the rest zeros. */
+void krdma_hello_fill(const struct krdma_peer *peer,
+		      struct krdma_hello_msg *msg)
+{
+	memset(msg, 0, sizeof(*msg));
+	strscpy(msg->name, rs_self.name, sizeof(msg->name));
+	if (peer->active)
+		msg->reconnect_ms =
+			cpu_to_le32(krdma_reconnect_window_ms(&peer->opts));
+}
+
 /*
  * Our HELLO message: the name, and when the connection authenticates our
  * proof (connecting: with our nonce). An accepting side that
@@ -286,11 +305,10 @@ int krdma_send_hello(struct krdma_peer *peer)
 	unsigned long flags;
 	int ret = -ENOTCONN;
 
-	memset(msg, 0, sizeof(*msg));
-	strscpy(msg->name, rs_self.name, sizeof(msg->name));
-	if (peer->active)
-		msg->reconnect_ms =
-			cpu_to_le32(krdma_reconnect_window_ms(&peer->opts));
+	if (peer->auth.used)
+		*msg = peer->auth.hello_out;	/* the fields our proof covers */
+	else
+		krdma_hello_fill(peer, msg);
 	if (peer->auth.used) {
 		if (peer->active)
 			memcpy(msg->nonce, peer->auth.tr.nonce_a,

@@ -9,7 +9,8 @@
  *   test_hello_replay	krdma's test hook hello_replay: 1, keep each HELLO
  *			message this node sends when it connects; 2, send the
  *			kept one's nonce and proof instead of the fresh ones
- *			(a recorded handshake replayed); 0, off
+ *			(a recorded handshake replayed); 3, change the name
+ *			in the HELLO after its proof (a relay's edit); 0, off
  *   test_early_request	krdma's test hook early_request: 1, this node sends a
  *			PING request before its HELLO message when it connects
  *			(the remote must drop the connection unserved); 0, off

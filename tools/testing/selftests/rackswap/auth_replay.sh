@@ -9,7 +9,8 @@
 # data QPs come up with their tags. Then each of these is refused, logged
 # and counted, and leaves no peer: a recorded HELLO replayed on a new
 # connection (test_hello_replay: its nonce and proof from the earlier
-# connection), a request sent before the HELLO (test_early_request: the
+# connection), a HELLO whose name a relay changed after the proof, a
+# request sent before the HELLO (test_early_request: the
 # accepting end must not serve it), a connect request that does not
 # authenticate, an accept
 # that does not (the connecting side refuses it), a wrong key. A key
@@ -80,6 +81,10 @@ echo 2 >$DK/test_hello_replay
 check "a replayed HELLO (old nonce and proof) is refused" \
 	refused replay 'authentication failed'
 check "the replay was sent" logged 'replays a kept one'
+echo 3 >$DK/test_hello_replay
+check "a HELLO whose name changed after its proof is refused" \
+	refused tampered-name 'authentication failed'
+check "the changed HELLO was sent" logged 'name was changed after its proof'
 echo 0 >$DK/test_hello_replay
 echo 1 >$DK/test_early_request
 check "a request before the HELLO is not served: the connection is refused" \
