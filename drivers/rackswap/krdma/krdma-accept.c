@@ -96,7 +96,11 @@ static void krdma_reject(struct rdma_cm_id *id)
 	rdma_reject(id, &h, sizeof(h), IB_CM_REJ_CONSUMER_DEFINED);
 }
 
-/* A connection accepted: it has until the deadline to go live. */
+/*
+ * A connection accepted: it has until the deadline to go live. Armed from
+ * the accept's CM handler, which the teardown quiesces before it cancels
+ * the deadline again (krdma_conn_teardown()).
+ */
 static void krdma_stranger_deadline(struct krdma_peer *peer)
 {
 	mod_delayed_work(krdma.wq, &peer->reconnect_work,

@@ -117,6 +117,12 @@ static void krdma_conn_teardown(struct krdma_peer *peer)
 	for (i = 0; i < KRDMA_MAX_DATA_QPS; i++)
 		krdma_cm_quiesce(peer->dq[i].cm_id);
 	/*
+	 * An accept's handler that ran into the quiesce may have armed its
+	 * stranger deadline after teardown_work's cancel: it must not fire
+	 * on a finished peer, nor cut the wait for a reconnection short.
+	 */
+	cancel_delayed_work_sync(&peer->reconnect_work);
+	/*
 	 * Nothing is posted after DOWN: drained, every work request is done,
 	 * a registration ready_work waits for too.
 	 */
@@ -313,12 +319,13 @@ bool krdma_conn_is_down(struct krdma_peer *peer)
 static void krdma_reconnect(struct krdma_peer *peer)
 {
 	struct rdma_cm_id *id;
-	bool start, close;
+	bool start, close, late;
 	int ret;
 
 	spin_lock_irq(&peer->lock);
 	start = peer->state == KRDMA_RECONNECTING;
 	close = start && !peer->active;
+	late = peer->state == KRDMA_CONNECTING;
 	if (close) {
 		peer->closing = true;
 		peer->state = KRDMA_DOWN;
@@ -330,7 +337,7 @@ static void krdma_reconnect(struct krdma_peer *peer)
 		return;
 	}
 	if (!start) {
-		if (READ_ONCE(peer->state) != KRDMA_CONNECTING)
+		if (!late)
 			return;
 		/* the deadline of an attempt of ours, or of a stranger */
 		if (!peer->active)
