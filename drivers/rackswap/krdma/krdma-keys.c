@@ -97,16 +97,25 @@ static void krdma_keys_update(void)
 		pr_warn("no key and no allowlist: this node is open to any host on the fabric\n");
 }
 
-/* The written value in @tmp (@size bytes), its trailing newline cut. */
+/*
+ * The written value in @tmp (@size bytes), its trailing newline cut. The
+ * write's buffer @buf is wiped: it is kernfs's (kmalloc'ed for this write,
+ * ours until we return, then freed without being cleared), and a key's hex
+ * text must not stay in freed memory. The caller wipes @tmp.
+ */
 static int krdma_keys_copy(char *tmp, size_t size, const char *buf,
 			   size_t count)
 {
-	if (count >= size || strnlen(buf, count) != count)
-		return -EINVAL;
-	memcpy(tmp, buf, count);
-	tmp[count] = '\0';
-	strim(tmp);
-	return 0;
+	int ret = -EINVAL;
+
+	if (count < size && strnlen(buf, count) == count) {
+		memcpy(tmp, buf, count);
+		tmp[count] = '\0';
+		strim(tmp);
+		ret = 0;
+	}
+	memzero_explicit((char *)buf, count);
+	return ret;
 }
 
 /* sysfs "key": 64 hex digits, or "clear" or nothing to remove it. */
