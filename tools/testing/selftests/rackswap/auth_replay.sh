@@ -22,7 +22,6 @@
 . ./lib.sh
 C=/sys/kernel/rackswap/krdma
 PORT=7472
-ME=$(cat /sys/kernel/rackswap/uuid 2>/dev/null)
 tap_plan
 
 no_peers() { [ -z "$(ls $C/peers)" ]; }
@@ -51,6 +50,8 @@ connects() {
 check "rxe0 on dummy0" rxe_loopback_up
 kmsg_mark
 check "load (loopback=1, no reconnection)" rs_load loopback=1 reconnect_tries=0
+# our UUID: the module's, once it is loaded
+ME=$(cat /sys/kernel/rackswap/uuid 2>/dev/null)
 check "an open node says so at load" logged 'this node is open to any host'
 check "auth_stat all zero" [ "$(cat $C/auth_stat)" = "0 0 0 0 0 0" ]
 
