@@ -111,7 +111,7 @@ case $NODE in
 4) echo 64M >$D/donate ;;
 esac
 check "told node1 the limit is set" tell 1 up
-check "node1 connected" retry 200 krdma_peer direction=in state=live
+check "node1 connected" retry 200 peer_in_live
 if [ "$NODE" = 2 ]; then
 	check "told to lower the limit" hear lower
 	check "limit lowered to 2M, below what is granted" sh -c "echo 2M >$D/donate"

@@ -121,7 +121,7 @@ if [ "$NODE" = 1 ]; then
 fi
 
 echo 96M >$D/donate
-check "node1 connected" retry 200 krdma_peer direction=in state=live
+check "node1 connected" retry 200 peer_in_live
 # gone and holding nothing here: a connection lost and made again is not
 # node1 leaving
 none() { ! krdma_peer direction=in state=live >/dev/null && [ "$(granted)" = 0 ]; }

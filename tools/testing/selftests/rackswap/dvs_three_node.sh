@@ -110,7 +110,7 @@ if [ "$NODE" = 1 ]; then
 	tap_done
 fi
 
-check "node1 connected" retry 200 krdma_peer direction=in state=live
+check "node1 connected" retry 200 peer_in_live
 p=$(krdma_peer direction=in state=live)
 
 if [ "$NODE" = 2 ]; then

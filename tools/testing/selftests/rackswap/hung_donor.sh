@@ -91,7 +91,7 @@ fi
 echo 320M >$D/donate
 # node1 may still be in an earlier test of the boot (two_clients ran 365 s
 # on node1, 131 s here)
-check "node1 connected" retry 900 krdma_peer direction=in state=live
+check "node1 connected" retry 900 peer_in_live
 if [ "$NODE" = 2 ]; then
 	check "told to stop answering" hear hang
 	dev=$(link_netdev 1)

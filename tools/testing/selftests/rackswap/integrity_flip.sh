@@ -150,7 +150,7 @@ else
 	echo 128M >$D/donate
 fi
 check "node1 told we donate $(cat $D/donate) bytes" tell 1 ready
-check "node1 connected" retry 200 krdma_peer direction=in state=live
+check "node1 connected" retry 200 peer_in_live
 if [ "$NODE" = 2 ]; then
 	n=0
 	while w=$(next_word 900) && [ "$w" = flip ]; do

@@ -83,7 +83,7 @@ if [ "$NODE" = 2 ]; then
 fi
 
 echo 64 >$DK/test_grant_pages
-check "node2 connected" retry 200 krdma_peer direction=in state=live >/dev/null
+check "node2 connected" retry 200 peer_in_live
 p=$(krdma_peer direction=in state=live)
 hear lossy 300 || log "node2 did not say its side is lossy"
 # after node2's first probe grant: from here, RUNS x THREADS grants

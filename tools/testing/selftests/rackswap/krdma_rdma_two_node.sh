@@ -83,7 +83,7 @@ if [ "$NODE" = 2 ]; then
 fi
 
 echo 512 >$DK/test_grant_pages
-check "node2 connected" retry 200 krdma_peer direction=in state=live
+check "node2 connected" retry 200 peer_in_live
 p=$(krdma_peer direction=in state=live)
 inc=$(cat $C/peers/$p/incarnation)
 regs0=$(cat $C/peers/$p/registrations)
@@ -114,7 +114,7 @@ printf '%s 2 16 1 4 1 10000 0' "$q" >$DK/rdma_test
 check "2 grants of node2's kept" rdma_ok "$(cat $DK/rdma_test)" 64
 check "rmmod" rs_unload
 check "reload (a new incarnation)" rs_load $LOAD
-check "node2 reconnected to the new incarnation" retry 60 krdma_peer direction=in state=live
+check "node2 reconnected to the new incarnation" retry 60 peer_in_live
 sleep 8
 check "rmmod" rs_unload
 tap_done

@@ -308,6 +308,9 @@ krdma_peer() {
 	return 1
 }
 
+# peer_in_live: a peer that connected to us is live (its id not shown)
+peer_in_live() { krdma_peer direction=in state=live >/dev/null; }
+
 # loop_connect: this node connects to itself (loopback=1), with the connect
 # options of rs_load (RS_OPTS), and both sides' data QPs come up; sets $out
 # and $in, the two peers' ids
@@ -721,7 +724,7 @@ keyed_donor() {
 	check "node2 allowed with key 1" \
 		sh -c "echo '$(node_uuid 2) $AUTH_KEY1' >/sys/kernel/rackswap/krdma/allow"
 	check "told node2" tell 2 keyed
-	check "node2 connected" retry 200 krdma_peer direction=in state=live
+	check "node2 connected" retry 200 peer_in_live
 	p=$(krdma_peer direction=in state=live)
 }
 # keyed_work PORT MIB: node2 holds AUTH_KEY1, waits for node1 to allow it
@@ -799,23 +802,44 @@ rdma_diag() {
 	dmesg | tail -n 60 | sed 's/^/#   /'
 }
 
-# tell N WORD: sends WORD to node N, where hear takes it (TCP port 7600 on
-# the test link): for what the nodes cannot see of each other. hear WORD
+# tell N WORD [S]: sends WORD to node N, where hear takes it (TCP port 7600
+# on the test link), trying for up to S seconds (default 120): for what the
+# nodes cannot see of each other. hear WORD
 # [S]: waits up to S seconds (default 900) for a word, true if it is WORD.
 # hear acknowledges the word it took and tell tries again until it gets
 # that: two nodes telling one at once (its listener takes one connection)
-# once lost the second word, and the test waited 20 minutes for it.
-tell() { retry 120 tell_once "$@"; }
+# once lost the second word, and the test waited 20 minutes for it. A
+# word goes with our node number and its sequence number to that node
+# ($TELL_DIR/told.N): a word told again because its acknowledgement was
+# lost is acknowledged and dropped ($TELL_DIR/heard.N holds the last
+# number taken from node N), or it would be the answer to the next hear.
+TELL_DIR=${TELL_DIR:-/tmp}
+tell() {
+	local n
+	n=$(($(cat "$TELL_DIR/told.$1" 2>/dev/null || echo 0) + 1))
+	echo $n >"$TELL_DIR/told.$1"
+	retry "${3:-120}" tell_once "$1" "$NODE $n $2"
+}
 tell_once() {
 	[ "$(echo "$2" | nc "$(link_addr "$1" "$NODE")" 7600 2>/dev/null)" = ok ]
 }
 hear() { [ "$(next_word "${2:-900}")" = "$1" ]; }
 # next_word S: prints the next word told to us, within S seconds
 next_word() {
-	rm -f /tmp/heard
-	timeout "$1" nc -l -p 7600 \
-		-e /bin/sh -c 'read -r w; echo "$w" >/tmp/heard; echo ok' 2>/dev/null
-	cat /tmp/heard 2>/dev/null
+	local end=$(($(date +%s) + $1)) left
+	rm -f "$TELL_DIR/heard"
+	while [ ! -e "$TELL_DIR/heard" ]; do
+		left=$((end - $(date +%s)))
+		[ $left -gt 0 ] || return 0
+		T=$TELL_DIR timeout $left nc -l -p 7600 -e /bin/sh -c 'read -r f n w
+			l=$(cat "$T/heard.$f" 2>/dev/null || echo 0)
+			if [ "$n" -gt "$l" ]; then
+				echo "$n" >"$T/heard.$f"
+				echo "$w" >"$T/heard"
+			fi
+			echo ok' 2>/dev/null
+	done
+	cat "$TELL_DIR/heard"
 }
 
 # connect_donors PORT N...: node1 connects to nodes N... on PORT (with the
@@ -844,7 +868,7 @@ donors_ready() {
 # the test.
 donor_until_gone() {
 	echo "$1" >/sys/kernel/rackswap/dvs/donate
-	check "node1 connected" retry 200 krdma_peer direction=in state=live
+	check "node1 connected" retry 200 peer_in_live
 	check "node1 left" retry "$2" donor_alone
 	check "nothing granted at the end" [ "$(granted)" = 0 ]
 	check "rmmod" rs_unload

@@ -71,7 +71,7 @@ if [ "$NODE" = 2 ]; then
 	tap_done
 fi
 
-check "node2 connected" retry 200 krdma_peer direction=in state=live
+check "node2 connected" retry 200 peer_in_live
 p=$(krdma_peer direction=in state=live)
 # until node2 is gone after its last flap, or away for 200 s
 down=0

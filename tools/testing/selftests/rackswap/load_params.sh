@@ -88,8 +88,8 @@ fi
 check "load $MOD" rs_load $LOAD
 echo 64M >$D/donate
 # node1 may still be in an earlier test of the boot
-check "told node1" retry 900 tell_once 1 up
-check "node1 connected" retry 120 krdma_peer direction=in state=live
+check "told node1" tell 1 up 900
+check "node1 connected" retry 120 peer_in_live
 pin=$(krdma_peer direction=in state=live)
 log "node1's options here: $(cat $C/peers/$pin/options)"
 # what node1's peers= entry for us gave

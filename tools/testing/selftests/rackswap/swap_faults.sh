@@ -161,7 +161,7 @@ if [ "$NODE" = 1 ]; then
 fi
 
 echo 400M >$D/donate
-check "node1 connected" retry 200 krdma_peer direction=in state=live
+check "node1 connected" retry 200 peer_in_live
 # node1 gone: not connected and nothing granted (away within the grace
 # period, it still holds its slabs here)
 none() { ! krdma_peer direction=in state=live >/dev/null && [ "$(granted)" = 0 ]; }
@@ -188,7 +188,7 @@ if [ "$NODE" = 4 ]; then
 	# shellcheck disable=SC2086
 	reload() { rs_unload && rs_load $LOAD && echo 400M >$D/donate; }
 	check "modules reloaded (a new incarnation)" reload
-	check "node1 connected again" retry 200 krdma_peer direction=in state=live
+	check "node1 connected again" retry 200 peer_in_live
 fi
 check "node1 gave everything back (told)" hear reset 1500
 nothing() { [ "$(granted)" = 0 ]; }

@@ -121,7 +121,7 @@ if [ "$NODE" = 1 ]; then
 fi
 
 echo 1200M >$D/donate
-check "node1 connected" retry 200 krdma_peer direction=in state=live
+check "node1 connected" retry 200 peer_in_live
 held() { [ "$(cat $D/granted_bytes)" -gt $((HELD_MIB * 1048576)) ]; }
 check "node1 swaps more than ${HELD_MIB}M into our memory" retry 1500 held
 check "node1 done" hear done $DONE_WAIT

@@ -48,7 +48,7 @@ if [ "$NODE" = 2 ]; then
 fi
 
 echo 384M >$D/donate
-check "node2 connected" retry 200 krdma_peer direction=in state=live
+check "node2 connected" retry 200 peer_in_live
 p=$(krdma_peer direction=in state=live)
 held() { [ "$(cat $D/granted_bytes)" -gt 0 ]; }
 check "node2 swaps into our memory" retry 300 held
