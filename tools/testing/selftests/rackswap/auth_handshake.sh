@@ -58,6 +58,8 @@ if [ "$NODE" = 2 ]; then
 	check "node1 is keyed again" hear keyed
 	check "we connect again" retry 60 sh -c \
 		"echo '$(conn_str "$A" $PORT)' >$C/connect 2>/dev/null"
+	check "told node1" tell 1 again
+	check "node1 saw us" hear seen
 	check "disconnect" sh -c "echo '$A $PORT' >$C/disconnect"
 	check "no key was ever logged" no_key_logged
 	check "rmmod" rs_unload
@@ -93,7 +95,9 @@ check "told node2" tell 2 open
 check "node2 is done" hear finished 600
 check "node2 allowed again" sh -c "echo '$(node_uuid 2) $AUTH_KEY1' >$C/allow"
 check "told node2" tell 2 keyed
-check "node2 connected again" retry 200 krdma_peer direction=in state=live
+check "node2 says it connected again" hear again
+check "node2 connected again" retry 60 peer_in_live
+check "told node2" tell 2 seen
 check "node2 left" retry 300 alone
 check "no key was ever logged" no_key_logged
 check "rmmod" rs_unload
