@@ -134,6 +134,15 @@ extern struct workqueue_struct *dvs_wq;	/* WQ_MEM_RECLAIM | WQ_HIGHPRI */
 extern unsigned int dvs_grace_period_s;		/* dvs-donor.c */
 extern unsigned int dvs_rebuild_rate_mb;	/* dvs-rebuild.c */
 
+/*
+ * Errors that say an I/O's storage is gone for good (its donor was closed
+ * or its grant is void), not a slow donor.
+ */
+static inline bool dvs_status_gone(int status)
+{
+	return status == -ENXIO || status == -ENOTCONN;
+}
+
 /* dvs-space.c */
 void dvs_io_end(struct dvs_io *io, int status);
 bool dvs_slab_any_used(struct dvs_slab *slab, u32 first, u32 n);
