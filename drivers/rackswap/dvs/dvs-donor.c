@@ -590,6 +590,23 @@ err_free:
  * running ends refused (-ECANCELED). -ENOENT: it made none (it failed, or
  * the slab is freed already).
  */
+/*
+ * Cancels @peer's ALLOC of @token while it still runs: it ends refused, the
+ * slab never listed. dvs_donor.lock held.
+ */
+static bool dvs_pending_cancel(struct krdma_peer *peer, u64 token)
+{
+	struct dvs_dslab *s;
+
+	list_for_each_entry(s, &dvs_donor.pending, pending) {
+		if (s->peer == peer && s->token == token && !s->cancelled) {
+			s->cancelled = true;
+			return true;
+		}
+	}
+	return false;
+}
+
 static int dvs_free_by_token(struct krdma_peer *peer, u64 token)
 {
 	struct dvs_dslab *s, *found = NULL;
@@ -603,15 +620,8 @@ static int dvs_free_by_token(struct krdma_peer *peer, u64 token)
 			break;
 		}
 	}
-	/* its ALLOC still runs: it ends refused, the slab never listed */
-	list_for_each_entry(s, &dvs_donor.pending, pending) {
-		if (!found && s->peer == peer && s->token == token &&
-		    !s->cancelled) {
-			s->cancelled = true;
-			cancelled = true;
-			break;
-		}
-	}
+	if (!found)
+		cancelled = dvs_pending_cancel(peer, token);
 	mutex_unlock(&dvs_donor.lock);
 	if (cancelled)
 		return 0;

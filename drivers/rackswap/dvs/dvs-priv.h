@@ -151,6 +151,15 @@ extern unsigned int dvs_client_limit_mb;	/* dvs-donor.c */
 extern unsigned int dvs_rebuild_rate_mb;	/* dvs-rebuild.c */
 
 /*
+ * Errors that say an I/O's storage is gone for good (its donor was closed
+ * or its grant is void), not a slow donor.
+ */
+static inline bool dvs_status_gone(int status)
+{
+	return status == -ENXIO || status == -ENOTCONN;
+}
+
+/*
  * Test hooks (CONFIG_RACKSWAP_TEST only), set by the test module; defined
  * in dvs-space.c. Atomic, or written and read once at a time.
  * @skip_verify: the negative controls corrupt data below dvs to show that

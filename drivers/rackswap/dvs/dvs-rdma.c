@@ -489,12 +489,6 @@ static int dvs_rcopy_pick_write(struct dvs_rset *rs, unsigned int mask)
 	return c;
 }
 
-/* Errors that say a copy is gone for good (not a slow donor). */
-static bool dvs_rdma_gone(int status)
-{
-	return status == -ENXIO || status == -ENOTCONN;
-}
-
 /* Splits @io's scatterlist at @at bytes into io->ksg[0] and io->ksg[1]. */
 static void dvs_rdma_split_sg(struct dvs_io *io, u32 at, unsigned int *n0,
 			      unsigned int *n1)
@@ -638,7 +632,7 @@ static void dvs_rdma_copy_end(struct dvs_io *io)
 		/* a read's: the copies that gave corrupt pages */
 		if (io->write || status == -EBADMSG)
 			io->failed |= 1U << c;
-		if (dvs_rdma_gone(status)) {
+		if (dvs_status_gone(status)) {
 			spin_lock_irqsave(&rs->lock, flags);
 			dvs_rset_drop(rs, c);
 			spin_unlock_irqrestore(&rs->lock, flags);

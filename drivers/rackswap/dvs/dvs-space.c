@@ -674,12 +674,6 @@ out:
 	return slab;
 }
 
-/* Storage gone for good under an I/O (no copy of its slab is left). */
-static bool dvs_io_gone(int status)
-{
-	return status == -ENXIO || status == -ENOTCONN;
-}
-
 int dvs_io_submit(struct dvs_space *space, struct dvs_io *io)
 {
 	unsigned int tries = 0;
@@ -712,7 +706,7 @@ again:
 	ret = space->ops->submit(io);
 	if (ret) {
 		atomic_dec(&slab->inflight);
-		if (dvs_io_gone(ret) || ret == -EIO) {
+		if (dvs_status_gone(ret) || ret == -EIO) {
 			dvs_slab_mark_lost(slab);
 			ret = -EIO;
 			/* a write binds the slab that replaces it (a pooled
@@ -750,7 +744,7 @@ void dvs_io_end(struct dvs_io *io, int status)
 {
 	struct dvs_slab *slab = io->slab;
 
-	if (dvs_io_gone(status)) {
+	if (dvs_status_gone(status)) {
 		dvs_slab_mark_lost(slab);
 		/* a write's data is still whole: its submitter sends it again */
 		status = io->write ? -EAGAIN : -EIO;
