@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# rig: nodes=3 tier=check debug=yes timeout=1800
+# rig: nodes=3 tier=full debug=yes timeout=1800
 #
 # A node that claims a victim's identity, without its key, changes none of
 # the victim's relationships. node1 donates and allows node2 (the victim)

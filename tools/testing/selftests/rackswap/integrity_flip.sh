@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# rig: nodes=3 tier=check debug=yes timeout=1500 ioerr=yes
+# rig: nodes=3 tier=full debug=yes timeout=1500 ioerr=yes
 #
 # Every page checked: a donor whose memory goes bad under its client.
 # node1 stores on node2 (donates 256M) and node3 (128M), 4 MiB slabs; on

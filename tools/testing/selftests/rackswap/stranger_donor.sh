@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# rig: nodes=3 tier=check debug=no timeout=1500
+# rig: nodes=3 tier=full debug=no timeout=1500
 #
 # Donors by configuration, and a donor's limit per client. node1 keeps a
 # dvs space (128M, 4 MiB slabs, a pool of 2) over node2, the donor it
