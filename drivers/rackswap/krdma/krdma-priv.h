@@ -378,6 +378,7 @@ extern struct dentry *rackswap_debugfs_root;	/* debugfs.c */
 
 /* the module's parts, started in this order (krdma-main.c) */
 int rackswap_identity_init(void);
+bool rs_name_ok(const char *s);
 int rackswap_debugfs_init(void);
 void rackswap_debugfs_exit(void);
 int rackswap_sysfs_init(void);

@@ -479,9 +479,12 @@ static void krdma_take_hello(struct krdma_peer *peer,
 	/* the connection is being torn down: its HELLO means nothing now */
 	if (READ_ONCE(peer->state) >= KRDMA_DOWN)
 		return;
+	/* the name goes to logs and sysfs: the rule of our own nodename */
 	if (len < KRDMA_HELLO_MSG_2_0 ||
-	    !memchr(msg->name, '\0', sizeof(msg->name))) {
-		peer_warn(peer, "malformed hello\n");
+	    !memchr(msg->name, '\0', sizeof(msg->name)) ||
+	    !rs_name_ok(msg->name)) {
+		peer_warn(peer, "malformed hello (%u bytes; a name is 1-63 printable characters without spaces)\n",
+			  len);
 		/* unproven: it loses its connection, not the relationship */
 		if (peer->auth.used)
 			krdma_conn_lost(peer, -EPROTO);
