@@ -29,16 +29,28 @@ static atomic_t krdma_strangers;	/* accepted, not live yet */
 static atomic_t krdma_strangers_peak;
 static atomic64_t krdma_strangers_refused;	/* over the cap */
 static atomic64_t krdma_strangers_dropped;	/* past the deadline */
+static atomic64_t krdma_refused_early_n;	/* before any proof */
 
 ssize_t krdma_auth_stat_show(char *buf)
 {
-	return sysfs_emit(buf, "%lld %lld %d %d %lld %lld\n",
+	return sysfs_emit(buf, "%lld %lld %d %d %lld %lld %lld\n",
 			  (long long)atomic64_read(&krdma_auth_ok),
 			  (long long)atomic64_read(&krdma_auth_failed),
 			  atomic_read(&krdma_strangers),
 			  atomic_read(&krdma_strangers_peak),
 			  (long long)atomic64_read(&krdma_strangers_refused),
-			  (long long)atomic64_read(&krdma_strangers_dropped));
+			  (long long)atomic64_read(&krdma_strangers_dropped),
+			  (long long)atomic64_read(&krdma_refused_early_n));
+}
+
+/*
+ * A handshake refused before any proof was checked: a connect request, an
+ * accept or a HELLO message malformed or out of range, a data connection
+ * that matches no peer, an old incarnation. The caller logs why.
+ */
+void krdma_refused_early(void)
+{
+	atomic64_inc(&krdma_refused_early_n);
 }
 
 /* --- strangers --------------------------------------------------------- */
@@ -396,19 +408,24 @@ void krdma_auth_tag_fill(const struct krdma_peer *peer,
 
 /*
  * Accepting a data connection of @peer: when its control connection
- * authenticates, only once that is verified and with the right tag.
- * peer->lock held.
+ * authenticates, only once that is verified and with the right tag. A
+ * refusal is a failed proof (counted). peer->lock held.
  */
 bool krdma_auth_tag_ok(const struct krdma_peer *peer,
 		       const struct krdma_cm_hello *h)
 {
 	const struct krdma_conn_auth *au = &peer->auth;
+	bool ok;
 
 	lockdep_assert_held(&peer->lock);
 	if (!au->used)
-		return !krdma_auth_enabled();
-	return au->verified && h->index < KRDMA_MAX_DATA_QPS &&
-	       !crypto_memneq(h->tag, au->tags[h->index], KRDMA_TAG_LEN);
+		ok = !krdma_auth_enabled();
+	else
+		ok = au->verified && h->index < KRDMA_MAX_DATA_QPS &&
+		     !crypto_memneq(h->tag, au->tags[h->index], KRDMA_TAG_LEN);
+	if (!ok)
+		atomic64_inc(&krdma_auth_failed);
+	return ok;
 }
 
 /* The connection is gone: a stranger no more; its secrets wiped. */

@@ -102,11 +102,13 @@ krdma_check_cm_hello(const struct sockaddr_storage *addr, const void *data,
 
 	if (!data || len < KRDMA_CM_HELLO_2_0 ||
 	    le32_to_cpu(h->magic) != KRDMA_MAGIC) {
+		krdma_refused_early();
 		pr_warn("%pISpc: not a krdma peer (no handshake)\n", addr);
 		return ERR_PTR(-EPROTO);
 	}
 	major = le16_to_cpu(h->major);
 	if (major != KRDMA_PROTO_MAJOR) {
+		krdma_refused_early();
 		pr_warn("%pISpc: protocol version %u.%u refused: this node speaks %u.%u\n",
 			addr, major, le16_to_cpu(h->minor), KRDMA_PROTO_MAJOR,
 			KRDMA_PROTO_MINOR);
@@ -196,11 +198,13 @@ int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len)
 		return PTR_ERR(h);
 	t.credits = le16_to_cpu(h->credits);
 	if (!t.credits || h->kind != KRDMA_CONN_CTRL) {
+		krdma_refused_early();
 		pr_warn("%pISpc: bad control hello (credits %u, kind %u)\n",
 			&peer->addr, t.credits, h->kind);
 		return -EPROTO;
 	}
 	if (!peer->active && krdma_opts_from_hello(&t.opts, h, len)) {
+		krdma_refused_early();
 		pr_warn("%pISpc: bad control hello (options out of range)\n",
 			&peer->addr);
 		return -EPROTO;

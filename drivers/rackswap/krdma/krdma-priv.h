@@ -443,6 +443,7 @@ void krdma_keys_exit(void);
 bool krdma_auth_wanted(bool active);
 int krdma_auth_connecting(struct krdma_peer *peer);
 ssize_t krdma_auth_stat_show(char *buf);
+void krdma_refused_early(void);
 bool krdma_stranger_get(void);
 void krdma_stranger_put(void);
 void krdma_stranger_end_locked(struct krdma_peer *peer);

@@ -483,6 +483,7 @@ static void krdma_take_hello(struct krdma_peer *peer,
 	if (len < KRDMA_HELLO_MSG_2_0 ||
 	    !memchr(msg->name, '\0', sizeof(msg->name)) ||
 	    !rs_name_ok(msg->name)) {
+		krdma_refused_early();
 		peer_warn(peer, "malformed hello (%u bytes; a name is 1-63 printable characters without spaces)\n",
 			  len);
 		/* unproven: it loses its connection, not the relationship */
@@ -582,6 +583,8 @@ void krdma_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	len = le32_to_cpu(hdr->len);
 	op = le16_to_cpu(hdr->op);
 	if (wc->byte_len < sizeof(*hdr) || len > wc->byte_len - sizeof(*hdr)) {
+		if (!READ_ONCE(peer->hello_rcvd))
+			krdma_refused_early();
 		peer_warn(peer, "malformed message (%u bytes, length field %u)\n",
 			  wc->byte_len, len);
 		krdma_peer_close(peer, -EPROTO);

@@ -74,7 +74,7 @@ while kill -0 $hp 2>/dev/null; do
 	sleep 1
 done
 check "node2 says the flood is over" wait $hp
-log "auth_stat $(cat $C/auth_stat) (authenticated auth_failed strangers peak refused dropped); sampled top $top"
+log "auth_stat $(cat $C/auth_stat) (authenticated auth_failed strangers peak refused dropped refused_early); sampled top $top"
 check "at most 16 strangers at once (peak $(auth_stat 4), sampled $top)" \
 	sh -c "[ $(auth_stat 4) -le 16 ] && [ $top -le 16 ]"
 check "strangers over the cap were refused" [ "$(auth_stat 5)" -ge 1 ]
