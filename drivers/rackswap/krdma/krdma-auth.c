@@ -31,6 +31,7 @@ static atomic64_t krdma_strangers_refused;	/* over the cap */
 static atomic64_t krdma_strangers_dropped;	/* past the deadline */
 static atomic64_t krdma_refused_early_n;	/* before any proof */
 
+/* @buf: a page (sysfs_emit()) */
 ssize_t krdma_auth_stat_show(char *buf)
 {
 	return sysfs_emit(buf, "%lld %lld %d %d %lld %lld %lld\n",
@@ -42,6 +43,7 @@ ssize_t krdma_auth_stat_show(char *buf)
 			  (long long)atomic64_read(&krdma_strangers_dropped),
 			  (long long)atomic64_read(&krdma_refused_early_n));
 }
+EXPORT_SYMBOL_IF_RS_TEST(krdma_auth_stat_show);
 
 /*
  * A handshake refused before any proof was checked: a connect request, an
@@ -141,10 +143,15 @@ static int krdma_auth_derive(struct krdma_peer *peer, struct crypto_shash *tfm,
 	struct krdma_conn_auth *au = &peer->auth;
 	/* accepting a reconnection: its data connections are still staged */
 	int nr_dq = au->staged ? au->terms.nr_dq : peer->nr_dq;
+	u32 n = KRDMA_HELLO_FIELDS_LEN;
 	u8 mac[KRDMA_MAC_LEN];
 	int i, ret;
 
 	krdma_hello_fill(peer, &au->hello_out);
+	/* tests: what a sender with the key may say, its proof over it */
+	krdma_fuzz(peer, KRDMA_FUZZ_FIELDS, &au->hello_out, &n, n);
+	n = KRDMA_NONCE_LEN;
+	krdma_fuzz(peer, KRDMA_FUZZ_NONCE, au->tr.nonce_a, &n, n);
 	ret = krdma_auth_mac(tfm, &au->tr, ours, 0, &au->hello_out,
 			     au->mac_out);
 	for (i = 0; !ret && i < nr_dq; i++) {

@@ -556,6 +556,29 @@ enum krdma_grants_lie {
 #define KRDMA_REPLAY_SEND	2	/* send the kept one's nonce and proof */
 #define KRDMA_REPLAY_TAMPER	3	/* change our name after the proof */
 
+/*
+ * krdma_test_hooks.handshake_fuzz: where it may change the handshake of a
+ * connection this node makes (never one it accepts). @buf holds *@len
+ * bytes; the hook may change them and *@len, up to @max.
+ */
+enum krdma_fuzz_at {
+	/* a control connection's connect request (its hello), after our
+	 * transcript took it: what a relay would change
+	 */
+	KRDMA_FUZZ_REQUEST,
+	/* our HELLO's first KRDMA_HELLO_FIELDS_LEN bytes, before our proof */
+	KRDMA_FUZZ_FIELDS,
+	/* our nonce, before our proof */
+	KRDMA_FUZZ_NONCE,
+	/* the HELLO message as it goes, header first: after our proof */
+	KRDMA_FUZZ_HELLO,
+	/* a data connection's connect request (its hello, with its tag) */
+	KRDMA_FUZZ_DATA,
+};
+
+typedef void (*krdma_fuzz_fn)(enum krdma_fuzz_at at, void *buf, u32 *len,
+			      u32 max);
+
 struct krdma_test_hooks {
 	u16			proto_major;	/* advertise another major */
 	u64			incarnation;	/* connect as another one */
@@ -569,6 +592,7 @@ struct krdma_test_hooks {
 	bool			early_request;	/* a request before our HELLO */
 	bool			hello_kept;	/* @hello holds one */
 	struct krdma_hello_msg	hello;		/* the HELLO kept */
+	krdma_fuzz_fn		handshake_fuzz;	/* changes our handshake */
 	struct krdma_neg	flip_reads;	/* a bit flipped per READ */
 	struct krdma_neg	drop_writes;	/* WRITEs acked, not done */
 };
@@ -589,9 +613,26 @@ static inline bool krdma_neg_take(struct krdma_neg *neg)
 }
 
 #define krdma_test_neg(field)	krdma_neg_take(&krdma_test_hooks.field)
+
+/* Tests: the handshake fuzzer changes what @peer, connecting, sends. */
+static inline void krdma_fuzz(const struct krdma_peer *peer,
+			      enum krdma_fuzz_at at, void *buf, u32 *len,
+			      u32 max)
+{
+	krdma_fuzz_fn fn = READ_ONCE(krdma_test_hooks.handshake_fuzz);
+
+	if (unlikely(fn) && peer->active)
+		fn(at, buf, len, max);
+}
 #else
 #define krdma_test_hook(field)	0
 #define krdma_test_neg(field)	false
+
+static inline void krdma_fuzz(const struct krdma_peer *peer,
+			      enum krdma_fuzz_at at, void *buf, u32 *len,
+			      u32 max)
+{
+}
 #endif
 
 /* krdma-sysfs.c */

@@ -302,6 +302,7 @@ int krdma_send_hello(struct krdma_peer *peer)
 {
 	struct krdma_buf *b = &peer->send[KRDMA_HELLO_BUF];
 	struct krdma_hello_msg *msg = b->data + sizeof(struct krdma_msg_hdr);
+	u32 n = sizeof(struct krdma_msg_hdr) + sizeof(*msg);
 	unsigned long flags;
 	int ret = -ENOTCONN;
 
@@ -317,10 +318,12 @@ int krdma_send_hello(struct krdma_peer *peer)
 		krdma_hello_replay_hook(peer, msg);
 	}
 	krdma_fill_hdr(b, KRDMA_OP_HELLO, 0, sizeof(*msg), 0, 0);
+	/* tests: the message as a relay would change it, its length too */
+	krdma_fuzz(peer, KRDMA_FUZZ_HELLO, b->data, &n, KRDMA_MSG_SIZE);
 	spin_lock_irqsave(&peer->lock, flags);
 	if (peer->state == KRDMA_CONNECTING) {
 		krdma_early_request_hook(peer);
-		ret = krdma_post_send_locked(peer, b);
+		ret = krdma_post_bytes_locked(peer, b, n);
 		peer->hello_sent = !ret;
 	}
 	spin_unlock_irqrestore(&peer->lock, flags);
