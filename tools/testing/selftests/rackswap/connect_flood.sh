@@ -27,9 +27,6 @@ if debug_run; then MIB=64; else MIB=160; fi
 LOAD="port=$PORT uuid=$(node_uuid "$NODE") slab_size=4M reconnect_delay_ms=500 reconnect_tries=2"
 tap_plan
 
-# field KEY LINE: the value of KEY=value in LINE
-field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-
 check "rxe on the links" rxe_links_up
 check "load $MOD" rs_load $LOAD
 

@@ -46,6 +46,8 @@ log() { echo "# $*"; }
 
 # --- the rig -------------------------------------------------------------
 rig_arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n 1; }
+# field KEY LINE: the value of KEY=value in LINE (a test module's result)
+field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 NODE=$(rig_arg rig.node)
 NODE=${NODE:-1}
 NODES=$(rig_arg rig.nodes)
