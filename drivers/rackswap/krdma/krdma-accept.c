@@ -314,6 +314,7 @@ int krdma_accept_req(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 	krdma_conn_param(&param, &mine, peer, id->device, ev,
 			 KRDMA_CONN_CTRL, 0);
 	krdma_auth_accept(peer, &mine);
+	krdma_fuzz_param(KRDMA_FUZZ_ACCEPT, &mine, &param);
 	ret = rdma_accept(id, &param);
 	if (ret) {
 		pr_warn("%pISpc: accept failed: %pe\n", &peer->addr, ERR_PTR(ret));

@@ -148,10 +148,12 @@ static int krdma_auth_derive(struct krdma_peer *peer, struct crypto_shash *tfm,
 	int i, ret;
 
 	krdma_hello_fill(peer, &au->hello_out);
-	/* tests: what a sender with the key may say, its proof over it */
-	krdma_fuzz(peer, KRDMA_FUZZ_FIELDS, &au->hello_out, &n, n);
-	n = KRDMA_NONCE_LEN;
-	krdma_fuzz(peer, KRDMA_FUZZ_NONCE, au->tr.nonce_a, &n, n);
+	/* tests: what a connecting sender with the key may say, proven */
+	if (ours == KRDMA_LABEL_A) {
+		krdma_fuzz(KRDMA_FUZZ_FIELDS, &au->hello_out, &n, n);
+		n = KRDMA_NONCE_LEN;
+		krdma_fuzz(KRDMA_FUZZ_NONCE, au->tr.nonce_a, &n, n);
+	}
 	ret = krdma_auth_mac(tfm, &au->tr, ours, 0, &au->hello_out,
 			     au->mac_out);
 	for (i = 0; !ret && i < nr_dq; i++) {

@@ -361,20 +361,6 @@ void krdma_conn_param(struct rdma_conn_param *param,
 	param->rnr_retry_count = 0;
 }
 
-/*
- * Tests: the handshake fuzzer may change our connect request, @mine as
- * @param carries it (at most a hello: a CM REQ holds no more).
- */
-static void krdma_fuzz_request(struct krdma_peer *peer, enum krdma_fuzz_at at,
-			       struct krdma_cm_accept *mine,
-			       struct rdma_conn_param *param)
-{
-	u32 len = param->private_data_len;
-
-	krdma_fuzz(peer, at, &mine->hello, &len, sizeof(mine->hello));
-	param->private_data_len = len;
-}
-
 /* LIVE once our hello went out and theirs came in. Any context. */
 void krdma_set_live_if_ready(struct krdma_peer *peer)
 {
@@ -609,7 +595,7 @@ static void krdma_data_cm_event(struct krdma_peer *peer, struct rdma_cm_id *id,
 			break;
 		krdma_conn_param(&param, &mine, peer, id->device, NULL,
 				 KRDMA_CONN_DATA, dq->index);
-		krdma_fuzz_request(peer, KRDMA_FUZZ_DATA, &mine, &param);
+		krdma_fuzz_param(KRDMA_FUZZ_DATA, &mine, &param);
 		ret = rdma_connect_locked(id, &param);
 		break;
 	case RDMA_CM_EVENT_ESTABLISHED:
@@ -661,7 +647,7 @@ static int krdma_cm_event(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 		krdma_conn_param(&param, &mine, peer, id->device, NULL,
 				 KRDMA_CONN_CTRL, peer->nr_dq);
 		krdma_auth_request(peer, &mine.hello);
-		krdma_fuzz_request(peer, KRDMA_FUZZ_REQUEST, &mine, &param);
+		krdma_fuzz_param(KRDMA_FUZZ_REQUEST, &mine, &param);
 		ret = rdma_connect_locked(id, &param);
 		break;
 	case RDMA_CM_EVENT_ESTABLISHED:

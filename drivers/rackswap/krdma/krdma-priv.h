@@ -558,8 +558,8 @@ enum krdma_grants_lie {
 
 /*
  * krdma_test_hooks.handshake_fuzz: where it may change the handshake of a
- * connection this node makes (never one it accepts). @buf holds *@len
- * bytes; the hook may change them and *@len, up to @max.
+ * new connection. @buf holds *@len bytes; the hook may change them and
+ * *@len, up to @max. Connecting:
  */
 enum krdma_fuzz_at {
 	/* a control connection's connect request (its hello), after our
@@ -574,6 +574,12 @@ enum krdma_fuzz_at {
 	KRDMA_FUZZ_HELLO,
 	/* a data connection's connect request (its hello, with its tag) */
 	KRDMA_FUZZ_DATA,
+	/*
+	 * Accepting a stranger: our accept (hello and nonce) after our
+	 * transcript took it, and our HELLO message as it goes
+	 */
+	KRDMA_FUZZ_ACCEPT,
+	KRDMA_FUZZ_REPLY,
 };
 
 typedef void (*krdma_fuzz_fn)(enum krdma_fuzz_at at, void *buf, u32 *len,
@@ -614,26 +620,39 @@ static inline bool krdma_neg_take(struct krdma_neg *neg)
 
 #define krdma_test_neg(field)	krdma_neg_take(&krdma_test_hooks.field)
 
-/* Tests: the handshake fuzzer changes what @peer, connecting, sends. */
-static inline void krdma_fuzz(const struct krdma_peer *peer,
-			      enum krdma_fuzz_at at, void *buf, u32 *len,
+/* Tests: the handshake fuzzer changes what we send at @at. */
+static inline void krdma_fuzz(enum krdma_fuzz_at at, void *buf, u32 *len,
 			      u32 max)
 {
 	krdma_fuzz_fn fn = READ_ONCE(krdma_test_hooks.handshake_fuzz);
 
-	if (unlikely(fn) && peer->active)
+	if (unlikely(fn))
 		fn(at, buf, len, max);
 }
 #else
 #define krdma_test_hook(field)	0
 #define krdma_test_neg(field)	false
 
-static inline void krdma_fuzz(const struct krdma_peer *peer,
-			      enum krdma_fuzz_at at, void *buf, u32 *len,
+static inline void krdma_fuzz(enum krdma_fuzz_at at, void *buf, u32 *len,
 			      u32 max)
 {
 }
 #endif
+
+/*
+ * Tests: the handshake fuzzer may change our connect request or accept,
+ * @mine as @param carries it, within its length (a CM REQ holds no more;
+ * the reader of a REP takes the accept's bytes only).
+ */
+static inline void krdma_fuzz_param(enum krdma_fuzz_at at,
+				    struct krdma_cm_accept *mine,
+				    struct rdma_conn_param *param)
+{
+	u32 len = param->private_data_len;
+
+	krdma_fuzz(at, mine, &len, len);
+	param->private_data_len = len;
+}
 
 /* krdma-sysfs.c */
 int krdma_sysfs_init(void);

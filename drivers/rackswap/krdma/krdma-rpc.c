@@ -319,7 +319,8 @@ int krdma_send_hello(struct krdma_peer *peer)
 	}
 	krdma_fill_hdr(b, KRDMA_OP_HELLO, 0, sizeof(*msg), 0, 0);
 	/* tests: the message as a relay would change it, its length too */
-	krdma_fuzz(peer, KRDMA_FUZZ_HELLO, b->data, &n, KRDMA_MSG_SIZE);
+	krdma_fuzz(peer->active ? KRDMA_FUZZ_HELLO : KRDMA_FUZZ_REPLY, b->data,
+		   &n, KRDMA_MSG_SIZE);
 	spin_lock_irqsave(&peer->lock, flags);
 	if (peer->state == KRDMA_CONNECTING) {
 		krdma_early_request_hook(peer);
