@@ -12,11 +12,13 @@
  *			the HELLO message (before our proof: what a sender
  *			with the key may say; after it: what a relay may
  *			change), of a data connection's hello with its tag,
- *			or their lengths; to 0, 1, max, max-1, a random
- *			value or with one bit flipped. Attempt i draws from
- *			a PRNG seeded with <seed> and i only: one attempt
- *			replays alone. Each must be refused (counted in
- *			auth_stat, nothing verified, no peer left) or, when
+ *			of the accept with its nonce or of the accepting
+ *			side's HELLO, or their lengths; to 0, 1, max, max-1,
+ *			a random value or with one bit flipped. Attempt i
+ *			draws from a PRNG seeded with <seed> and i only: one
+ *			attempt replays alone. Each must be refused (counted
+ *			in auth_stat, no proof held but those the refusing
+ *			side checked before, no peer left) or, when
  *			the field is the sender's to choose or unchanged,
  *			accepted (data QPs up); no kernel warning. Stops
  *			after <seconds>. Needs a node with no peer listed.
@@ -72,14 +74,19 @@ struct fuzz_field {
 #define MSG_SZ(m)	sizeof_field(struct krdma_hello_msg, m)
 #define FH_OFF(m)	offsetof(struct fuzz_hello, m)
 #define FH_SZ(m)	sizeof_field(struct fuzz_hello, m)
+#define AC_OFF(m)	offsetof(struct krdma_cm_accept, m)
+#define AC_SZ(m)	sizeof_field(struct krdma_cm_accept, m)
 
 #define REQ		KRDMA_FUZZ_REQUEST
 #define DATA		KRDMA_FUZZ_DATA
 #define HELLO		KRDMA_FUZZ_HELLO
+#define ACC		KRDMA_FUZZ_ACCEPT
+#define REPLY		KRDMA_FUZZ_REPLY
 
 /*
  * The fields changed. A data connection's caps, credits, minor and
- * incarnation are not read (its control connection's are) and not here.
+ * incarnation are not read (its control connection's are) and not here;
+ * the accepting side's HELLO carries a nonce of zeros that no one reads.
  */
 static const struct fuzz_field fuzz_fields[] = {
 	{ "request magic", REQ, FUZZ_MAC, CM_OFF(magic), CM_SZ(magic) },
@@ -124,7 +131,59 @@ static const struct fuzz_field fuzz_fields[] = {
 	{ "data session", DATA, FUZZ_MAC, CM_OFF(session), CM_SZ(session) },
 	{ "data tag", DATA, FUZZ_MAC, CM_OFF(tag), CM_SZ(tag) },
 	{ "data length", DATA, FUZZ_LEN },
+	{ "accept magic", ACC, FUZZ_MAC, AC_OFF(hello.magic),
+	  AC_SZ(hello.magic) },
+	{ "accept major", ACC, FUZZ_MAC, AC_OFF(hello.major),
+	  AC_SZ(hello.major) },
+	{ "accept minor", ACC, FUZZ_MAC, AC_OFF(hello.minor),
+	  AC_SZ(hello.minor) },
+	{ "accept caps", ACC, FUZZ_MAC, AC_OFF(hello.caps), AC_SZ(hello.caps) },
+	{ "accept credits", ACC, FUZZ_MAC, AC_OFF(hello.credits),
+	  AC_SZ(hello.credits) },
+	{ "accept kind", ACC, FUZZ_MAC, AC_OFF(hello.kind), AC_SZ(hello.kind) },
+	{ "accept index", ACC, FUZZ_MAC, AC_OFF(hello.index),
+	  AC_SZ(hello.index) },
+	{ "accept uuid", ACC, FUZZ_MAC, AC_OFF(hello.uuid), AC_SZ(hello.uuid) },
+	{ "accept incarnation", ACC, FUZZ_MAC, AC_OFF(hello.incarnation),
+	  AC_SZ(hello.incarnation) },
+	{ "accept session", ACC, FUZZ_MAC, AC_OFF(hello.session),
+	  AC_SZ(hello.session) },
+	{ "accept options", ACC, FUZZ_MAC, AC_OFF(hello.tag), AC_SZ(hello.tag) },
+	{ "accept nonce", ACC, FUZZ_MAC, AC_OFF(nonce), AC_SZ(nonce) },
+	{ "accept length", ACC, FUZZ_LEN },
+	{ "reply op", REPLY, FUZZ_MAC, FH_OFF(hdr.op), FH_SZ(hdr.op) },
+	{ "reply flags", REPLY, FUZZ_FLAGS, FH_OFF(hdr.flags),
+	  FH_SZ(hdr.flags) },
+	{ "reply len", REPLY, FUZZ_MAC, FH_OFF(hdr.len), FH_SZ(hdr.len) },
+	{ "reply id", REPLY, FUZZ_FREE, FH_OFF(hdr.id), FH_SZ(hdr.id) },
+	{ "reply status", REPLY, FUZZ_FREE, FH_OFF(hdr.status),
+	  FH_SZ(hdr.status) },
+	{ "reply name", REPLY, FUZZ_MAC, FH_OFF(msg.name), FH_SZ(msg.name) },
+	{ "reply reconnect_ms", REPLY, FUZZ_MAC, FH_OFF(msg.reconnect_ms),
+	  FH_SZ(msg.reconnect_ms) },
+	{ "reply reserved", REPLY, FUZZ_MAC, FH_OFF(msg.reserved),
+	  FH_SZ(msg.reserved) },
+	{ "reply mac", REPLY, FUZZ_MAC, FH_OFF(msg.mac), FH_SZ(msg.mac) },
+	{ "reply length", REPLY, FUZZ_LEN },
 };
+
+/*
+ * The proofs that hold when an attempt changing what is sent at @at is
+ * refused: none when the accepting side refuses the connecting side's
+ * (a change of the accept is in the transcript the connecting side
+ * proves), ours when the connecting side refuses the reply, both when a
+ * data connection is refused.
+ */
+static const u8 fuzz_ok_refused[] = {
+	[KRDMA_FUZZ_DATA]	= 2,
+	[KRDMA_FUZZ_REPLY]	= 1,
+};
+
+/* A message whose length is exact (a SEND's); else a CM's private data */
+static bool fuzz_is_msg(const struct fuzz_field *f)
+{
+	return f->at == KRDMA_FUZZ_HELLO || f->at == KRDMA_FUZZ_REPLY;
+}
 
 enum fuzz_kind { FK_ZERO, FK_ONE, FK_MAX, FK_MAX_1, FK_RANDOM, FK_FLIP, FK_NR };
 
@@ -228,7 +287,7 @@ static void fuzz_length(struct fuzz_attempt *a, u8 *buf, u32 *len, u32 max)
 		n = min(max, n ^ (1U << (prandom_u32_state(&a->rnd) % 12)));
 		break;
 	}
-	if (n < *len && a->field->at != KRDMA_FUZZ_HELLO)
+	if (n < *len && !fuzz_is_msg(a->field))
 		memset(buf + n, 0, *len - n);
 	if (n > *len) {
 		prandom_bytes_state(&a->rnd, buf + *len, n - *len);
@@ -254,7 +313,7 @@ static bool fuzz_expect_refused(const struct fuzz_attempt *a, const u8 *old,
 		return le16_to_cpu(((const struct krdma_msg_hdr *)buf)->flags) &
 		       KRDMA_F_RESPONSE;
 	case FUZZ_LEN:
-		if (f->at == KRDMA_FUZZ_HELLO)
+		if (fuzz_is_msg(f))
 			return a->new_len < a->len;
 		return memcmp(old, buf, a->len) != 0;
 	default:
@@ -270,7 +329,7 @@ static void fuzz_hook(enum krdma_fuzz_at at, void *buf, u32 *len, u32 max)
 	unsigned long flags;
 
 	spin_lock_irqsave(&fuzz_cb_lock, flags);
-	/* a data connection: the first one's */
+	/* a data connection: the one of index 0 */
 	if (!a->armed || a->field->at != at || *len > sizeof(old) ||
 	    (at == KRDMA_FUZZ_DATA &&
 	     ((struct krdma_cm_hello *)buf)->index != 0))
@@ -420,9 +479,8 @@ static const char *fuzz_verdict(const struct fuzz_attempt *a, int ret,
 		       NULL : "accepted, not counted as 2 proofs held";
 	if (d->failed + d->early < 1)
 		return "refused, not counted in auth_stat";
-	/* a refused control connection: nothing verified, so nothing live */
-	if (d->ok != (data ? 2 : 0))
-		return "refused, but proofs held: the control connection verified";
+	if (d->ok != fuzz_ok_refused[a->field->at])
+		return "refused, but not with the proofs it must have";
 	return NULL;
 }
 

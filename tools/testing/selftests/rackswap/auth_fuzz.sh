@@ -7,14 +7,16 @@
 # to this node a few hundred times (fewer on the debug kernel, and within
 # a time budget), each attempt with one field changed, chosen from a fixed
 # seed (logged; AUTH_FUZZ_SEED=N picks another): every field of the
-# connect request's hello and of a data connection's hello with its tag,
-# every field of the HELLO message, before the proof (what a sender with
-# the key may choose: name, reconnect_ms, reserved, nonce) and after it
-# (what a relay may change: header, name, nonce, proof), and the lengths of
-# each, truncated or (the HELLO) over-long; set to 0, 1, max, max-1, a
-# random value or with one bit flipped. Each attempt must be refused,
-# counted in auth_stat (auth_failed or refused_early), with no proof held
-# on a refused control connection and no peer left; or, where the field is
+# connect request's hello, of the accept's hello and nonce, and of a data
+# connection's hello with its tag; every field of the connecting side's
+# HELLO message, before the proof (what a sender with the key may choose:
+# name, reconnect_ms, reserved, nonce) and after it (what a relay may
+# change: header, name, nonce, proof), and of the accepting side's HELLO;
+# and the lengths of each, truncated or (the HELLOs) over-long; set to 0,
+# 1, max, max-1, a random value or with one bit flipped. Each attempt must
+# be refused, counted in auth_stat (auth_failed or refused_early), with no
+# proof held that the refusing side did not check first, and no peer
+# left; or, where the field is
 # the sender's to choose (a valid name, its nonce) or the change left the
 # bytes as they were, accepted with its data QPs up. No kernel warning.
 # The run must try both outcomes. Before and after, a correct handshake
