@@ -61,7 +61,7 @@ struct fuzz_hello {
 
 struct fuzz_field {
 	const char	*name;
-	u8		at;	/* enum krdma_fuzz_at */
+	u8		where;	/* a bit per enum krdma_fuzz_at it is in */
 	u8		rule;	/* enum fuzz_rule */
 	u16		off;
 	u16		size;	/* 0 for FUZZ_LEN */
@@ -74,97 +74,65 @@ struct fuzz_field {
 #define MSG_SZ(m)	sizeof_field(struct krdma_hello_msg, m)
 #define FH_OFF(m)	offsetof(struct fuzz_hello, m)
 #define FH_SZ(m)	sizeof_field(struct fuzz_hello, m)
-#define AC_OFF(m)	offsetof(struct krdma_cm_accept, m)
-#define AC_SZ(m)	sizeof_field(struct krdma_cm_accept, m)
 
-#define REQ		KRDMA_FUZZ_REQUEST
-#define DATA		KRDMA_FUZZ_DATA
-#define HELLO		KRDMA_FUZZ_HELLO
-#define ACC		KRDMA_FUZZ_ACCEPT
-#define REPLY		KRDMA_FUZZ_REPLY
+/* an accept is a hello and a nonce: its fields are the hello's first */
+#define CM_CTRL		(BIT(KRDMA_FUZZ_REQUEST) | BIT(KRDMA_FUZZ_ACCEPT))
+#define CM_ALL		(CM_CTRL | BIT(KRDMA_FUZZ_DATA))
+#define MSGS		(BIT(KRDMA_FUZZ_HELLO) | BIT(KRDMA_FUZZ_REPLY))
 
 /*
- * The fields changed. A data connection's caps, credits, minor and
- * incarnation are not read (its control connection's are) and not here;
- * the accepting side's HELLO carries a nonce of zeros that no one reads.
+ * The fields changed, each where it is sent. A data connection's caps,
+ * credits, minor and incarnation are not read (its control connection's
+ * are) and not changed; nor the accepting side's HELLO's nonce, zeros
+ * that no one reads.
  */
 static const struct fuzz_field fuzz_fields[] = {
-	{ "request magic", REQ, FUZZ_MAC, CM_OFF(magic), CM_SZ(magic) },
-	{ "request major", REQ, FUZZ_MAC, CM_OFF(major), CM_SZ(major) },
-	{ "request minor", REQ, FUZZ_MAC, CM_OFF(minor), CM_SZ(minor) },
-	{ "request caps", REQ, FUZZ_MAC, CM_OFF(caps), CM_SZ(caps) },
-	{ "request credits", REQ, FUZZ_MAC, CM_OFF(credits), CM_SZ(credits) },
-	{ "request kind", REQ, FUZZ_MAC, CM_OFF(kind), CM_SZ(kind) },
-	{ "request index", REQ, FUZZ_MAC, CM_OFF(index), CM_SZ(index) },
-	{ "request uuid", REQ, FUZZ_MAC, CM_OFF(uuid), CM_SZ(uuid) },
-	{ "request incarnation", REQ, FUZZ_MAC, CM_OFF(incarnation),
+	{ "magic", CM_ALL, FUZZ_MAC, CM_OFF(magic), CM_SZ(magic) },
+	{ "major", CM_ALL, FUZZ_MAC, CM_OFF(major), CM_SZ(major) },
+	{ "minor", CM_CTRL, FUZZ_MAC, CM_OFF(minor), CM_SZ(minor) },
+	{ "caps", CM_CTRL, FUZZ_MAC, CM_OFF(caps), CM_SZ(caps) },
+	{ "credits", CM_CTRL, FUZZ_MAC, CM_OFF(credits), CM_SZ(credits) },
+	{ "kind", CM_ALL, FUZZ_MAC, CM_OFF(kind), CM_SZ(kind) },
+	{ "index", CM_ALL, FUZZ_MAC, CM_OFF(index), CM_SZ(index) },
+	{ "uuid", CM_ALL, FUZZ_MAC, CM_OFF(uuid), CM_SZ(uuid) },
+	{ "incarnation", CM_CTRL, FUZZ_MAC, CM_OFF(incarnation),
 	  CM_SZ(incarnation) },
-	{ "request session", REQ, FUZZ_MAC, CM_OFF(session), CM_SZ(session) },
-	{ "request options", REQ, FUZZ_MAC, CM_OFF(tag), CM_SZ(tag) },
-	{ "request length", REQ, FUZZ_LEN },
-	{ "sender's name", KRDMA_FUZZ_FIELDS, FUZZ_NAME, MSG_OFF(name),
+	{ "session", CM_ALL, FUZZ_MAC, CM_OFF(session), CM_SZ(session) },
+	{ "options or tag", CM_ALL, FUZZ_MAC, CM_OFF(tag), CM_SZ(tag) },
+	{ "nonce", BIT(KRDMA_FUZZ_ACCEPT), FUZZ_MAC,
+	  offsetof(struct krdma_cm_accept, nonce), KRDMA_NONCE_LEN },
+	{ "length", CM_ALL | MSGS, FUZZ_LEN },
+	{ "name", BIT(KRDMA_FUZZ_FIELDS), FUZZ_NAME, MSG_OFF(name),
 	  MSG_SZ(name) },
-	{ "sender's reconnect_ms", KRDMA_FUZZ_FIELDS, FUZZ_FREE,
+	{ "reconnect_ms", BIT(KRDMA_FUZZ_FIELDS), FUZZ_FREE,
 	  MSG_OFF(reconnect_ms), MSG_SZ(reconnect_ms) },
-	{ "sender's reserved", KRDMA_FUZZ_FIELDS, FUZZ_FREE, MSG_OFF(reserved),
+	{ "reserved", BIT(KRDMA_FUZZ_FIELDS), FUZZ_FREE, MSG_OFF(reserved),
 	  MSG_SZ(reserved) },
-	{ "sender's nonce", KRDMA_FUZZ_NONCE, FUZZ_FREE, 0, KRDMA_NONCE_LEN },
-	{ "HELLO op", HELLO, FUZZ_MAC, FH_OFF(hdr.op), FH_SZ(hdr.op) },
-	{ "HELLO flags", HELLO, FUZZ_FLAGS, FH_OFF(hdr.flags), FH_SZ(hdr.flags) },
-	{ "HELLO len", HELLO, FUZZ_MAC, FH_OFF(hdr.len), FH_SZ(hdr.len) },
-	{ "HELLO id", HELLO, FUZZ_FREE, FH_OFF(hdr.id), FH_SZ(hdr.id) },
-	{ "HELLO status", HELLO, FUZZ_FREE, FH_OFF(hdr.status),
-	  FH_SZ(hdr.status) },
-	{ "HELLO name", HELLO, FUZZ_MAC, FH_OFF(msg.name), FH_SZ(msg.name) },
-	{ "HELLO reconnect_ms", HELLO, FUZZ_MAC, FH_OFF(msg.reconnect_ms),
+	{ "nonce", BIT(KRDMA_FUZZ_NONCE), FUZZ_FREE, 0, KRDMA_NONCE_LEN },
+	{ "op", MSGS, FUZZ_MAC, FH_OFF(hdr.op), FH_SZ(hdr.op) },
+	{ "flags", MSGS, FUZZ_FLAGS, FH_OFF(hdr.flags), FH_SZ(hdr.flags) },
+	{ "len", MSGS, FUZZ_MAC, FH_OFF(hdr.len), FH_SZ(hdr.len) },
+	{ "id", MSGS, FUZZ_FREE, FH_OFF(hdr.id), FH_SZ(hdr.id) },
+	{ "status", MSGS, FUZZ_FREE, FH_OFF(hdr.status), FH_SZ(hdr.status) },
+	{ "name", MSGS, FUZZ_MAC, FH_OFF(msg.name), FH_SZ(msg.name) },
+	{ "reconnect_ms", MSGS, FUZZ_MAC, FH_OFF(msg.reconnect_ms),
 	  FH_SZ(msg.reconnect_ms) },
-	{ "HELLO reserved", HELLO, FUZZ_MAC, FH_OFF(msg.reserved),
+	{ "reserved", MSGS, FUZZ_MAC, FH_OFF(msg.reserved),
 	  FH_SZ(msg.reserved) },
-	{ "HELLO nonce", HELLO, FUZZ_MAC, FH_OFF(msg.nonce), FH_SZ(msg.nonce) },
-	{ "HELLO mac", HELLO, FUZZ_MAC, FH_OFF(msg.mac), FH_SZ(msg.mac) },
-	{ "HELLO length", HELLO, FUZZ_LEN },
-	{ "data magic", DATA, FUZZ_MAC, CM_OFF(magic), CM_SZ(magic) },
-	{ "data major", DATA, FUZZ_MAC, CM_OFF(major), CM_SZ(major) },
-	{ "data kind", DATA, FUZZ_MAC, CM_OFF(kind), CM_SZ(kind) },
-	{ "data index", DATA, FUZZ_MAC, CM_OFF(index), CM_SZ(index) },
-	{ "data uuid", DATA, FUZZ_MAC, CM_OFF(uuid), CM_SZ(uuid) },
-	{ "data session", DATA, FUZZ_MAC, CM_OFF(session), CM_SZ(session) },
-	{ "data tag", DATA, FUZZ_MAC, CM_OFF(tag), CM_SZ(tag) },
-	{ "data length", DATA, FUZZ_LEN },
-	{ "accept magic", ACC, FUZZ_MAC, AC_OFF(hello.magic),
-	  AC_SZ(hello.magic) },
-	{ "accept major", ACC, FUZZ_MAC, AC_OFF(hello.major),
-	  AC_SZ(hello.major) },
-	{ "accept minor", ACC, FUZZ_MAC, AC_OFF(hello.minor),
-	  AC_SZ(hello.minor) },
-	{ "accept caps", ACC, FUZZ_MAC, AC_OFF(hello.caps), AC_SZ(hello.caps) },
-	{ "accept credits", ACC, FUZZ_MAC, AC_OFF(hello.credits),
-	  AC_SZ(hello.credits) },
-	{ "accept kind", ACC, FUZZ_MAC, AC_OFF(hello.kind), AC_SZ(hello.kind) },
-	{ "accept index", ACC, FUZZ_MAC, AC_OFF(hello.index),
-	  AC_SZ(hello.index) },
-	{ "accept uuid", ACC, FUZZ_MAC, AC_OFF(hello.uuid), AC_SZ(hello.uuid) },
-	{ "accept incarnation", ACC, FUZZ_MAC, AC_OFF(hello.incarnation),
-	  AC_SZ(hello.incarnation) },
-	{ "accept session", ACC, FUZZ_MAC, AC_OFF(hello.session),
-	  AC_SZ(hello.session) },
-	{ "accept options", ACC, FUZZ_MAC, AC_OFF(hello.tag), AC_SZ(hello.tag) },
-	{ "accept nonce", ACC, FUZZ_MAC, AC_OFF(nonce), AC_SZ(nonce) },
-	{ "accept length", ACC, FUZZ_LEN },
-	{ "reply op", REPLY, FUZZ_MAC, FH_OFF(hdr.op), FH_SZ(hdr.op) },
-	{ "reply flags", REPLY, FUZZ_FLAGS, FH_OFF(hdr.flags),
-	  FH_SZ(hdr.flags) },
-	{ "reply len", REPLY, FUZZ_MAC, FH_OFF(hdr.len), FH_SZ(hdr.len) },
-	{ "reply id", REPLY, FUZZ_FREE, FH_OFF(hdr.id), FH_SZ(hdr.id) },
-	{ "reply status", REPLY, FUZZ_FREE, FH_OFF(hdr.status),
-	  FH_SZ(hdr.status) },
-	{ "reply name", REPLY, FUZZ_MAC, FH_OFF(msg.name), FH_SZ(msg.name) },
-	{ "reply reconnect_ms", REPLY, FUZZ_MAC, FH_OFF(msg.reconnect_ms),
-	  FH_SZ(msg.reconnect_ms) },
-	{ "reply reserved", REPLY, FUZZ_MAC, FH_OFF(msg.reserved),
-	  FH_SZ(msg.reserved) },
-	{ "reply mac", REPLY, FUZZ_MAC, FH_OFF(msg.mac), FH_SZ(msg.mac) },
-	{ "reply length", REPLY, FUZZ_LEN },
+	{ "nonce", BIT(KRDMA_FUZZ_HELLO), FUZZ_MAC, FH_OFF(msg.nonce),
+	  FH_SZ(msg.nonce) },
+	{ "mac", MSGS, FUZZ_MAC, FH_OFF(msg.mac), FH_SZ(msg.mac) },
+};
+
+/* What is sent at each enum krdma_fuzz_at, for the logs */
+static const char * const fuzz_where[] = {
+	[KRDMA_FUZZ_REQUEST]	= "connect request",
+	[KRDMA_FUZZ_FIELDS]	= "HELLO (before its proof)",
+	[KRDMA_FUZZ_NONCE]	= "HELLO (before its proof)",
+	[KRDMA_FUZZ_HELLO]	= "HELLO",
+	[KRDMA_FUZZ_DATA]	= "data connect request",
+	[KRDMA_FUZZ_ACCEPT]	= "accept",
+	[KRDMA_FUZZ_REPLY]	= "accepting side's HELLO",
 };
 
 /*
@@ -179,12 +147,6 @@ static const u8 fuzz_ok_refused[] = {
 	[KRDMA_FUZZ_REPLY]	= 1,
 };
 
-/* A message whose length is exact (a SEND's); else a CM's private data */
-static bool fuzz_is_msg(const struct fuzz_field *f)
-{
-	return f->at == KRDMA_FUZZ_HELLO || f->at == KRDMA_FUZZ_REPLY;
-}
-
 enum fuzz_kind { FK_ZERO, FK_ONE, FK_MAX, FK_MAX_1, FK_RANDOM, FK_FLIP, FK_NR };
 
 static const char * const fuzz_kinds[FK_NR] = {
@@ -197,6 +159,7 @@ static const char * const fuzz_kinds[FK_NR] = {
  */
 struct fuzz_attempt {
 	const struct fuzz_field	*field;
+	int			at;		/* enum krdma_fuzz_at */
 	int			kind;
 	struct rnd_state	rnd;
 	bool			armed;
@@ -207,6 +170,12 @@ struct fuzz_attempt {
 
 static DEFINE_SPINLOCK(fuzz_cb_lock);
 static struct fuzz_attempt fuzz_now;
+
+/* A message whose length is exact (a SEND's); else a CM's private data */
+static bool fuzz_is_msg(const struct fuzz_attempt *a)
+{
+	return BIT(a->at) & MSGS;
+}
 
 static DEFINE_MUTEX(fuzz_lock);		/* one run at a time; fuzz_result */
 static char fuzz_result[160] = "none\n";
@@ -287,7 +256,7 @@ static void fuzz_length(struct fuzz_attempt *a, u8 *buf, u32 *len, u32 max)
 		n = min(max, n ^ (1U << (prandom_u32_state(&a->rnd) % 12)));
 		break;
 	}
-	if (n < *len && !fuzz_is_msg(a->field))
+	if (n < *len && !fuzz_is_msg(a))
 		memset(buf + n, 0, *len - n);
 	if (n > *len) {
 		prandom_bytes_state(&a->rnd, buf + *len, n - *len);
@@ -313,7 +282,7 @@ static bool fuzz_expect_refused(const struct fuzz_attempt *a, const u8 *old,
 		return le16_to_cpu(((const struct krdma_msg_hdr *)buf)->flags) &
 		       KRDMA_F_RESPONSE;
 	case FUZZ_LEN:
-		if (fuzz_is_msg(f))
+		if (fuzz_is_msg(a))
 			return a->new_len < a->len;
 		return memcmp(old, buf, a->len) != 0;
 	default:
@@ -330,7 +299,7 @@ static void fuzz_hook(enum krdma_fuzz_at at, void *buf, u32 *len, u32 max)
 
 	spin_lock_irqsave(&fuzz_cb_lock, flags);
 	/* a data connection: the one of index 0 */
-	if (!a->armed || a->field->at != at || *len > sizeof(old) ||
+	if (!a->armed || a->at != at || *len > sizeof(old) ||
 	    (at == KRDMA_FUZZ_DATA &&
 	     ((struct krdma_cm_hello *)buf)->index != 0))
 		goto out;
@@ -447,13 +416,34 @@ static bool fuzz_close_all(void)
 	return true;
 }
 
-/* Attempt @i's field and change, drawn from the seed and @i alone. */
+/* How many (field, where it is sent) there are to change */
+static u32 fuzz_places(void)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(fuzz_fields); i++)
+		n += hweight8(fuzz_fields[i].where);
+	return n;
+}
+
+/*
+ * Attempt @i's field, where it is sent and its change, drawn from the
+ * seed and @i alone, each place alike.
+ */
 static void fuzz_draw(struct fuzz_run *r, u32 i, struct fuzz_attempt *a)
 {
+	const struct fuzz_field *f = fuzz_fields;
+	u32 n;
+
 	memset(a, 0, sizeof(*a));
 	prandom_seed_state(&a->rnd, r->seed ^ ((u64)i * 0x9e3779b97f4a7c15ULL));
-	a->field = &fuzz_fields[prandom_u32_state(&a->rnd) %
-				ARRAY_SIZE(fuzz_fields)];
+	n = prandom_u32_state(&a->rnd) % fuzz_places();
+	while (n >= hweight8(f->where))
+		n -= hweight8(f++->where);
+	a->field = f;
+	a->at = __ffs(f->where);
+	while (n--)
+		a->at = __ffs(f->where & ~GENMASK(a->at, 0));
 	a->kind = prandom_u32_state(&a->rnd) % FK_NR;
 	a->armed = true;
 }
@@ -462,7 +452,7 @@ static void fuzz_draw(struct fuzz_run *r, u32 i, struct fuzz_attempt *a)
 static const char *fuzz_verdict(const struct fuzz_attempt *a, int ret,
 				int out, const struct fuzz_stat *d)
 {
-	bool data = a->field->at == KRDMA_FUZZ_DATA;
+	bool data = a->at == KRDMA_FUZZ_DATA;
 
 	if (!a->fired)
 		return "the change was never sent";
@@ -479,7 +469,7 @@ static const char *fuzz_verdict(const struct fuzz_attempt *a, int ret,
 		       NULL : "accepted, not counted as 2 proofs held";
 	if (d->failed + d->early < 1)
 		return "refused, not counted in auth_stat";
-	if (d->ok != fuzz_ok_refused[a->field->at])
+	if (d->ok != fuzz_ok_refused[a->at])
 		return "refused, but not with the proofs it must have";
 	return NULL;
 }
@@ -522,14 +512,14 @@ static bool fuzz_attempt(struct fuzz_run *r, u32 i)
 		why = "strangers left";
 	if (why) {
 		r->failed++;
-		pr_warn("test_auth_fuzz: attempt %u: %s set to %s (%u -> %u bytes): %s (connect %d; auth_stat +%lld ok +%lld failed +%lld early); replay: echo '%s %llu 1 60 %u'\n",
-			i, a.field->name, fuzz_kinds[a.kind], a.len, a.new_len,
-			why, ret, d.ok, d.failed, d.early, r->target, r->seed,
-			i);
+		pr_warn("test_auth_fuzz: attempt %u: %s %s set to %s (%u -> %u bytes): %s (connect %d; auth_stat +%lld ok +%lld failed +%lld early); replay: echo '%s %llu 1 60 %u'\n",
+			i, fuzz_where[a.at], a.field->name, fuzz_kinds[a.kind],
+			a.len, a.new_len, why, ret, d.ok, d.failed, d.early,
+			r->target, r->seed, i);
 	}
 	if (!warned && test_taint(TAINT_WARN)) {
-		pr_warn("test_auth_fuzz: a kernel warning during attempt %u (%s set to %s)\n",
-			i, a.field->name, fuzz_kinds[a.kind]);
+		pr_warn("test_auth_fuzz: a kernel warning during attempt %u (%s %s set to %s)\n",
+			i, fuzz_where[a.at], a.field->name, fuzz_kinds[a.kind]);
 		r->failed++;
 		r->stop = "warning";
 		return false;
