@@ -23,7 +23,8 @@ MODULE_PARM_DESC(uuid, "This node's UUID (default: the DMI product UUID, else ra
 struct rackswap_identity rs_self;
 EXPORT_SYMBOL_GPL(rs_self);
 
-static bool name_ok(const char *s)
+/* A node name: 1-63 printable characters without spaces (ours or a remote's). */
+bool rs_name_ok(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -40,7 +41,7 @@ int rackswap_identity_init(void)
 	const char *src = nodename ? nodename : init_utsname()->nodename;
 	const char *dmi;
 
-	if (!name_ok(src)) {
+	if (!rs_name_ok(src)) {
 		pr_err("nodename '%s' is invalid: 1-63 printable characters without spaces\n",
 		       src);
 		return -EINVAL;

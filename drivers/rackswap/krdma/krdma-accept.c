@@ -118,24 +118,32 @@ static int krdma_accept_data(struct rdma_cm_id *id, struct rdma_cm_event *ev,
 	struct rdma_conn_param param;
 	struct krdma_peer *peer;
 	struct krdma_dataq *dq = NULL;
+	bool expected;
 	int ret;
 
 	peer = krdma_peer_find(krdma_match_session, h);
 	if (!peer) {
+		krdma_refused_early();
 		pr_warn("%pISpc: data connection of no known peer\n",
 			&id->route.addr.dst_addr);
 		return -ENOENT;
 	}
 	spin_lock_irq(&peer->lock);
-	if ((peer->state == KRDMA_CONNECTING || peer->state == KRDMA_LIVE) &&
-	    h->index < peer->nr_dq && !peer->dq[h->index].cm_id &&
-	    id->device == peer->dev && krdma_auth_tag_ok(peer, h)) {
+	expected = (peer->state == KRDMA_CONNECTING ||
+		    peer->state == KRDMA_LIVE) &&
+		   h->index < peer->nr_dq && !peer->dq[h->index].cm_id &&
+		   id->device == peer->dev;
+	/* a wrong tag is counted as a failed proof */
+	if (expected && krdma_auth_tag_ok(peer, h)) {
 		dq = &peer->dq[h->index];
 		dq->cm_id = id;
 	}
 	spin_unlock_irq(&peer->lock);
 	if (!dq) {
-		peer_warn_rl(peer, "unexpected data connection %u (or its tag is wrong)\n",
+		if (!expected)
+			krdma_refused_early();
+		peer_warn_rl(peer, "%s data connection %u: refused\n",
+			     expected ? "a wrong tag on" : "unexpected",
 			     h->index);
 		krdma_peer_put(peer);
 		return -EINVAL;
@@ -188,12 +196,16 @@ static int krdma_accept_again(struct krdma_peer *peer, struct rdma_cm_id *id,
 	}
 	spin_unlock_irq(&peer->lock);
 	if (busy) {
+		krdma_refused_early();
 		if (!krdma_auth_enabled()) {
 			krdma_conn_lost(peer, -ECONNRESET);
 		} else if (unproven) {
 			peer_warn_rl(peer, "%pISpc: a newer request replaces the unproven one\n",
 				     &id->route.addr.dst_addr);
 			krdma_conn_lost(peer, -ECONNRESET);
+		} else {
+			peer_warn_rl(peer, "%pISpc: it has a connection: request refused\n",
+				     &id->route.addr.dst_addr);
 		}
 		return -EBUSY;
 	}
@@ -244,6 +256,7 @@ int krdma_accept_req(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 			src, peer->name, le64_to_cpu(h->incarnation), peer->id,
 			peer->incarnation);
 		krdma_peer_put(peer);
+		krdma_refused_early();
 		ret = -ESTALE;
 		goto err_reject;
 	}
@@ -262,6 +275,7 @@ int krdma_accept_req(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 		return 0;
 	}
 	if (krdma_hello_is_self(h) && !krdma_test_hook(loopback)) {
+		krdma_refused_early();
 		pr_warn("%pISpc: refusing a connection from this node itself\n",
 			src);
 		ret = -EINVAL;
@@ -300,6 +314,7 @@ int krdma_accept_req(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 	krdma_conn_param(&param, &mine, peer, id->device, ev,
 			 KRDMA_CONN_CTRL, 0);
 	krdma_auth_accept(peer, &mine);
+	krdma_fuzz_param(KRDMA_FUZZ_ACCEPT, &mine, &param);
 	ret = rdma_accept(id, &param);
 	if (ret) {
 		pr_warn("%pISpc: accept failed: %pe\n", &peer->addr, ERR_PTR(ret));

@@ -29,16 +29,30 @@ static atomic_t krdma_strangers;	/* accepted, not live yet */
 static atomic_t krdma_strangers_peak;
 static atomic64_t krdma_strangers_refused;	/* over the cap */
 static atomic64_t krdma_strangers_dropped;	/* past the deadline */
+static atomic64_t krdma_refused_early_n;	/* before any proof */
 
+/* @buf: a page (sysfs_emit()) */
 ssize_t krdma_auth_stat_show(char *buf)
 {
-	return sysfs_emit(buf, "%lld %lld %d %d %lld %lld\n",
+	return sysfs_emit(buf, "%lld %lld %d %d %lld %lld %lld\n",
 			  (long long)atomic64_read(&krdma_auth_ok),
 			  (long long)atomic64_read(&krdma_auth_failed),
 			  atomic_read(&krdma_strangers),
 			  atomic_read(&krdma_strangers_peak),
 			  (long long)atomic64_read(&krdma_strangers_refused),
-			  (long long)atomic64_read(&krdma_strangers_dropped));
+			  (long long)atomic64_read(&krdma_strangers_dropped),
+			  (long long)atomic64_read(&krdma_refused_early_n));
+}
+EXPORT_SYMBOL_IF_RS_TEST(krdma_auth_stat_show);
+
+/*
+ * A handshake refused before any proof was checked: a connect request, an
+ * accept or a HELLO message malformed or out of range, a data connection
+ * that matches no peer, an old incarnation. The caller logs why.
+ */
+void krdma_refused_early(void)
+{
+	atomic64_inc(&krdma_refused_early_n);
 }
 
 /* --- strangers --------------------------------------------------------- */
@@ -129,10 +143,17 @@ static int krdma_auth_derive(struct krdma_peer *peer, struct crypto_shash *tfm,
 	struct krdma_conn_auth *au = &peer->auth;
 	/* accepting a reconnection: its data connections are still staged */
 	int nr_dq = au->staged ? au->terms.nr_dq : peer->nr_dq;
+	u32 n = KRDMA_HELLO_FIELDS_LEN;
 	u8 mac[KRDMA_MAC_LEN];
 	int i, ret;
 
 	krdma_hello_fill(peer, &au->hello_out);
+	/* tests: what a connecting sender with the key may say, proven */
+	if (ours == KRDMA_LABEL_A) {
+		krdma_fuzz(KRDMA_FUZZ_FIELDS, &au->hello_out, &n, n);
+		n = KRDMA_NONCE_LEN;
+		krdma_fuzz(KRDMA_FUZZ_NONCE, au->tr.nonce_a, &n, n);
+	}
 	ret = krdma_auth_mac(tfm, &au->tr, ours, 0, &au->hello_out,
 			     au->mac_out);
 	for (i = 0; !ret && i < nr_dq; i++) {
@@ -396,19 +417,24 @@ void krdma_auth_tag_fill(const struct krdma_peer *peer,
 
 /*
  * Accepting a data connection of @peer: when its control connection
- * authenticates, only once that is verified and with the right tag.
- * peer->lock held.
+ * authenticates, only once that is verified and with the right tag. A
+ * refusal is a failed proof (counted). peer->lock held.
  */
 bool krdma_auth_tag_ok(const struct krdma_peer *peer,
 		       const struct krdma_cm_hello *h)
 {
 	const struct krdma_conn_auth *au = &peer->auth;
+	bool ok;
 
 	lockdep_assert_held(&peer->lock);
 	if (!au->used)
-		return !krdma_auth_enabled();
-	return au->verified && h->index < KRDMA_MAX_DATA_QPS &&
-	       !crypto_memneq(h->tag, au->tags[h->index], KRDMA_TAG_LEN);
+		ok = !krdma_auth_enabled();
+	else
+		ok = au->verified && h->index < KRDMA_MAX_DATA_QPS &&
+		     !crypto_memneq(h->tag, au->tags[h->index], KRDMA_TAG_LEN);
+	if (!ok)
+		atomic64_inc(&krdma_auth_failed);
+	return ok;
 }
 
 /* The connection is gone: a stranger no more; its secrets wiped. */

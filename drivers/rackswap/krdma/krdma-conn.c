@@ -102,11 +102,13 @@ krdma_check_cm_hello(const struct sockaddr_storage *addr, const void *data,
 
 	if (!data || len < KRDMA_CM_HELLO_2_0 ||
 	    le32_to_cpu(h->magic) != KRDMA_MAGIC) {
+		krdma_refused_early();
 		pr_warn("%pISpc: not a krdma peer (no handshake)\n", addr);
 		return ERR_PTR(-EPROTO);
 	}
 	major = le16_to_cpu(h->major);
 	if (major != KRDMA_PROTO_MAJOR) {
+		krdma_refused_early();
 		pr_warn("%pISpc: protocol version %u.%u refused: this node speaks %u.%u\n",
 			addr, major, le16_to_cpu(h->minor), KRDMA_PROTO_MAJOR,
 			KRDMA_PROTO_MINOR);
@@ -196,11 +198,13 @@ int krdma_take_cm_hello(struct krdma_peer *peer, const void *data, u8 len)
 		return PTR_ERR(h);
 	t.credits = le16_to_cpu(h->credits);
 	if (!t.credits || h->kind != KRDMA_CONN_CTRL) {
+		krdma_refused_early();
 		pr_warn("%pISpc: bad control hello (credits %u, kind %u)\n",
 			&peer->addr, t.credits, h->kind);
 		return -EPROTO;
 	}
 	if (!peer->active && krdma_opts_from_hello(&t.opts, h, len)) {
+		krdma_refused_early();
 		pr_warn("%pISpc: bad control hello (options out of range)\n",
 			&peer->addr);
 		return -EPROTO;
@@ -591,6 +595,7 @@ static void krdma_data_cm_event(struct krdma_peer *peer, struct rdma_cm_id *id,
 			break;
 		krdma_conn_param(&param, &mine, peer, id->device, NULL,
 				 KRDMA_CONN_DATA, dq->index);
+		krdma_fuzz_param(KRDMA_FUZZ_DATA, &mine, &param);
 		ret = rdma_connect_locked(id, &param);
 		break;
 	case RDMA_CM_EVENT_ESTABLISHED:
@@ -642,6 +647,7 @@ static int krdma_cm_event(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 		krdma_conn_param(&param, &mine, peer, id->device, NULL,
 				 KRDMA_CONN_CTRL, peer->nr_dq);
 		krdma_auth_request(peer, &mine.hello);
+		krdma_fuzz_param(KRDMA_FUZZ_REQUEST, &mine, &param);
 		ret = rdma_connect_locked(id, &param);
 		break;
 	case RDMA_CM_EVENT_ESTABLISHED:
@@ -786,6 +792,7 @@ int krdma_connect_str(const char *buf, size_t len)
 		return ret;
 	return krdma_connect_addr(&ss, &o);
 }
+EXPORT_SYMBOL_IF_RS_TEST(krdma_connect_str);
 
 /* What disconnect names: "<ip> <port>" or a node name. */
 struct krdma_target {

@@ -378,6 +378,7 @@ extern struct dentry *rackswap_debugfs_root;	/* debugfs.c */
 
 /* the module's parts, started in this order (krdma-main.c) */
 int rackswap_identity_init(void);
+bool rs_name_ok(const char *s);
 int rackswap_debugfs_init(void);
 void rackswap_debugfs_exit(void);
 int rackswap_sysfs_init(void);
@@ -442,6 +443,7 @@ void krdma_keys_exit(void);
 bool krdma_auth_wanted(bool active);
 int krdma_auth_connecting(struct krdma_peer *peer);
 ssize_t krdma_auth_stat_show(char *buf);
+void krdma_refused_early(void);
 bool krdma_stranger_get(void);
 void krdma_stranger_put(void);
 void krdma_stranger_end_locked(struct krdma_peer *peer);
@@ -554,6 +556,35 @@ enum krdma_grants_lie {
 #define KRDMA_REPLAY_SEND	2	/* send the kept one's nonce and proof */
 #define KRDMA_REPLAY_TAMPER	3	/* change our name after the proof */
 
+/*
+ * krdma_test_hooks.handshake_fuzz: where it may change the handshake of a
+ * new connection. @buf holds *@len bytes; the hook may change them and
+ * *@len, up to @max. Connecting:
+ */
+enum krdma_fuzz_at {
+	/* a control connection's connect request (its hello), after our
+	 * transcript took it: what a relay would change
+	 */
+	KRDMA_FUZZ_REQUEST,
+	/* our HELLO's first KRDMA_HELLO_FIELDS_LEN bytes, before our proof */
+	KRDMA_FUZZ_FIELDS,
+	/* our nonce, before our proof */
+	KRDMA_FUZZ_NONCE,
+	/* the HELLO message as it goes, header first: after our proof */
+	KRDMA_FUZZ_HELLO,
+	/* a data connection's connect request (its hello, with its tag) */
+	KRDMA_FUZZ_DATA,
+	/*
+	 * Accepting a stranger: our accept (hello and nonce) after our
+	 * transcript took it, and our HELLO message as it goes
+	 */
+	KRDMA_FUZZ_ACCEPT,
+	KRDMA_FUZZ_REPLY,
+};
+
+typedef void (*krdma_fuzz_fn)(enum krdma_fuzz_at at, void *buf, u32 *len,
+			      u32 max);
+
 struct krdma_test_hooks {
 	u16			proto_major;	/* advertise another major */
 	u64			incarnation;	/* connect as another one */
@@ -567,6 +598,7 @@ struct krdma_test_hooks {
 	bool			early_request;	/* a request before our HELLO */
 	bool			hello_kept;	/* @hello holds one */
 	struct krdma_hello_msg	hello;		/* the HELLO kept */
+	krdma_fuzz_fn		handshake_fuzz;	/* changes our handshake */
 	struct krdma_neg	flip_reads;	/* a bit flipped per READ */
 	struct krdma_neg	drop_writes;	/* WRITEs acked, not done */
 };
@@ -587,10 +619,40 @@ static inline bool krdma_neg_take(struct krdma_neg *neg)
 }
 
 #define krdma_test_neg(field)	krdma_neg_take(&krdma_test_hooks.field)
+
+/* Tests: the handshake fuzzer changes what we send at @at. */
+static inline void krdma_fuzz(enum krdma_fuzz_at at, void *buf, u32 *len,
+			      u32 max)
+{
+	krdma_fuzz_fn fn = READ_ONCE(krdma_test_hooks.handshake_fuzz);
+
+	if (unlikely(fn))
+		fn(at, buf, len, max);
+}
 #else
 #define krdma_test_hook(field)	0
 #define krdma_test_neg(field)	false
+
+static inline void krdma_fuzz(enum krdma_fuzz_at at, void *buf, u32 *len,
+			      u32 max)
+{
+}
 #endif
+
+/*
+ * Tests: the handshake fuzzer may change our connect request or accept,
+ * @mine as @param carries it, within its length (a CM REQ holds no more;
+ * the reader of a REP takes the accept's bytes only).
+ */
+static inline void krdma_fuzz_param(enum krdma_fuzz_at at,
+				    struct krdma_cm_accept *mine,
+				    struct rdma_conn_param *param)
+{
+	u32 len = param->private_data_len;
+
+	krdma_fuzz(at, mine, &len, len);
+	param->private_data_len = len;
+}
 
 /* krdma-sysfs.c */
 int krdma_sysfs_init(void);

@@ -301,6 +301,7 @@ void krdma_peer_close(struct krdma_peer *peer, int why)
 	else
 		krdma_conn_lost(peer, why);
 }
+EXPORT_SYMBOL_IF_RS_TEST(krdma_peer_close);
 
 /* No connection, and none being torn down. */
 bool krdma_conn_is_down(struct krdma_peer *peer)

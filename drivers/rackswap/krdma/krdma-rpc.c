@@ -302,6 +302,7 @@ int krdma_send_hello(struct krdma_peer *peer)
 {
 	struct krdma_buf *b = &peer->send[KRDMA_HELLO_BUF];
 	struct krdma_hello_msg *msg = b->data + sizeof(struct krdma_msg_hdr);
+	u32 n = sizeof(struct krdma_msg_hdr) + sizeof(*msg);
 	unsigned long flags;
 	int ret = -ENOTCONN;
 
@@ -317,10 +318,13 @@ int krdma_send_hello(struct krdma_peer *peer)
 		krdma_hello_replay_hook(peer, msg);
 	}
 	krdma_fill_hdr(b, KRDMA_OP_HELLO, 0, sizeof(*msg), 0, 0);
+	/* tests: the message as a relay would change it, its length too */
+	krdma_fuzz(peer->active ? KRDMA_FUZZ_HELLO : KRDMA_FUZZ_REPLY, b->data,
+		   &n, KRDMA_MSG_SIZE);
 	spin_lock_irqsave(&peer->lock, flags);
 	if (peer->state == KRDMA_CONNECTING) {
 		krdma_early_request_hook(peer);
-		ret = krdma_post_send_locked(peer, b);
+		ret = krdma_post_bytes_locked(peer, b, n);
 		peer->hello_sent = !ret;
 	}
 	spin_unlock_irqrestore(&peer->lock, flags);
@@ -479,9 +483,13 @@ static void krdma_take_hello(struct krdma_peer *peer,
 	/* the connection is being torn down: its HELLO means nothing now */
 	if (READ_ONCE(peer->state) >= KRDMA_DOWN)
 		return;
+	/* the name goes to logs and sysfs: the rule of our own nodename */
 	if (len < KRDMA_HELLO_MSG_2_0 ||
-	    !memchr(msg->name, '\0', sizeof(msg->name))) {
-		peer_warn(peer, "malformed hello\n");
+	    !memchr(msg->name, '\0', sizeof(msg->name)) ||
+	    !rs_name_ok(msg->name)) {
+		krdma_refused_early();
+		peer_warn(peer, "malformed hello (%u bytes; a name is 1-63 printable characters without spaces)\n",
+			  len);
 		/* unproven: it loses its connection, not the relationship */
 		if (peer->auth.used)
 			krdma_conn_lost(peer, -EPROTO);
@@ -579,6 +587,8 @@ void krdma_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	len = le32_to_cpu(hdr->len);
 	op = le16_to_cpu(hdr->op);
 	if (wc->byte_len < sizeof(*hdr) || len > wc->byte_len - sizeof(*hdr)) {
+		if (!READ_ONCE(peer->hello_rcvd))
+			krdma_refused_early();
 		peer_warn(peer, "malformed message (%u bytes, length field %u)\n",
 			  wc->byte_len, len);
 		krdma_peer_close(peer, -EPROTO);

@@ -5,7 +5,7 @@
  *
  *   krdma/	RPC and one-sided RDMA tests, malformed messages, test
  *		knobs of krdma, the negative controls and attacks on the
- *		handshake
+ *		handshake, a fuzzer of its fields
  *   dvs/	test spaces, the donor's slab sums, a rogue client
  *
  * Each file is described in the file that makes it, and all of them in
@@ -61,6 +61,7 @@ static int __init rs_test_init(void)
 		goto err_rpc;
 	krdma_neg_init(kdir);
 	krdma_auth_test_init(kdir);
+	krdma_auth_fuzz_init(kdir);
 	dvs_test_init(debugfs_create_dir("dvs", rs_test_root));
 	pr_info("loaded: test hooks armed only on request\n");
 	return 0;
@@ -77,6 +78,7 @@ static void __exit rs_test_exit(void)
 	/* no file opens a new run; runs in progress hold the module */
 	debugfs_remove(rs_test_root);
 	dvs_test_exit();
+	krdma_auth_fuzz_exit();
 	krdma_auth_test_exit();
 	krdma_neg_exit();
 	krdma_test_exit();

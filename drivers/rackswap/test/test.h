@@ -70,6 +70,10 @@ void krdma_neg_exit(void);
 void krdma_auth_test_init(struct dentry *dir);
 void krdma_auth_test_exit(void);
 
+/* krdma-auth-fuzz.c: a fuzzer of the handshake's fields */
+void krdma_auth_fuzz_init(struct dentry *dir);
+void krdma_auth_fuzz_exit(void);
+
 /* dvs-test.c, dvs-rogue.c */
 void dvs_test_init(struct dentry *dir);
 void dvs_test_exit(void);

@@ -53,7 +53,7 @@ check "load (loopback=1, no reconnection)" rs_load loopback=1 reconnect_tries=0
 # our UUID: the module's, once it is loaded
 ME=$(cat /sys/kernel/rackswap/uuid 2>/dev/null)
 check "an open node says so at load" logged 'this node is open to any host'
-check "auth_stat all zero" [ "$(cat $C/auth_stat)" = "0 0 0 0 0 0" ]
+check "auth_stat all zero" [ "$(cat $C/auth_stat)" = "0 0 0 0 0 0 0" ]
 
 # --- keys --------------------------------------------------------------------
 kmsg_mark

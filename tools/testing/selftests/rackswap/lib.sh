@@ -46,6 +46,8 @@ log() { echo "# $*"; }
 
 # --- the rig -------------------------------------------------------------
 rig_arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n 1; }
+# field KEY LINE: the value of KEY=value in LINE (a test module's result)
+field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 NODE=$(rig_arg rig.node)
 NODE=${NODE:-1}
 NODES=$(rig_arg rig.nodes)
@@ -707,7 +709,7 @@ AUTH_KEY_BAD=2f05d4b689d270cafb02285f35f44866f7dc8a2d368a3f9d1124373eeab31fb1
 node_uuid() { printf '00000000-0000-4000-8000-%012d\n' "$1"; }
 # auth_stat COLUMN: a column of krdma's auth_stat: 1 authenticated,
 # 2 auth_failed, 3 strangers, 4 strangers_peak, 5 strangers_refused,
-# 6 strangers_dropped
+# 6 strangers_dropped, 7 refused_early
 auth_stat() { cut -d' ' -f"$1" /sys/kernel/rackswap/krdma/auth_stat; }
 # no_key_logged: none of the keys above is in the kernel log
 no_key_logged() { ! dmesg | grep -qi -e $AUTH_KEY1 -e $AUTH_KEY2 -e $AUTH_KEY_BAD; }

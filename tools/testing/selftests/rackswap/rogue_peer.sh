@@ -50,8 +50,6 @@ rogue_ready() {
 good_live() {
 	[ "$(cat $C/peers/$good_out/state)" = live ] && [ "$(cat $C/peers/$good_in/state)" = live ]
 }
-# field KEY LINE: the value of KEY=value in LINE
-field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 check "rxe0 on dummy0" rxe_loopback_up
 ip addr add $ROGUE_ADDR/24 dev dummy0 2>/dev/null

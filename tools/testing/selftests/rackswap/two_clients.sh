@@ -40,8 +40,6 @@ tap_plan
 
 # heard: the next line another node tells us (tell), within 1200 s
 heard() { next_word 1200; }
-# field KEY LINE: the value of KEY=value in LINE
-field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 check "rxe on the links" rxe_links_up
 check "load $MOD" rs_load $LOAD
