@@ -6,6 +6,10 @@
 # rig/bench-krdma.sh) into OUTDIR/bench.md (tables: medians, min-max over
 # the rounds, ratios to rackswap, the issue's targets), OUTDIR/bench.json
 # (every figure, each round's too) and, with gnuplot, OUTDIR/bench.png.
+# Issue 35's rows: "integrity" (rackswap as it ships against its
+# integrity_off lever), "encrypt" (its encrypt lever against rackswap as it
+# ships; "skipped" when the build has no encryption) and "connect"
+# (connect times with no key and with a key on both sides).
 # Figures under QEMU TCG mean something only as ratios within one boot.
 """Tabulates one make bench boot."""
 
@@ -101,6 +105,158 @@ def num(bench, key):
         return float(bench[key])
     except (KeyError, ValueError):
         return None
+
+
+def p90(values):
+    """The 90th percentile of a list (nearest rank), or None."""
+    v = sorted(values)
+    return v[max(0, -(-9 * len(v) // 10) - 1)] if v else None
+
+
+def ints(bench, key):
+    """A BENCH value that lists integers ("1,2,3"), as a list."""
+    try:
+        return [int(x) for x in bench.get(key, "").split(",") if x]
+    except ValueError:
+        return []
+
+
+def trust_levers(data, bench):
+    """Issue 35's lever rows: "integrity" (rackswap as it ships, pages
+    checked, against the integrity_off lever) and "encrypt" (the encrypt
+    lever against rackswap as it ships), each side's figures and on/off
+    ratios, or what was skipped; "connect": connect times without and
+    with a key."""
+    def side(name):
+        if name == "rackswap":
+            sw = data["swap"].get("rackswap", {})
+            f = data["fio"].get("rackswap", {})
+        else:
+            sw = f = data["levers"][name]
+        def m(sect, wl, k):
+            try:
+                return sect[wl][k]["median"]
+            except (KeyError, TypeError):
+                return None
+        return {"seconds": {wl: m(sw, wl, "seconds") for wl in SWAP_WLS},
+                "verified": {wl: (sw.get(wl) or {}).get("verified", "0 of 0")
+                             for wl in SWAP_WLS},
+                "randread_qd1_p50_us": m(f, "randread_4k_qd1", "p50_us"),
+                "randrw_qd32_iops": m(f, "randrw_4k_qd32", "IOPS")}
+
+    def compare(what, on, off):
+        a, b = side(on), side(off)
+        pairs = [(a["seconds"][wl], b["seconds"][wl]) for wl in SWAP_WLS
+                 if a["seconds"][wl] and b["seconds"][wl]]
+        div = lambda x, y: x / y if x and y else None
+        r = {"swap_time": (sum(x for x, _ in pairs) / sum(y for _, y in pairs)
+                           if pairs else None),
+             "randread_qd1_p50": div(a["randread_qd1_p50_us"],
+                                     b["randread_qd1_p50_us"]),
+             "randrw_qd32_iops": div(a["randrw_qd32_iops"],
+                                     b["randrw_qd32_iops"])}
+        for wl in SWAP_WLS:
+            r["swap_%s_time" % wl] = div(a["seconds"][wl], b["seconds"][wl])
+        return {"what": what, "on": a, "off": b, "ratios_on_off": r}
+
+    out = {}
+    if "integrity_off" in data["levers"] and "rackswap" in data["swap"]:
+        out["integrity"] = compare(
+            "crc32c of every page (as shipped) against none (integrity_off: "
+            + data["levers"]["integrity_off"]["what"] + ")",
+            "rackswap", "integrity_off")
+    else:
+        out["integrity"] = {"skipped": bench.get(
+            "integrity_skipped", "no integrity_off lever in this boot")}
+    if "encrypt" in data["levers"] and "rackswap" in data["swap"]:
+        e = compare(data["levers"]["encrypt"]["what"], "encrypt", "rackswap")
+        drv = bench.get("encrypt_driver", "-")
+        e.update({"driver": drv, "cipher": bench.get("encrypt_cipher") or "-",
+                  "cpu_aes_flag": bench.get("cpu_aes", "-"),
+                  "aes_instructions_used": bench.get("cpu_aes") == "yes" and
+                  any(x in drv for x in ("aesni", "aes-ni", "vaes"))})
+        out["encrypt"] = e
+    else:
+        out["encrypt"] = {"skipped": bench.get(
+            "encrypt_skipped", "no encrypt lever in this boot"),
+                          "cpu_aes_flag": bench.get("cpu_aes", "-")}
+    c = {"mode": bench.get("connect_mode"),
+         "timer_us": statistics.median(ints(bench, "connect_timer_us"))
+         if ints(bench, "connect_timer_us") else None}
+    for k in ("open", "keyed"):
+        us = ints(bench, "connect_%s_us" % k)
+        c[k] = {"median_ms": statistics.median(us) / 1000.0 if us else None,
+                "p90_ms": p90(us) / 1000.0 if us else None,
+                "connects": len(us),
+                "failed": int(bench.get("connect_%s_failed" % k) or 0),
+                "each_us": us}
+    for k in ("median_ms", "p90_ms"):
+        a, b = c["keyed"][k], c["open"][k]
+        c["ratio_keyed_open_" + k[:-3]] = a / b if a and b else None
+    out["connect"] = c if c["mode"] else {"skipped": "not measured in this boot"}
+    return out
+
+
+def trust_md(data):
+    """The markdown lines of issue 35's rows (see trust_levers())."""
+    L = []
+    g = lambda v, f="%.2f": f % v if v is not None else "-"
+
+    def table(e, on, off):
+        L.append("| | seq s | rand s | sort s | randread QD1 p50 us | "
+                 "randrw QD32 IOPS | verified (seq/rand/sort) |")
+        L.append("|---|---|---|---|---|---|---|")
+        for label, s in ((on, e["on"]), (off, e["off"])):
+            L.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+                label, *[g(s["seconds"][wl], "%.1f") for wl in SWAP_WLS],
+                g(s["randread_qd1_p50_us"], "%.0f"),
+                g(s["randrw_qd32_iops"], "%.0f"),
+                ", ".join(s["verified"][wl] for wl in SWAP_WLS)))
+        r = e["ratios_on_off"]
+        L.append("| on/off | %s | %s | %s | %s | %s | all three: %s |" % (
+            g(r["swap_seq_time"]), g(r["swap_rand_time"]),
+            g(r["swap_sort_time"]), g(r["randread_qd1_p50"]),
+            g(r["randrw_qd32_iops"]), g(r["swap_time"])))
+        L.append("")
+
+    e = data["integrity"]
+    L.append("Page integrity (issue 35), same rounds: %s." % (
+        e.get("what") or "skipped: " + e["skipped"]))
+    L.append("")
+    if "on" in e:
+        table(e, "integrity on (rackswap)", "integrity off")
+    e = data["encrypt"]
+    if "on" in e:
+        L.append("Encryption (issue 35), same rounds: %s; cipher %s, driver "
+                 "%s; the CPU's aes flag: %s; AES instructions used: %s "
+                 "(under QEMU TCG they are emulated)." % (
+                     e["what"], e["cipher"], e["driver"], e["cpu_aes_flag"],
+                     "yes" if e["aes_instructions_used"] else "no"))
+        L.append("")
+        table(e, "encrypt on", "encrypt off (rackswap)")
+    else:
+        L.append("Encryption (issue 35): skipped (%s); the CPU's aes flag: "
+                 "%s." % (e["skipped"], e["cpu_aes_flag"]))
+        L.append("")
+    c = data["connect"]
+    if "skipped" in c:
+        L.append("Connect time (issue 35): %s." % c["skipped"])
+    else:
+        L.append("Connect time (issue 35), %s: from the write of the connect "
+                 "string to the peer live with a data QP, one connect at a "
+                 "time (the timer itself takes %s us):" % (
+                     c["mode"], g(c["timer_us"], "%.0f")))
+        L.append("")
+        L.append("| key | median ms | p90 ms | connects (failed) |")
+        L.append("|---|---|---|---|")
+        for k, label in (("open", "none"), ("keyed", "on both sides")):
+            L.append("| %s | %s | %s | %d (%d) |" % (
+                label, g(c[k]["median_ms"], "%.1f"), g(c[k]["p90_ms"], "%.1f"),
+                c[k]["connects"], c[k]["failed"]))
+        L.append("| keyed/open | %s | %s | |" % (
+            g(c["ratio_keyed_open_median"]), g(c["ratio_keyed_open_p90"])))
+    L.append("")
+    return L
 
 
 def main():
@@ -250,6 +406,12 @@ def main():
         e["time_ratio"] = (sum(m for m, _ in pairs) / sum(b for _, b in pairs)
                            if pairs else None)
 
+    data.update(trust_levers(data, bench))
+    v = data["integrity"].get("ratios_on_off", {}).get("swap_time")
+    if v:
+        t["integrity_swap_time_on_vs_off"] = {"value": v, "target": "<= 1.15",
+                                              "met": v <= 1.15}
+
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "bench.json"), "w") as f:
         json.dump(data, f, indent=1, sort_keys=True)
@@ -346,6 +508,7 @@ def main():
              "heartbeats only)." % (bench.get("rackswap_donor_rpcs_served", "-"),
                                     bench.get("rackswap_requests", "-")))
     L.append("")
+    L.extend(trust_md(data))
     L.append("| target | value | wanted | met |")
     L.append("|---|---|---|---|")
     for k, v in t.items():

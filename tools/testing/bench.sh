@@ -8,8 +8,10 @@
 # workloads, 3 rounds) writes build/bench/bench.md, bench.json and bench.png
 # (tools/testing/bench-report.py); a second boot of two VMs (node2 serves
 # NVMe-oF and the rackswap donor, node1 runs brd, nvmeof and rackswap)
-# writes the same into build/bench/two-vm/. QUICK=1: one round of smaller
-# workloads.
+# writes the same into build/bench/two-vm/. Each boot also measures issue
+# 35's levers (page integrity off, encryption on) and connect times with
+# and without a key (bench.json: integrity, encrypt, connect). QUICK=1: one
+# round of smaller workloads.
 # Figures under QEMU TCG mean something only as ratios within one boot.
 set -uo pipefail
 . "$(dirname "$0")/rig/lib.sh"

@@ -162,9 +162,11 @@ static inline bool dvs_status_gone(int status)
 /*
  * Test hooks (CONFIG_RACKSWAP_TEST only), set by the test module; defined
  * in dvs-space.c. Atomic, or written and read once at a time.
- * @skip_verify: the negative controls corrupt data below dvs to show that
- *	the suite's own data checks see it; this keeps dvs's check of the
- *	pages read (dvs-sums.c) out of their way.
+ * @skip_verify: page integrity off (dvs-sums.c): writes compute no sums
+ *	(their pages' sums are cleared: unchecked) and reads check none.
+ *	The negative controls corrupt data below dvs to show that the
+ *	suite's own data checks see it, with dvs's check out of their way;
+ *	make bench measures the data path without integrity.
  * @alloc_lies, @alloc_lie_peer: the next @alloc_lies ALLOC answers to peer
  *	@alloc_lie_peer name their first chunk's grant for their last chunk
  *	too (dvs-donor.c), so that a test shows a client refuses them.

@@ -35,9 +35,11 @@
  * donor_sums reads one line per slab this node donates: "<peer id> <slab
  * id> <bytes> <crc32 of its pages>".
  *
- * skip_verify (Y/N, default N): dvs does not check the pages its reads
- * bring back (the negative controls corrupt them below dvs, for the
- * suite's own data checks to find).
+ * skip_verify (Y/N, default N): page integrity off: dvs computes no sums
+ * for the pages it writes (their sums cleared: never checked) and does not
+ * check the pages its reads bring back (the negative controls corrupt them
+ * below dvs, for the suite's own data checks to find; make bench measures
+ * the data path without integrity).
  *
  * test_alloc_lie takes "<peer id> <count>": this node's next <count> ALLOC
  * answers to that peer name their first chunk's grant for their last one

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# rig: nodes=1 timeout=5400
+# rig: nodes=1 timeout=7200
 #
 # Guest side of "make bench" (devices part): in one boot, the same block
 # and swap workloads on
@@ -17,14 +17,21 @@
 # and verify, random page touches over 4x the limit, sort of generated lines
 # against its unlimited checksum. Levers: rackswap with one setting
 # changed (rackswap@NAME; "BENCH lever_NAME what"), swap workloads (and
-# the fio QD1/QD32 runs for levers marked "fio"), in the same rounds.
+# the fio QD1/QD32 runs for levers marked "fio"), in the same rounds;
+# among them issue 35's: integrity_off (the test module's skip_verify: no
+# page sums computed or checked) and encrypt (the device's encrypt file;
+# "BENCH encrypt_skipped" when this build has none). Last, connect times
+# (connect_times): N connects with no key, then N with a key on both
+# sides, each from the write of the connect string to the peer live with
+# a data QP.
 # Prints for the host:
 #   FIO <dev> <workload> <round> <fio's JSON on one line>
 #   SWAP <dev> <workload> <round> <ms> <pswpout> <pswpin> <sys ms> <ok|bad>
 #   BENCH <key> <value>
 # Kernel command line: bench.quick=1 (small workloads), bench.rounds=N.
 # On two VMs (vm.sh -n 2) node2 serves an NVMe-oF target and a rackswap
-# donor over the link and node1 runs brd (its own), nvmeof and rackswap.
+# donor over the link and node1 runs brd (its own), nvmeof and rackswap;
+# the connect times are node1's to node2, else loopback.
 . /selftests/rackswap/lib.sh
 C=/sys/kernel/rackswap/krdma
 NVMET=/sys/kernel/config/nvmet
@@ -33,10 +40,10 @@ quick=$(rig_arg bench.quick)
 rounds=$(rig_arg bench.rounds)
 if [ "$quick" = 1 ]; then
 	rounds=${rounds:-1} fio_s=6 seq_mib=128 rand_n=2 rand_mib=48 rand_t=8000
-	sort_lines=150000 sort_max=16M
+	sort_lines=150000 sort_max=16M connects=10
 else
 	rounds=${rounds:-3} fio_s=20 seq_mib=256 rand_n=4 rand_mib=64 rand_t=30000
-	sort_lines=400000 sort_max=32M
+	sort_lines=400000 sort_max=32M connects=20
 fi
 cg_max=64M
 dev_mib=512
@@ -91,18 +98,22 @@ if [ "$NODES" -ge 2 ]; then
 		modprobe brd rd_nr=1 rd_size=$((dev_mib * 1024)) &&
 			nvmet_export /dev/ram0 "$(link_addr 2 1)" ||
 			note "no NVMe-oF target"
-		rs_load donate=$((dev_mib + 64))M slab_size=4M ||
+		rs_load donate=$((dev_mib + 64))M slab_size=4M uuid="$(node_uuid 2)" ||
 			note "no rackswap donor"
-		# serve until node1 leaves (it disconnects when done)
-		retry 900 krdma_peer direction=in state=live >/dev/null &&
-			p=$(krdma_peer direction=in state=live) &&
-			retry 5400 sh -c "[ ! -e $C/peers/$p ]"
+		# serve until node1 is done; open, then keyed when it asks
+		# (connect_times): node1 allowed with key 1
+		retry 900 krdma_peer direction=in state=live >/dev/null || exit 0
+		[ "$(next_word 7200)" = keyed ] || exit 0
+		echo "$(node_uuid 1) $AUTH_KEY1" >$C/allow
+		tell 1 allowed
+		hear "done" 900
 		exit 0
 	fi
 	echo "BENCH two_vm 1"
 	modprobe brd rd_nr=1 rd_size=$((dev_mib * 1024)) && add brd /dev/ram0
 	if nvme_attach "$(link_addr 2 1)"; then add nvmeof "$nvme_dev"; else note "no nvmeof"; fi
-	if rs_load slab_size=4M && rackswap_attach "$(link_addr 2 1)"; then
+	if rs_load slab_size=4M uuid="$(node_uuid 1)" &&
+		rackswap_attach "$(link_addr 2 1)"; then
 		add rackswap /dev/rackswap0
 	else
 		note "no rackswap"
@@ -146,22 +157,44 @@ fi
 pc_default=$(cat /proc/sys/vm/page-cluster)
 P=/sys/kernel/rackswap/krdma
 SPIN=/sys/block/rackswap0/completion_spin_us
+# issue 35: page integrity off (the test module's hook), encryption on
+NOSUMS=$DT/skip_verify
+ENC=/sys/block/rackswap0/encrypt
 lever_fio=""
 lever() {
 	devs="$devs rackswap@$1:/dev/rackswap0"
 	echo "BENCH lever_$1 $2"
 	[ "${3:-}" != fio ] || lever_fio="$lever_fio $1"
 }
+# rs_encrypt 0|1: /dev/rackswap0 with encryption off (on); encrypt is set
+# before disksize, so a change resets the device and sizes it again
+rs_encrypt() {
+	[ -e $ENC ] && [ "$(cat $ENC)" != "$1" ] || return 0
+	retry 10 sh -c "echo 1 >/sys/block/rackswap0/reset" &&
+		echo "$1" >$ENC && echo ${dev_mib}M >/sys/block/rackswap0/disksize ||
+		note "encrypt=$1 on /dev/rackswap0 failed"
+}
 # lever_set NAME: the defaults, then what lever NAME changes
 lever_set() {
 	echo "$pc_default" >/proc/sys/vm/page-cluster
 	[ ! -e $P/inline_softirq ] || echo 1 >$P/inline_softirq
 	[ ! -e $SPIN ] || echo 0 >$SPIN
+	[ ! -e $NOSUMS ] || echo N >$NOSUMS
+	rs_encrypt 0
 	case $1 in
 	pc[0-9]) echo "${1#pc}" >/proc/sys/vm/page-cluster ;;
 	ksoftirqd) echo 0 >$P/inline_softirq ;;
 	idle) echo 2 >$P/inline_softirq ;;
 	spin) echo 50 >$SPIN ;;
+	integrity_off) echo Y >$NOSUMS ;;
+	encrypt)
+		rs_encrypt 1
+		# the driver (e.g. generic-gcm-aesni) and its algorithm
+		drv=$(cat /sys/block/rackswap0/encrypt_driver 2>/dev/null)
+		echo "BENCH encrypt_driver ${drv:--}"
+		echo "BENCH encrypt_cipher $(awk -v d="$drv" '$1 == "name" { n = $3 }
+			$1 == "driver" && $3 == d { print n; exit }' /proc/crypto)"
+		;;
 	esac
 }
 # runs_fio NAME: a device does; a lever when marked "fio"
@@ -179,6 +212,18 @@ if [ -e /sys/block/rackswap0 ]; then
 	lever ksoftirqd "inline_softirq=0: soft-RoCE's work for a post left to ksoftirqd" fio
 	lever idle "inline_softirq=2: inline only for a post to an idle data QP" fio
 	lever spin "completion_spin_us=50: the submitter spins up to 50 us for its request's completion" fio
+	if [ -e $NOSUMS ]; then
+		lever integrity_off "skip_verify=Y (test module): no page sums computed on writes or checked on reads" fio
+	else
+		echo "BENCH integrity_skipped no $NOSUMS (rackswap_test not loaded)"
+	fi
+	if [ -e $ENC ]; then
+		lever encrypt "encrypt=1: every page encrypted on the client" fio
+	else
+		echo "BENCH encrypt_skipped no $ENC in this build"
+	fi
+	# the CPU's AES instructions (under TCG, -cpu max emulates them)
+	echo "BENCH cpu_aes $(grep -qw aes /proc/cpuinfo && echo yes || echo no)"
 fi
 
 for d in $devs; do
@@ -195,6 +240,7 @@ echo "BENCH rand_touches $rand_t"
 echo "BENCH sort_lines $sort_lines"
 echo "BENCH sort_limit $sort_max"
 echo "BENCH fio_seconds $fio_s"
+echo "BENCH connects $connects"
 
 # --- the workloads -------------------------------------------------------
 # busy (not idle, not iowait) jiffies of each CPU, one "cpuN busy total"
@@ -229,6 +275,90 @@ swap_run() {
 	o0=$(vmstat pswpout) i0=$(vmstat pswpin) s0=$(sys_ms) t0=$(now_ms)
 	if "$@"; then ok=ok; else ok=bad; fi
 	echo "SWAP $name $wl $r $(($(now_ms) - t0)) $(($(vmstat pswpout) - o0)) $(($(vmstat pswpin) - i0)) $(($(sys_ms) - s0)) $ok"
+}
+
+# --- connect times -----------------------------------------------------
+# now_us: the wall clock in microseconds, modulo 10^5 s (busybox's date
+# has no %N; adjtimex gives microseconds)
+now_us() {
+	adjtimex | awk '/tv_sec/ { s = $2 } /tv_usec/ { u = $2 }
+		END { printf "%.0f", (s % 100000) * 1000000 + u }'
+}
+# out_up: our outgoing peer is live with a data QP (shell builtins only:
+# no process started in the timed loop)
+out_up() {
+	local d v
+	for d in "$C"/peers/*; do
+		read -r v <"$d/direction" 2>/dev/null && [ "$v" = out ] || continue
+		read -r v <"$d/state" && [ "$v" = live ] &&
+			read -r v <"$d/data_qps" && [ "$v" -ge 1 ] && return 0
+	done
+	return 1
+}
+no_peers() { [ -z "$(ls $C/peers)" ]; }
+# conn_time ADDR: connects to ADDR; prints the microseconds from the write
+# of the connect string to our peer live with a data QP (at most 10 s)
+conn_time() {
+	local t0 d i=0
+	t0=$(now_us)
+	conn_str "$1" 7472 >$C/connect 2>/dev/null || return 1
+	until out_up; do
+		i=$((i + 1))
+		[ $i -le 5000 ] || return 1
+		usleep 2000
+	done
+	d=$(($(now_us) - t0))
+	[ $d -ge 0 ] || d=$((d + 100000000000))
+	echo $d
+}
+# conn_times NAME ADDR: $connects connects to ADDR that came up, one at a
+# time, each closed before the next (at most $connects failed ones more);
+# "BENCH connect_NAME_us" lists their times, "BENCH connect_NAME_failed"
+# counts those that did not come up
+conn_times() {
+	local n=0 bad=0 l='' t
+	while [ $n -lt "$connects" ] && [ $bad -lt "$connects" ]; do
+		if t=$(conn_time "$2"); then
+			n=$((n + 1))
+			l="$l${l:+,}$t"
+		else
+			bad=$((bad + 1))
+		fi
+		echo "$2 7472" >$C/disconnect 2>/dev/null
+		retry 30 no_peers || note "connect $1: a peer stays"
+		# two VMs: node2 ends its side of it too
+		[ "$NODES" -lt 2 ] || sleep 1
+	done
+	echo "BENCH connect_${1}_us $l"
+	echo "BENCH connect_${1}_failed $bad"
+}
+# connect_times ADDR: the timer's own cost (three tries), conn_times with
+# no key on either side, then with key 1 on both (two VMs: node2 allows
+# node1's UUID with it; loopback: the allowlist holds our own UUID);
+# the keys cleared after
+connect_times() {
+	local t0 f='' i
+	for i in 1 2 3; do
+		t0=$(now_us)
+		f="$f${f:+,}$(($(now_us) - t0))"
+	done
+	echo "BENCH connect_timer_us $f"
+	if [ "$NODES" -ge 2 ]; then
+		echo "BENCH connect_mode two VMs (node1 to node2)"
+	else
+		echo "BENCH connect_mode loopback"
+	fi
+	conn_times open "$1"
+	if [ "$NODES" -ge 2 ]; then
+		tell 2 keyed && hear allowed 120 ||
+			{ note "node2 did not allow us: no keyed connects"; return 1; }
+	else
+		echo "$(cat /sys/kernel/rackswap/uuid) $AUTH_KEY1" >$C/allow
+	fi
+	echo $AUTH_KEY1 >$C/key
+	conn_times keyed "$1"
+	echo clear >$C/key
+	[ "$NODES" -ge 2 ] || echo clear >$C/allow
 }
 
 seq_job() { in_cgroup memtouch seq $seq_mib 1 | grep -q ': 0 bad words'; }
@@ -292,9 +422,15 @@ if [ -e /sys/block/rackswap0 ]; then
 	[ "$NODES" -lt 2 ] || f=rpcs_out
 	echo "BENCH rackswap_donor_rpcs_served $(cat $C/peers/*/$f | awk '{ s += $1 } END { print s }')"
 fi
-if [ "$NODES" -ge 2 ]; then
-	# let node2 go: give its slabs back, leave
+# connect times, once the device let its connection go (slabs given back)
+if [ -e /sys/block/rackswap0 ]; then
 	echo 1 >/sys/block/rackswap0/reset
-	echo "$(link_addr 2 1) 7472" >$C/disconnect
+	a=$LOOP_ADDR
+	[ "$NODES" -lt 2 ] || a=$(link_addr 2 1)
+	echo "$a 7472" >$C/disconnect
+	retry 30 no_peers || note "a peer stays after the disconnect"
+	connect_times "$a"
 fi
+# let node2 go
+[ "$NODES" -lt 2 ] || tell 2 "done"
 exit 0
