@@ -215,8 +215,9 @@ u64 dvs_donor_granted_slabs(void);
 ssize_t dvs_donor_holders(char *buf, size_t size);
 /* tests only (CONFIG_RACKSWAP_TEST): a CRC of each slab donated */
 void dvs_donor_sums(struct seq_file *m);
-/* ... and one bit flipped in every page of a slab donated, or of all */
-int dvs_donor_flip(int nth, u64 *slabs, u64 *pages);
+/* ... and @fn on every page of a slab donated, or of all */
+int dvs_donor_walk(int nth, void (*fn)(u8 *page, void *arg), void *arg,
+		   u64 *slabs, u64 *pages);
 int dvs_set_grace(const char *val);
 int dvs_set_client_limit(const char *val);
 
