@@ -79,7 +79,7 @@ param_mod() {
 # written before disksize (which fixes them), in this order; of those, the
 # ones the dvs test space's next create takes ($DT).
 CONN_OPTS="heartbeat_ms heartbeat_missed connect_timeout_ms rpc_timeout_ms reconnect_delay_ms reconnect_tries data_qps queue_depth ack_timeout"
-DEV_ATTRS="slab_size pool_min pool_max release_delay_s replicas completion_spin_us disksize"
+DEV_ATTRS="slab_size pool_min pool_max release_delay_s replicas encrypt completion_spin_us disksize"
 DT_ATTRS="slab_size pool_min pool_max release_delay_s"
 # the connect options of the last rs_load ("k=v k=v", or empty)
 RS_OPTS=
