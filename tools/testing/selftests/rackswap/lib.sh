@@ -842,6 +842,29 @@ next_word() {
 	cat "$TELL_DIR/heard"
 }
 
+# ask N WORD: tells node N WORD (served there by serve_words) and sets
+# ANSWER to its answer (within 600 s); fails unless that starts with "ok:"
+ask() {
+	tell "$1" "$2" || return 1
+	ANSWER=$(next_word 600)
+	log "node$1 on $2: $ANSWER"
+	case $ANSWER in ok:*) ;; *) return 1 ;; esac
+}
+# serve_words N WORD COMMAND S: each WORD told us (each within S seconds)
+# runs the test module's dvs COMMAND, whose result (spaces as colons;
+# "error" when it failed) is told back to node N; until another word,
+# left in $w, with $n the WORDs served
+serve_words() {
+	local r
+	n=0
+	while w=$(next_word "$4") && [ "$w" = "$2" ]; do
+		n=$((n + 1))
+		r=$(cmd "$3" 2>&1)
+		log "$2 $n: $r"
+		tell "$1" "$(echo "${r:-error}" | tr ' ' :)"
+	done
+}
+
 # connect_donors PORT N...: node1 connects to nodes N... on PORT (with the
 # connect options of rs_load, RS_OPTS) and waits until one-sided RDMA flows
 # to each; sets pN to our peer id of node N
