@@ -139,7 +139,7 @@ int dvs_crypt_create(struct dvs_space *space)
 	for_each_possible_cpu(cpu) {
 		struct dvs_crypt_scratch *s;
 
-		s = kzalloc_node(sizeof(*s), GFP_KERNEL, cpu_to_node(cpu));
+		s = rs_kzalloc(sizeof(*s), GFP_KERNEL);
 		if (!s)
 			goto err;
 		*per_cpu_ptr(cr->cpu, cpu) = s;
