@@ -21,10 +21,10 @@
  * (the slab's sums, one per page, for all its copies), a read compares
  * what came back. In an encrypted space a write posts the ciphertext of
  * its pages (dvs-crypt.c) to every copy, and a read is decrypted and its
- * tags checked before its sums. A page that does not match is an error of that copy:
- * counted for its donor, logged, and the read goes to the next copy. The
- * copy is not dropped: one bad page says little of the others, and the
- * last copy dropped would take every page of the slab with it.
+ * tags checked before its sums. A page that does not match is an error of
+ * that copy: counted for its donor, logged, and the read goes to the next
+ * copy. The copy is not dropped: one bad page says little of the others,
+ * and the last copy dropped would take every page of the slab with it.
  */
 #include <linux/bitops.h>
 #include <linux/completion.h>
