@@ -81,7 +81,7 @@ int dvs_space_config_check(const struct dvs_space_config *c,
 		return -EINVAL;
 	}
 	if (c->encrypt && c->backend != DVS_BACKEND_RDMA) {
-		pr_warn("%s: encrypt: the dram backend keeps its pages here: nothing to encrypt\n",
+		pr_warn("%s: encrypt: 1 is not 0 (the dram backend keeps its pages here: nothing to encrypt)\n",
 			who);
 		return -EINVAL;
 	}

@@ -96,7 +96,7 @@ if [ "$NODE" = 2 ]; then
 	check "backend dram, encrypt 1" sh -c "echo dram >$B/backend && echo 1 >$B/encrypt"
 	kmsg_mark
 	check "disksize refused: EINVAL" refused_with $B/disksize 16M "$INVAL"
-	check "... logged" logged "encrypt: the dram backend"
+	check "... logged" logged "rackswap0: encrypt: 1 is not 0 (the dram backend"
 	check "not sized" [ "$(cat $B/disksize)" = 0 ]
 	check "backend rdma, encrypt 0" sh -c "echo 0 >$B/encrypt && echo rdma >$B/backend"
 
