@@ -30,6 +30,12 @@ enum dvs_backend {
 /* The longest I/O, bytes: one 2 MiB chunk of a slab. */
 #define DVS_IO_MAX		(2U << 20)
 
+/*
+ * The longest write of an encrypted space, bytes: each page is encrypted
+ * into a page of its own, and an I/O posts at most KRDMA_IO_MAX_SGE.
+ */
+#define DVS_SEALED_IO_MAX	(KRDMA_IO_MAX_SGE * 4096U)
+
 /* Copies of a slab on distinct donors (the rdma backend's replicas). */
 #define DVS_MAX_COPIES		3
 
@@ -57,6 +63,10 @@ enum dvs_backend {
  *	DVS_POOL_LIMIT (default 16)
  * @release_delay_s: how long a slab stays empty before it goes back to
  *	its backend, s: 0 to DVS_RELEASE_DELAY_MAX (default 10)
+ * @encrypt: its pages are encrypted (AES-256-GCM) before they leave this
+ *	node, with a key made for the space and never sent; the rdma backend
+ *	only (default false). Its writes are then at most DVS_SEALED_IO_MAX
+ *	bytes, and the entries of an I/O's scatterlist whole pages.
  *
  * Filled by dvs_space_config_init() and then by the caller; the space
  * keeps a copy made by dvs_space_create(): none of it changes afterwards.
@@ -68,6 +78,7 @@ struct dvs_space_config {
 	unsigned int		pool_min;
 	unsigned int		pool_max;
 	unsigned int		release_delay_s;
+	bool			encrypt;
 };
 
 /**
@@ -99,6 +110,8 @@ struct dvs_space_config {
  * never returned as data: the read goes to another copy, and fails with
  * -EIO when no copy has it right. @bad_pages then says how many pages came
  * back wrong (each copy's counted), also when another copy served the read.
+ * In an encrypted space a page whose tag does not match its last write's
+ * is such a page too.
  */
 struct dvs_io {
 	u64			offset;
@@ -132,6 +145,10 @@ struct dvs_io {
 	bool			split;		/* @ksg holds @sg split */
 	struct krdma_io		kio[2];		/* one per chunk it touches */
 	struct scatterlist	ksg[2][KRDMA_IO_MAX_SGE];
+	/* an encrypted space's write: the ciphertext it posts (dvs-crypt.c) */
+	bool			sealed;		/* @bsg holds it */
+	struct page		*bounce[KRDMA_IO_MAX_SGE];
+	struct scatterlist	bsg[KRDMA_IO_MAX_SGE];
 };
 
 /**
@@ -181,7 +198,8 @@ int dvs_space_config_check(const struct dvs_space_config *c,
  * Context: Process context.
  * Return: the space, or an ERR_PTR(): -EINVAL for a size that is not a
  * multiple of the page size or bad settings (logged), -E2BIG for more
- * than 2^24 slabs, -ENOMEM.
+ * than 2^24 slabs, -ENOENT when @c->encrypt and the kernel has no
+ * gcm(aes) (logged), -ENOMEM.
  */
 struct dvs_space *dvs_space_create(u64 size,
 				   const struct dvs_space_config *c);
@@ -197,21 +215,35 @@ struct dvs_space *dvs_space_create(u64 size,
 void dvs_space_destroy(struct dvs_space *space);
 
 /**
+ * dvs_space_cipher() - the crypto driver that encrypts a space's pages
+ * @space: the space
+ *
+ * Context: Any context.
+ * Return: the driver's name (crypto_aead_driver_name(): it says whether
+ * the CPU's AES instructions are used), valid while the space lives; NULL
+ * when the space is not encrypted.
+ */
+const char *dvs_space_cipher(struct dvs_space *space);
+
+/**
  * dvs_io_submit() - start an I/O on a space
  * @space: the space
  * @io: the I/O, its first block filled
  *
  * Reads of never-written pages return zeros without touching the network.
- * A write's pages are checksummed here (a crc32c pass each), a read's when
- * it completes.
+ * A write's pages are checksummed here (a crc32c pass each), and in an
+ * encrypted space encrypted; a read's are decrypted and checked when it
+ * completes.
  *
- * Context: Never sleeps.
+ * Context: Never sleeps; not with interrupts disabled.
  * Return: 0 (@io->done will run) or, without calling @io->done: -EINVAL
- * (bad range), -ENOSPC (a write to an unbound slab and the pool is empty:
- * the refill is kicked, try again later), -EBUSY (a write to the range a
- * rebuild copies right now: try again in a moment), -EIO (the slab is
- * lost; a write goes to a new slab instead, and fails only when a few of
- * them were lost in turn).
+ * (bad range; in an encrypted space also a write over DVS_SEALED_IO_MAX or
+ * an entry of @io->sg that is not whole pages, logged), -ENOSPC (a write
+ * to an unbound slab and the pool is empty: the refill is kicked, try
+ * again later), -EBUSY (a write to the range a rebuild copies right now,
+ * or an encrypted space's write that finds no page to encrypt into: try
+ * again in a moment), -EIO (the slab is lost; a write goes to a new slab
+ * instead, and fails only when a few of them were lost in turn).
  */
 int dvs_io_submit(struct dvs_space *space, struct dvs_io *io);
 

@@ -3,11 +3,12 @@
  * rackswap: the block devices /dev/rackswapN, a swap front end over dvs.
  *
  * A device is set up (backend, replicas, slab_size, pool_min, pool_max,
- * release_delay_s, backing_dev) and then sized (disksize) before use, as
+ * release_delay_s, encrypt, backing_dev) and then sized (disksize) before use, as
  * zram is; sizing makes its dvs space from those settings and starts
  * filling the space's pool. Requests never cross a 2 MiB chunk
  * (chunk_sectors = DVS_IO_MAX), hence never a slab (slab sizes are
- * power-of-two multiples of 2 MiB), and are at most 2 MiB with at most
+ * power-of-two multiples of 2 MiB), and are at most 2 MiB (64 KiB in
+ * whole pages when the device encrypts: DVS_SEALED_IO_MAX) with at most
  * KRDMA_IO_MAX_SGE segments: one dvs I/O each, straight to or from the
  * request's pages.
  * Nothing in queue_rq or in completion allocates: the per-request state
@@ -128,6 +129,7 @@ struct rs_dev {
 	unsigned int		pool_min;
 	unsigned int		pool_max;
 	unsigned int		release_delay_s;
+	unsigned int		encrypt;	/* 0 or 1 */
 	bool			claim;	/* being removed; disk->open_mutex */
 	unsigned int		spin_us;	/* READ_ONCE/WRITE_ONCE, no lock */
 	/* stats: atomic, no lock */
@@ -458,6 +460,19 @@ static struct rs_dev *rs_dev_of(struct device *d)
 	return dev_to_disk(d)->private_data;
 }
 
+/*
+ * The limits that depend on the space: an encrypted one takes writes of
+ * DVS_SEALED_IO_MAX at most, in whole pages. Before the capacity is set:
+ * no request is in flight.
+ */
+static void rs_size_limits(struct request_queue *q, bool encrypt)
+{
+	blk_queue_max_hw_sectors(q, (encrypt ? DVS_SEALED_IO_MAX : RS_MAX_IO) >>
+				 RS_SECTOR_SHIFT);
+	blk_queue_dma_alignment(q, encrypt ? PAGE_SIZE - 1 :
+				SECTOR_SIZE - 1);
+}
+
 /* Sizes @dev: its space, made from its settings. dev->lock held. */
 static int rs_dev_size(struct rs_dev *dev, u64 size)
 {
@@ -472,6 +487,7 @@ static int rs_dev_size(struct rs_dev *dev, u64 size)
 	c.pool_min = dev->pool_min;
 	c.pool_max = dev->pool_max;
 	c.release_delay_s = dev->release_delay_s;
+	c.encrypt = dev->encrypt;
 	/* each file checked its own value: this checks them together */
 	ret = dvs_space_config_check(&c, dev->disk->disk_name);
 	if (ret) {
@@ -496,12 +512,14 @@ static int rs_dev_size(struct rs_dev *dev, u64 size)
 		return PTR_ERR(space);
 	}
 	WRITE_ONCE(dev->space, space);
+	rs_size_limits(dev->disk->queue, c.encrypt);
 	set_capacity_and_notify(dev->disk, size >> RS_SECTOR_SHIFT);
-	pr_info("%s: %llu bytes, %s backend, %u replica(s), slabs of %llu bytes, pool %u-%u, release delay %u s, backing device %s\n",
+	pr_info("%s: %llu bytes, %s backend, %u replica(s), slabs of %llu bytes, pool %u-%u, release delay %u s, backing device %s, encrypted by %s\n",
 		dev->disk->disk_name, size,
 		c.backend == DVS_BACKEND_DRAM ? "dram" : "rdma", c.copies,
 		c.slab_size, c.pool_min, c.pool_max, c.release_delay_s,
-		dev->backing ? rs_backing_path(dev->backing) : "none");
+		dev->backing ? rs_backing_path(dev->backing) : "none",
+		dvs_space_cipher(space) ?: "none");
 	return 0;
 }
 
@@ -741,6 +759,32 @@ static struct rs_setting_attr rs_release_delay_s_attr = {
 	.max	= DVS_RELEASE_DELAY_MAX,
 };
 
+/* Pages encrypted before they leave (1) or not (0, the default). */
+static struct rs_setting_attr rs_encrypt_attr = {
+	.attr	= __ATTR(encrypt, 0644, rs_setting_show, rs_setting_store),
+	.offset	= offsetof(struct rs_dev, encrypt),
+	.max	= 1,
+};
+
+/*
+ * The crypto driver that encrypts the pages of the sized device (e.g.
+ * generic-gcm-aesni: the CPU's AES instructions); empty when they are not.
+ */
+static ssize_t encrypt_driver_show(struct device *d,
+				   struct device_attribute *attr, char *buf)
+{
+	struct rs_dev *dev = rs_dev_of(d);
+	const char *name = NULL;
+	ssize_t n;
+
+	mutex_lock(&dev->lock);
+	if (dev->space)
+		name = dvs_space_cipher(dev->space);
+	n = sysfs_emit(buf, "%s\n", name ?: "");
+	mutex_unlock(&dev->lock);
+	return n;
+}
+
 /* Slabs missing a copy now: 0 when every slab has all its replicas. */
 static ssize_t degraded_show(struct device *d, struct device_attribute *attr,
 			     char *buf)
@@ -880,9 +924,10 @@ static ssize_t backing_stat_show(struct device *d,
 }
 
 /*
- * Frees the device's storage; refused while the device is open. Its
- * settings (backend, replicas, slab_size, pool_min, pool_max,
- * release_delay_s, completion_spin_us, backing_dev) stay, as zram keeps
+ * Frees the device's storage (and an encrypted one's key); refused while
+ * the device is open. Its settings (backend, replicas, slab_size,
+ * pool_min, pool_max, release_delay_s, encrypt, completion_spin_us,
+ * backing_dev) stay, as zram keeps
  * comp_algorithm across a reset: the next disksize makes the same kind of
  * space, and a caller that wants others writes them before it.
  */
@@ -989,6 +1034,7 @@ static DEVICE_ATTR_RO(read_latency);
 static DEVICE_ATTR_RO(integrity_stat);
 static DEVICE_ATTR_RW(backing_dev);
 static DEVICE_ATTR_RO(backing_stat);
+static DEVICE_ATTR_RO(encrypt_driver);
 
 static struct attribute *rs_disk_attrs[] = {
 	&dev_attr_disksize.attr,
@@ -998,6 +1044,8 @@ static struct attribute *rs_disk_attrs[] = {
 	&rs_pool_min_attr.attr.attr,
 	&rs_pool_max_attr.attr.attr,
 	&rs_release_delay_s_attr.attr.attr,
+	&rs_encrypt_attr.attr.attr,
+	&dev_attr_encrypt_driver.attr,
 	&dev_attr_degraded.attr,
 	&dev_attr_completion_spin_us.attr,
 	&dev_attr_spin_stat.attr,

@@ -230,13 +230,14 @@ void dvs_donor_sums(struct seq_file *m)
 EXPORT_SYMBOL_IF_RS_TEST(dvs_donor_sums);
 
 /*
- * Tests: a donor's memory goes bad under its clients. Flips one bit (the
- * lowest of the byte in the middle) of every page of slab @nth (0 the
- * first, in the order they were granted), or of every slab (@nth < 0),
- * with the CPU, whatever client holds it; counts the slabs and pages. Under
- * the lock, so no slab is freed meanwhile. -ENOENT: no slab @nth.
+ * Tests: calls @fn with @arg on every page of slab @nth (0 the first, in
+ * the order they were granted), or of every slab (@nth < 0), whatever
+ * client holds it, its memory as the CPU sees it (a flip of the donor's
+ * memory, a scan of it); counts the slabs and pages. Under the lock, so no
+ * slab is freed meanwhile. -ENOENT: no slab @nth (or none at all).
  */
-int dvs_donor_flip(int nth, u64 *slabs, u64 *pages)
+int dvs_donor_walk(int nth, void (*fn)(u8 *page, void *arg), void *arg,
+		   u64 *slabs, u64 *pages)
 {
 	struct sg_page_iter it;
 	struct dvs_dslab *s;
@@ -251,9 +252,7 @@ int dvs_donor_flip(int nth, u64 *slabs, u64 *pages)
 			continue;
 		for (c = 0; c < s->nr_chunks; c++) {
 			for_each_sgtable_page(&s->chunk[c].sgt, &it, 0) {
-				u8 *p = page_address(sg_page_iter_page(&it));
-
-				p[PAGE_SIZE / 2] ^= 1;
+				fn(page_address(sg_page_iter_page(&it)), arg);
 				(*pages)++;
 			}
 			cond_resched();
@@ -263,7 +262,7 @@ int dvs_donor_flip(int nth, u64 *slabs, u64 *pages)
 	mutex_unlock(&dvs_donor.lock);
 	return *slabs ? 0 : -ENOENT;
 }
-EXPORT_SYMBOL_IF_RS_TEST(dvs_donor_flip);
+EXPORT_SYMBOL_IF_RS_TEST(dvs_donor_walk);
 
 /* Tests: does this ALLOC answer to @peer lie (dvs_test_hooks)? */
 static bool dvs_test_alloc_lie(struct krdma_peer *peer)

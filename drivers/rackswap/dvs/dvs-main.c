@@ -26,4 +26,6 @@ module_exit(dvs_module_exit);
 MODULE_AUTHOR("The rackswap developers");
 MODULE_DESCRIPTION("rackswap: distributed slab storage over RDMA (dvs)");
 MODULE_LICENSE("GPL");
+/* an encrypted space's gcm(aes): found by the crypto API, loaded first */
+MODULE_SOFTDEP("pre: gcm");
 MODULE_VERSION(RACKSWAP_VERSION);

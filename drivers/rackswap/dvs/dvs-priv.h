@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * dvs internals, shared by dvs-space.c (spaces, pool, binding), dvs-sums.c
- * (the pages' checksums), the backends (dvs-rdma.c with dvs-rebuild.c,
- * dvs-dram.c), dvs-donor.c, dvs-sysfs.c, dvs-test.c and dvs-rogue.c.
+ * (the pages' checksums), dvs-crypt.c (their encryption), the backends
+ * (dvs-rdma.c with dvs-rebuild.c, dvs-dram.c), dvs-donor.c, dvs-sysfs.c,
+ * dvs-test.c and dvs-rogue.c.
  */
 #ifndef _RACKSWAP_DVS_PRIV_H
 #define _RACKSWAP_DVS_PRIV_H
@@ -17,6 +18,18 @@
 #include "dvs-map.h"
 
 struct seq_file;
+
+/* An encrypted space's pages: the tag of AES-256-GCM */
+#define DVS_TAG_SIZE	16
+
+/*
+ * What decrypts a page of an encrypted space: its last write's nonce (the
+ * space's counter then; 0: never encrypted) and tag. 24 bytes a page.
+ */
+struct dvs_seal {
+	u64	nonce;
+	u8	tag[DVS_TAG_SIZE];
+};
 
 /* A slab of a space: pooled (slot < 0) or bound to a slot. */
 struct dvs_slab {
@@ -42,6 +55,11 @@ struct dvs_slab {
 	 * atomic) reads again rather than call a mismatch corrupt.
 	 */
 	u32			*sums;
+	/*
+	 * An encrypted space's: each page's seal (else NULL), set and read
+	 * as @sums are (a torn one is a mismatch of a raced read)
+	 */
+	struct dvs_seal		*seals;
 	atomic_t		writing;	/* writes summed, not done */
 	atomic_t		wseq;		/* writes summed since bound */
 	unsigned long		map[];		/* pages in use */
@@ -84,8 +102,12 @@ struct dvs_refiller {
 	struct dvs_space	*space;		/* const */
 };
 
+struct dvs_crypt;
+
 struct dvs_space {
 	const struct dvs_backend_ops *ops;
+	/* const: its pages' encryption (dvs-crypt.c), NULL when off */
+	struct dvs_crypt	*crypt;
 	/*
 	 * const: the settings it was made with (slab size, backend, copies
 	 * of each slab, pool bounds, release delay), copied by
@@ -199,6 +221,17 @@ u32 dvs_pages_check(struct dvs_slab *slab, u64 slab_off,
 		    u32 *first_bad);
 bool dvs_io_raced(struct dvs_io *io);
 
+/* dvs-crypt.c */
+int dvs_crypt_create(struct dvs_space *space);
+void dvs_crypt_destroy(struct dvs_space *space);
+int dvs_crypt_io_check(struct dvs_space *space, struct dvs_io *io);
+int dvs_io_bounce_get(struct dvs_io *io);
+void dvs_io_bounce_put(struct dvs_io *io);
+void dvs_io_seal(struct dvs_io *io);
+u32 dvs_pages_open(struct dvs_slab *slab, u64 slab_off,
+		   struct scatterlist *sg, unsigned int nents, u32 len,
+		   struct page *out, u32 *first_bad);
+
 /* dvs-rdma.c */
 void dvs_rdma_exit(void);
 
@@ -217,8 +250,9 @@ u64 dvs_donor_granted_slabs(void);
 ssize_t dvs_donor_holders(char *buf, size_t size);
 /* tests only (CONFIG_RACKSWAP_TEST): a CRC of each slab donated */
 void dvs_donor_sums(struct seq_file *m);
-/* ... and one bit flipped in every page of a slab donated, or of all */
-int dvs_donor_flip(int nth, u64 *slabs, u64 *pages);
+/* ... and @fn on every page of a slab donated, or of all */
+int dvs_donor_walk(int nth, void (*fn)(u8 *page, void *arg), void *arg,
+		   u64 *slabs, u64 *pages);
 int dvs_set_grace(const char *val);
 int dvs_set_client_limit(const char *val);
 

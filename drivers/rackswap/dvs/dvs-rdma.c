@@ -19,10 +19,12 @@
  *
  * Every page is checked: a write sets the crc32c of each page it writes
  * (the slab's sums, one per page, for all its copies), a read compares
- * what came back. A page that does not match is an error of that copy:
- * counted for its donor, logged, and the read goes to the next copy. The
- * copy is not dropped: one bad page says little of the others, and the
- * last copy dropped would take every page of the slab with it.
+ * what came back. In an encrypted space a write posts the ciphertext of
+ * its pages (dvs-crypt.c) to every copy, and a read is decrypted and its
+ * tags checked before its sums. A page that does not match is an error of
+ * that copy: counted for its donor, logged, and the read goes to the next
+ * copy. The copy is not dropped: one bad page says little of the others,
+ * and the last copy dropped would take every page of the slab with it.
  */
 #include <linux/bitops.h>
 #include <linux/completion.h>
@@ -489,8 +491,12 @@ static int dvs_rcopy_pick_write(struct dvs_rset *rs, unsigned int mask)
 	return c;
 }
 
-/* Splits @io's scatterlist at @at bytes into io->ksg[0] and io->ksg[1]. */
-static void dvs_rdma_split_sg(struct dvs_io *io, u32 at, unsigned int *n0,
+/*
+ * Splits the scatterlist @io posts (@sgl, @nents) at @at bytes into
+ * io->ksg[0] and io->ksg[1].
+ */
+static void dvs_rdma_split_sg(struct dvs_io *io, struct scatterlist *sgl,
+			      unsigned int nents, u32 at, unsigned int *n0,
 			      unsigned int *n1)
 {
 	struct scatterlist *sg;
@@ -499,7 +505,7 @@ static void dvs_rdma_split_sg(struct dvs_io *io, u32 at, unsigned int *n0,
 
 	sg_init_table(io->ksg[0], KRDMA_IO_MAX_SGE);
 	sg_init_table(io->ksg[1], KRDMA_IO_MAX_SGE);
-	for_each_sg(io->sg, sg, io->nents, i) {
+	for_each_sg(sgl, sg, nents, i) {
 		u32 off = sg->offset, len = sg->length;
 
 		if (k == 0 && pos + len > at) {
@@ -591,7 +597,8 @@ void dvs_rcopy_corrupt(struct dvs_rcopy *r, int slot, u64 slab_off, u32 bad)
 }
 
 /*
- * A read that came back from copy @c: its pages against their sums. 0;
+ * A read that came back from copy @c: its pages decrypted (an encrypted
+ * space's) and checked against their tags, then against their sums. 0;
  * -EAGAIN: it may have raced a write, it reads again (from any live copy,
  * this one too); -EBADMSG: corrupt on this copy (counted, logged), not
  * returned: another copy serves it, else it fails. Any context.
@@ -601,8 +608,12 @@ static int dvs_rdma_verify(struct dvs_io *io, int c)
 	struct dvs_rset *rs = io->slab->bpriv;
 	u32 bad, first = 0;
 
-	bad = dvs_pages_check(io->slab, io->slab_off, io->sg, io->nents,
-			      io->len, &first);
+	/* a tag that does not match: a bad sum as far as we go */
+	bad = dvs_pages_open(io->slab, io->slab_off, io->sg, io->nents,
+			     io->len, NULL, &first);
+	if (!bad)
+		bad = dvs_pages_check(io->slab, io->slab_off, io->sg,
+				      io->nents, io->len, &first);
 	if (!bad)
 		return 0;
 	if (dvs_io_raced(io))
@@ -676,7 +687,10 @@ static void dvs_rdma_start(struct dvs_io *io, int c)
 {
 	struct dvs_rset *rs = io->slab->bpriv;
 	struct dvs_rcopy *r = rs->copy[c];	/* busy: stays */
-	unsigned int nents[2] = { io->nents, 0 };
+	/* an encrypted space's write posts its ciphertext */
+	struct scatterlist *sg = io->sealed ? io->bsg : io->sg;
+	unsigned int nents[2] = { io->sealed ? io->len >> PAGE_SHIFT :
+					       io->nents, 0 };
 	unsigned long deadline = io->deadline;
 	int parts, i, ret, failed = 0;
 	u64 first_len, off;
@@ -691,7 +705,8 @@ static void dvs_rdma_start(struct dvs_io *io, int c)
 	if (parts == 2) {
 		/* unmapped again by now: the split is reused as it is */
 		if (!io->split)
-			dvs_rdma_split_sg(io, first_len, &nents[0], &nents[1]);
+			dvs_rdma_split_sg(io, sg, nents[0], first_len,
+					  &nents[0], &nents[1]);
 		else
 			nents[0] = sg_nents(io->ksg[0]);
 		nents[1] = sg_nents(io->ksg[1]);
@@ -715,7 +730,7 @@ static void dvs_rdma_start(struct dvs_io *io, int c)
 		}
 		kio->remote = r->remote[chunk + i];
 		kio->offset = i ? 0 : off;
-		kio->sg = parts == 1 ? io->sg : io->ksg[i];
+		kio->sg = parts == 1 ? sg : io->ksg[i];
 		kio->nents = nents[i];
 		kio->len = i ? io->len - first_len : first_len;
 		kio->write = io->write;
@@ -741,6 +756,10 @@ static int dvs_rdma_submit(struct dvs_io *io)
 	io->landed = false;
 	io->split = false;
 	io->status = 0;
+	/* before it is committed: without pages to encrypt into it waits */
+	ret = dvs_io_bounce_get(io);
+	if (ret)
+		return ret;
 	spin_lock_irqsave(&rs->lock, flags);
 	if (!io->write) {
 		io->copies = dvs_rset_mask(rs, DVS_COPY_LIVE);
@@ -766,11 +785,15 @@ out:
 	if (!ret)
 		io->copies &= ~(1U << c);
 	spin_unlock_irqrestore(&rs->lock, flags);
-	if (ret)
+	if (ret) {
+		dvs_io_bounce_put(io);
 		return ret;
-	/* committed: the sums become what it writes */
-	if (io->write)
+	}
+	/* committed: the sums (and seals) become what it writes */
+	if (io->write) {
 		dvs_io_sum(io);
+		dvs_io_seal(io);
+	}
 	dvs_rdma_start(io, c);
 	return 0;
 }

@@ -44,6 +44,8 @@ int dvs_set_rebuild_rate(const char *val)
 /* The buffer one rebuild copies through. */
 struct dvs_rebuild {
 	struct page		*pages[DVS_REBUILD_PAGES];
+	/* an encrypted space's: each page read decrypted here, to check it */
+	struct page		*clear;
 	struct scatterlist	sg[DVS_REBUILD_PAGES];
 	u64			bytes;		/* copied so far */
 	unsigned long		start;		/* jiffies */
@@ -56,10 +58,12 @@ static void dvs_rebuild_free(struct dvs_rebuild *rb)
 	for (i = 0; i < DVS_REBUILD_PAGES; i++)
 		if (rb->pages[i])
 			__free_page(rb->pages[i]);
+	if (rb->clear)
+		__free_page(rb->clear);
 	kfree(rb);
 }
 
-static struct dvs_rebuild *dvs_rebuild_alloc(void)
+static struct dvs_rebuild *dvs_rebuild_alloc(bool sealed)
 {
 	struct dvs_rebuild *rb;
 	int i;
@@ -67,6 +71,13 @@ static struct dvs_rebuild *dvs_rebuild_alloc(void)
 	rb = rs_kzalloc(sizeof(*rb), GFP_NOIO);
 	if (!rb)
 		return NULL;
+	if (sealed) {
+		rb->clear = rs_alloc_page(GFP_NOIO | __GFP_NOWARN);
+		if (!rb->clear) {
+			dvs_rebuild_free(rb);
+			return NULL;
+		}
+	}
 	sg_init_table(rb->sg, DVS_REBUILD_PAGES);
 	for (i = 0; i < DVS_REBUILD_PAGES; i++) {
 		rb->pages[i] = rs_alloc_page(GFP_NOIO | __GFP_NOWARN);
@@ -126,7 +137,8 @@ static int dvs_rebuild_window(struct dvs_rset *rs, u64 lo, u64 hi)
 
 /*
  * Copies one window of @slab from a live copy into copy @to. What it reads
- * is checked (no write of the window is in flight: see struct dvs_rset); a
+ * is checked (no write of the window is in flight: see struct dvs_rset):
+ * its sums, or an encrypted space's tags (the ciphertext is copied); a
  * copy with corrupt pages there gives way to the next. When every copy
  * has some, the last one read is copied: its bad pages stay bad, and are
  * found as such when read.
@@ -157,9 +169,17 @@ static int dvs_rebuild_step(struct dvs_slab *slab, struct dvs_rset *rs,
 			dvs_rset_drop(rs, from);
 			spin_unlock_irq(&rs->lock);
 		}
-		bad = ret ? 0 : dvs_pages_check(slab, off, rb->sg,
-						DVS_REBUILD_PAGES,
-						DVS_REBUILD_WINDOW, &first);
+		if (ret)
+			bad = 0;
+		else if (rb->clear)
+			bad = dvs_pages_open(slab, off, rb->sg,
+					     DVS_REBUILD_PAGES,
+					     DVS_REBUILD_WINDOW, rb->clear,
+					     &first);
+		else
+			bad = dvs_pages_check(slab, off, rb->sg,
+					      DVS_REBUILD_PAGES,
+					      DVS_REBUILD_WINDOW, &first);
 		if (bad)
 			dvs_rcopy_corrupt(rs->copy[from], slab->slot,
 					  off + ((u64)first << PAGE_SHIFT), bad);
@@ -229,7 +249,7 @@ static int dvs_rebuild_copy(struct dvs_slab *slab, struct dvs_rset *rs,
 	struct dvs_rcopy *r;
 	int ret;
 
-	rb = dvs_rebuild_alloc();
+	rb = dvs_rebuild_alloc(!!slab->seals);
 	if (!rb)
 		return -ENOMEM;
 	ret = dvs_rcopy_place(rs, dvs_slab_size_of(slab->space), &r);

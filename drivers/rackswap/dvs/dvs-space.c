@@ -80,6 +80,11 @@ int dvs_space_config_check(const struct dvs_space_config *c,
 			who, c->copies, DVS_MAX_COPIES);
 		return -EINVAL;
 	}
+	if (c->encrypt && c->backend != DVS_BACKEND_RDMA) {
+		pr_warn("%s: encrypt: 1 is not 0 (the dram backend keeps its pages here: nothing to encrypt)\n",
+			who);
+		return -EINVAL;
+	}
 	if (c->pool_max > DVS_POOL_LIMIT) {
 		pr_warn("%s: pool_max: %u is not 0-%d\n", who, c->pool_max,
 			DVS_POOL_LIMIT);
@@ -116,7 +121,8 @@ EXPORT_SYMBOL_IF_RS_TEST(dvs_slab_size_of);
 /*
  * A new slab's bookkeeping, in one allocation: the page map, the lost map
  * and, for a checked backend, the pages' sums (4 bytes a page: 64 KiB for a
- * slab of 64 MiB). The refill makes it as reclaim does (see
+ * slab of 64 MiB), and for an encrypted space their seals (24 bytes a
+ * page: 384 KiB). The refill makes it as reclaim does (see
  * dvs_refill_work()): that much of the reserves for a slab that lets a
  * thousand times as much be swapped out.
  */
@@ -131,12 +137,17 @@ static struct dvs_slab *dvs_slab_new(struct dvs_space *space)
 	size = struct_size(slab, map, 2 * longs);
 	if (checked)
 		size += array_size(pages, sizeof(*slab->sums));
+	/* after the sums: pages is a multiple of 512, they end 8-aligned */
+	if (space->crypt)
+		size += array_size(pages, sizeof(*slab->seals));
 	slab = rs_kvzalloc(size, GFP_KERNEL);
 	if (!slab)
 		return NULL;
 	slab->lostmap = slab->map + longs;
 	if (checked)
 		slab->sums = (u32 *)(slab->lostmap + longs);
+	if (checked && space->crypt)
+		slab->seals = (struct dvs_seal *)(slab->sums + pages);
 	atomic_set(&slab->writing, 0);
 	atomic_set(&slab->wseq, 0);
 	slab->space = space;
@@ -448,6 +459,10 @@ struct dvs_space *dvs_space_create(u64 size,
 	space->ops = c->backend == DVS_BACKEND_DRAM ? &dvs_dram_ops :
 						      &dvs_rdma_ops;
 	space->id = atomic_inc_return(&dvs_space_ids);
+	/* before the first slab: each has the seals of its pages */
+	ret = dvs_crypt_create(space);
+	if (ret)
+		goto err;
 	spin_lock_init(&space->lock);
 	INIT_LIST_HEAD(&space->pool);
 	INIT_LIST_HEAD(&space->dead);
@@ -467,6 +482,7 @@ struct dvs_space *dvs_space_create(u64 size,
 	return space;
 
 err:
+	kvfree(space->slots);
 	kfree(space);
 	return ERR_PTR(ret);
 }
@@ -505,6 +521,8 @@ void dvs_space_destroy(struct dvs_space *space)
 	}
 	list_for_each_entry_safe(slab, tmp, &space->dead, pool_entry)
 		dvs_slab_put_back(slab);
+	/* the key goes with the space */
+	dvs_crypt_destroy(space);
 	kvfree(space->slots);
 	kfree(space);
 }
@@ -689,6 +707,10 @@ int dvs_io_submit(struct dvs_space *space, struct dvs_io *io)
 			 &io->slab_off);
 	if (ret)
 		return ret;
+	ret = dvs_crypt_io_check(space, io);
+	if (ret)
+		return ret;
+	io->sealed = false;
 again:
 	slab = dvs_io_slab(space, io, slot);
 	if (IS_ERR(slab))
@@ -752,6 +774,7 @@ void dvs_io_end(struct dvs_io *io, int status)
 	if (!status && io->holes)
 		dvs_zero_holes(io);
 	dvs_io_sums_end(io);
+	dvs_io_bounce_put(io);
 	atomic_dec(&slab->inflight);
 	io->done(io, status);
 }

@@ -25,6 +25,10 @@
  *				of the n-th slab this node donates (0 the
  *				first granted) or of all of them, whoever
  *				holds them; "ok <slabs> <pages>"
+ *   scan <marker>		as a donor: counts the places where the bytes
+ *				of <marker> (1-31 of them) lie in a page of a
+ *				slab this node donates, any client's, read
+ *				with the CPU; "ok <hits> <slabs> <pages>"
  *
  * slab_size, pool_min, pool_max and release_delay_s hold the settings of
  * the next create (struct dvs_space_config; read: the value, write: a new
@@ -285,7 +289,13 @@ static void dvs_test_destroy(void)
 	dvs_test_free_buf();
 }
 
-/* flip <n|all>: corrupts this donor's memory (dvs_donor_flip()) */
+/* one bit flipped: the lowest of the byte in the middle of @page */
+static void dvs_test_flip_page(u8 *page, void *arg)
+{
+	page[PAGE_SIZE / 2] ^= 1;
+}
+
+/* flip <n|all>: corrupts this donor's memory (dvs_donor_walk()) */
 static int dvs_test_flip(const char *which)
 {
 	u64 slabs, pages;
@@ -300,7 +310,7 @@ static int dvs_test_flip(const char *which)
 		pr_warn("dvs test: flip: slab %d is not 0 or more\n", nth);
 		return -EINVAL;
 	}
-	ret = dvs_donor_flip(nth, &slabs, &pages);
+	ret = dvs_donor_walk(nth, dvs_test_flip_page, NULL, &slabs, &pages);
 	if (ret) {
 		pr_warn("dvs test: flip %s: no such slab donated\n", which);
 		return ret;
@@ -309,6 +319,44 @@ static int dvs_test_flip(const char *which)
 		which, pages, slabs);
 	snprintf(dvs_test.result, sizeof(dvs_test.result), "ok %llu %llu\n",
 		 slabs, pages);
+	return 1;	/* the result is set */
+}
+
+struct dvs_test_scan {
+	const char	*marker;
+	size_t		len;
+	u64		hits;
+};
+
+/* counts the places in @page where the marker starts */
+static void dvs_test_scan_page(u8 *page, void *arg)
+{
+	struct dvs_test_scan *sc = arg;
+	u8 *p = page, *end = page + PAGE_SIZE - sc->len + 1;
+
+	while (p < end && (p = memchr(p, sc->marker[0], end - p))) {
+		if (!memcmp(p, sc->marker, sc->len))
+			sc->hits++;
+		p++;
+	}
+}
+
+/* scan <marker>: looks for it in this donor's memory (dvs_donor_walk()) */
+static int dvs_test_scan(const char *marker)
+{
+	struct dvs_test_scan sc = { .marker = marker, .len = strlen(marker) };
+	u64 slabs, pages;
+	int ret;
+
+	ret = dvs_donor_walk(-1, dvs_test_scan_page, &sc, &slabs, &pages);
+	if (ret) {
+		pr_warn("dvs test: scan: no slab donated\n");
+		return ret;
+	}
+	pr_info("dvs test: scan: %llu hit(s) of a marker of %zu bytes in %llu pages of %llu slab(s)\n",
+		sc.hits, sc.len, pages, slabs);
+	snprintf(dvs_test.result, sizeof(dvs_test.result), "ok %llu %llu %llu\n",
+		 sc.hits, slabs, pages);
 	return 1;	/* the result is set */
 }
 
@@ -330,6 +378,8 @@ static int dvs_test_cmd(char *cmd)
 	}
 	if (!strcmp(verb, "flip"))
 		return n == 2 ? dvs_test_flip(s1) : -EINVAL;
+	if (!strcmp(verb, "scan"))
+		return n == 2 ? dvs_test_scan(s1) : -EINVAL;
 	if (!strcmp(verb, "rogue")) {
 		int id, ret;
 		u32 foreign;

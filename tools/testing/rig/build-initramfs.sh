@@ -66,10 +66,15 @@ echo "127.0.0.1 localhost" >"$R/etc/hosts"
 # The optional ones: the benchmark's other devices (make bench), where a
 # kernel without one of them only loses that column, netem, which
 # krdma_lossy_link needs, and null_blk, backing_slow's slow device (each
-# fails without it; they run on the stock kernel only).
+# fails without it; they run on the stock kernel only), and the AES-NI
+# and PCLMULQDQ drivers (x86: an encrypting device then uses the CPU's AES
+# instructions; without them the generic code). gcm, ctr and ghash: an
+# encrypting device's gcm(aes) (dvs soft-depends on gcm, which asks the
+# crypto API for the others through modprobe).
 MODS="configfs crc32_generic dummy e1000 ib_core ib_uverbs ib_cm iw_cm rdma_cm
-rdma_ucm rdma_rxe loop"
+rdma_ucm rdma_rxe loop gcm ctr ghash_generic"
 OPT_MODS="brd zram nvmet nvmet-rdma nvme-rdma nvme-fabrics sch_netem null_blk"
+OPT_MODS="$OPT_MODS aesni_intel ghash_clmulni_intel"
 # The kernel's modules ours need: ib_core, rdma_cm, and libcrc32c (dvs's
 # page checksums) on kernels where crc32c is a module; --show-depends also
 # gives the crc32c implementations libcrc32c asks for (soft dependencies).

@@ -11,7 +11,7 @@
 #   a connect option in a connect string: EINVAL, no peer, a log line
 #   naming it; /sys/kernel/rackswap/{krdma,dvs}/ settings and the unsized
 #   device's attributes (slab_size pool_min pool_max release_delay_s
-#   replicas completion_spin_us disksize): refused with an errno, the value
+#   replicas encrypt completion_spin_us disksize): refused with an errno, the value
 #   unchanged, a log line naming it; the test module's loopback hook: the
 #   value unchanged (a debugfs bool may ignore bad input instead of
 #   refusing it);
@@ -22,10 +22,10 @@
 #   granted (taken, revokes nothing);
 # - fuzzing, swapped on: every writable file under /sys/kernel/rackswap/,
 #   /sys/class/rackswap-control/, /sys/module/*/parameters/ (none left
-#   writable), the device's own files (disksize backend replicas reset
-#   completion_spin_us slab_size pool_min pool_max release_delay_s) and the
-#   debugfs command and settings files (/sys/kernel/debug/rackswap/, $DK/,
-#   $DT/;
+#   writable), the device's own files (disksize backend replicas encrypt
+#   reset completion_spin_us slab_size pool_min pool_max release_delay_s)
+#   and the debugfs command and settings files (/sys/kernel/debug/rackswap/,
+#   $DK/, $DT/;
 #   nothing under a fault/ directory; see excluded) gets a fixed nasty set
 #   and FUZZ_N (16; 6 on the debug kernel) random byte strings of 8-263
 #   bytes (a valid command that long is out of reach). Every write must be
@@ -72,6 +72,7 @@ range_bad() {
 	hw_queues) echo 257 ;;
 	blk_queue_depth) printf '%s\n' 0 1025 ;;
 	replicas) printf '%s\n' 0 4 ;;
+	encrypt) echo 2 ;;
 	port) printf '%s\n' 0 65536 ;;
 	heartbeat_ms) printf '%s\n' 99 10001 ;;
 	heartbeat_missed) printf '%s\n' 0 11 ;;
@@ -390,8 +391,10 @@ fuzz_one() {
 
 find /sys/kernel/rackswap $H $P $DBG $DK $DT -type f -perm -200 \
 	2>/dev/null >$T/files
-for a in disksize backend replicas reset completion_spin_us backing_dev \
-	slab_size pool_min pool_max release_delay_s; do echo $B/$a; done >>$T/files
+for a in disksize backend replicas encrypt reset completion_spin_us \
+	backing_dev slab_size pool_min pool_max release_delay_s; do
+	echo $B/$a
+done >>$T/files
 # the files fuzzed, and the values to restore
 : >$T/targets
 : >$T/saved

@@ -49,10 +49,11 @@ if [ "$NODE" = 1 ]; then
 	# flip: node2 flips a bit in every page it holds; FLIP: its result,
 	# "ok:<slabs>:<pages>"
 	flip() {
-		tell 2 flip || return 1
-		FLIP=$(next_word 300)
-		log "node2: $FLIP; stored there: $(cat $C/peers/$p2/stored_slabs) slabs"
-		case $FLIP in ok:*) ;; *) return 1 ;; esac
+		local r=0
+		ask 2 flip || r=1
+		FLIP=$ANSWER
+		log "stored there: $(cat $C/peers/$p2/stored_slabs) slabs"
+		return $r
 	}
 	# flipped_all: node2 flipped every page of every slab we store there
 	flipped_all() {
@@ -152,13 +153,7 @@ fi
 check "node1 told we donate $(cat $D/donate) bytes" tell 1 ready
 check "node1 connected" retry 200 peer_in_live
 if [ "$NODE" = 2 ]; then
-	n=0
-	while w=$(next_word 900) && [ "$w" = flip ]; do
-		n=$((n + 1))
-		r=$(cmd "flip all" 2>&1)
-		log "flip $n: $r"
-		tell 1 "$(echo "${r:-error}" | tr ' ' :)"
-	done
+	serve_words 1 flip "flip all" 900
 	check "node1 is done after $n flips (3)" [ "$w $n" = "done 3" ]
 fi
 check "node1 left" retry 1400 donor_alone

@@ -81,7 +81,7 @@ param_mod() {
 # written before disksize (which fixes them), in this order; of those, the
 # ones the dvs test space's next create takes ($DT).
 CONN_OPTS="heartbeat_ms heartbeat_missed connect_timeout_ms rpc_timeout_ms reconnect_delay_ms reconnect_tries data_qps queue_depth ack_timeout"
-DEV_ATTRS="slab_size pool_min pool_max release_delay_s replicas completion_spin_us disksize"
+DEV_ATTRS="slab_size pool_min pool_max release_delay_s replicas encrypt completion_spin_us disksize"
 DT_ATTRS="slab_size pool_min pool_max release_delay_s"
 # the connect options of the last rs_load ("k=v k=v", or empty)
 RS_OPTS=
@@ -842,6 +842,29 @@ next_word() {
 			echo ok' 2>/dev/null
 	done
 	cat "$TELL_DIR/heard"
+}
+
+# ask N WORD: tells node N WORD (served there by serve_words) and sets
+# ANSWER to its answer (within 600 s); fails unless that starts with "ok:"
+ask() {
+	tell "$1" "$2" || return 1
+	ANSWER=$(next_word 600)
+	log "node$1 on $2: $ANSWER"
+	case $ANSWER in ok:*) ;; *) return 1 ;; esac
+}
+# serve_words N WORD COMMAND S: each WORD told us (each within S seconds)
+# runs the test module's dvs COMMAND, whose result (spaces as colons;
+# "error" when it failed) is told back to node N; until another word,
+# left in $w, with $n the WORDs served
+serve_words() {
+	local r
+	n=0
+	while w=$(next_word "$4") && [ "$w" = "$2" ]; do
+		n=$((n + 1))
+		r=$(cmd "$3" 2>&1)
+		log "$2 $n: $r"
+		tell "$1" "$(echo "${r:-error}" | tr ' ' :)"
+	done
 }
 
 # connect_donors PORT N...: node1 connects to nodes N... on PORT (with the

@@ -12,6 +12,9 @@
  *
  *   -H		the memory is 2 MiB-aligned and madvise(MADV_HUGEPAGE)d:
  *		transparent huge pages, swapped out whole where the kernel can
+ *   -m MARKER	every 64-byte line of every page starts with MARKER (its
+ *		first 16 bytes, zero-padded), checked like the other words:
+ *		what a scan of the swapped pages' storage can look for
  *
  * Every word is salted with a value drawn at random for the run and with
  * the process id: a page of another process, or of an earlier run, never
@@ -34,6 +37,9 @@
 
 static uint64_t salt;
 static uint64_t bad_seen;
+/* -m: the two words that start every 64-byte line; none without it */
+static uint64_t marker[2];
+static int marked;
 
 static uint64_t word(uint64_t seed, uint64_t page, uint64_t i)
 {
@@ -45,19 +51,27 @@ static uint64_t word(uint64_t seed, uint64_t page, uint64_t i)
 	return x | 1;
 }
 
+/* word @i of page @page as written with @seed: the marker's, or word() */
+static uint64_t want(uint64_t seed, uint64_t page, uint64_t i)
+{
+	if (marked && i % 8 < 2)
+		return marker[i % 8];
+	return word(seed, page, i);
+}
+
 static uint64_t check_page(uint64_t *p, uint64_t seed, uint64_t page)
 {
 	uint64_t i, bad = 0;
 
 	for (i = 0; i < WORDS; i++) {
-		if (p[i] == word(seed, page, i))
+		if (p[i] == want(seed, page, i))
 			continue;
 		if (!bad_seen++)
 			fprintf(stderr,
 				"memtouch: page %llu word %llu: 0x%016llx, want 0x%016llx\n",
 				(unsigned long long)page, (unsigned long long)i,
 				(unsigned long long)p[i],
-				(unsigned long long)word(seed, page, i));
+				(unsigned long long)want(seed, page, i));
 		bad++;
 	}
 	return bad;
@@ -68,7 +82,7 @@ static void fill_page(uint64_t *p, uint64_t seed, uint64_t page)
 	uint64_t i;
 
 	for (i = 0; i < WORDS; i++)
-		p[i] = word(seed, page, i);
+		p[i] = want(seed, page, i);
 }
 
 /* pswpin of /proc/vmstat, 0 when it cannot be read */
@@ -163,10 +177,14 @@ int main(int argc, char **argv)
 	int opt, huge = 0;
 	char *base;
 
-	while ((opt = getopt(argc, argv, "Hv:")) != -1) {
+	while ((opt = getopt(argc, argv, "Hm:v:")) != -1) {
 		switch (opt) {
 		case 'H':
 			huge = 1;
+			break;
+		case 'm':
+			memcpy(marker, optarg, strnlen(optarg, sizeof(marker)));
+			marked = 1;
 			break;
 		case 'v':
 			verify = strtoull(optarg, NULL, 0);
@@ -192,8 +210,9 @@ int main(int argc, char **argv)
 		bad = run_rand(base, pages, n);
 	else
 		return 2;
-	printf("memtouch %s %s MiB %s%s, salt %016llx", argv[0], argv[1],
-	       argv[2], huge ? " (THP)" : "", (unsigned long long)salt);
+	printf("memtouch %s %s MiB %s%s%s, salt %016llx", argv[0], argv[1],
+	       argv[2], huge ? " (THP)" : "", marked ? " (marked)" : "",
+	       (unsigned long long)salt);
 	if (verify)
 		printf(", %llu verify-only pass(es): pswpin +%llu",
 		       (unsigned long long)verify, (unsigned long long)vin);
