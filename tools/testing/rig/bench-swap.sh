@@ -189,7 +189,7 @@ lever_set() {
 	integrity_off) echo Y >$NOSUMS ;;
 	encrypt)
 		rs_encrypt 1
-		# the driver (e.g. generic-gcm-aesni) and its algorithm
+		# the driver (e.g. gcm_base(ctr(aes-aesni),ghash-generic)) and its algorithm
 		drv=$(cat /sys/block/rackswap0/encrypt_driver 2>/dev/null)
 		echo "BENCH encrypt_driver ${drv:--}"
 		echo "BENCH encrypt_cipher $(awk -v d="$drv" '$1 == "name" { n = $3 }
