@@ -67,25 +67,47 @@ struct dvs_crypt {
 	struct dvs_crypt_scratch * __percpu *cpu;
 };
 
-static void dvs_crypt_free(struct dvs_crypt *cr)
+/* Frees each CPU's scratch that was made, and their table. */
+static void dvs_crypt_free_scratch(struct dvs_crypt *cr)
 {
 	int cpu;
 
-	if (cr->cpu) {
-		for_each_possible_cpu(cpu) {
-			struct dvs_crypt_scratch *s = *per_cpu_ptr(cr->cpu, cpu);
+	for_each_possible_cpu(cpu) {
+		struct dvs_crypt_scratch *s = *per_cpu_ptr(cr->cpu, cpu);
 
-			if (!s)
-				continue;
-			aead_request_free(s->req);
-			kfree_sensitive(s);
-		}
-		free_percpu(cr->cpu);
+		if (!s)
+			continue;
+		aead_request_free(s->req);
+		kfree_sensitive(s);
 	}
-	mempool_destroy(cr->bounce);
-	if (!IS_ERR_OR_NULL(cr->tfm))
-		crypto_free_aead(cr->tfm);
-	kfree(cr);
+	free_percpu(cr->cpu);
+	cr->cpu = NULL;
+}
+
+/* Each CPU's scratch, for @cr->tfm: all or none. -ENOMEM. */
+static int dvs_crypt_alloc_scratch(struct dvs_crypt *cr)
+{
+	int cpu;
+
+	cr->cpu = alloc_percpu(struct dvs_crypt_scratch *);
+	if (!cr->cpu)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct dvs_crypt_scratch *s;
+
+		s = rs_kzalloc(sizeof(*s), GFP_KERNEL);
+		if (!s)
+			goto err_free;
+		*per_cpu_ptr(cr->cpu, cpu) = s;
+		s->req = aead_request_alloc(cr->tfm, GFP_KERNEL);
+		if (!s->req)
+			goto err_free;
+	}
+	return 0;
+
+err_free:
+	dvs_crypt_free_scratch(cr);
+	return -ENOMEM;
 }
 
 /* A new key, set once and forgotten here. */
@@ -108,7 +130,7 @@ static int dvs_crypt_key(struct crypto_aead *tfm)
 int dvs_crypt_create(struct dvs_space *space)
 {
 	struct dvs_crypt *cr;
-	int cpu, ret;
+	int ret;
 
 	if (!space->cfg.encrypt)
 		return 0;
@@ -121,7 +143,7 @@ int dvs_crypt_create(struct dvs_space *space)
 		ret = PTR_ERR(cr->tfm);
 		pr_warn("space %u: no synchronous gcm(aes) to encrypt with: %pe\n",
 			space->id, cr->tfm);
-		goto err;
+		goto err_free;
 	}
 	ret = crypto_aead_setauthsize(cr->tfm, DVS_TAG_SIZE);
 	if (!ret)
@@ -129,40 +151,41 @@ int dvs_crypt_create(struct dvs_space *space)
 	if (ret) {
 		pr_warn("space %u: %s refused its key: %pe\n", space->id,
 			crypto_aead_driver_name(cr->tfm), ERR_PTR(ret));
-		goto err;
+		goto err_tfm;
 	}
-	ret = -ENOMEM;
 	cr->bounce = mempool_create_page_pool(DVS_BOUNCE_RESERVE, 0);
-	cr->cpu = alloc_percpu(struct dvs_crypt_scratch *);
-	if (!cr->bounce || !cr->cpu)
-		goto err;
-	for_each_possible_cpu(cpu) {
-		struct dvs_crypt_scratch *s;
-
-		s = rs_kzalloc(sizeof(*s), GFP_KERNEL);
-		if (!s)
-			goto err;
-		*per_cpu_ptr(cr->cpu, cpu) = s;
-		s->req = aead_request_alloc(cr->tfm, GFP_KERNEL);
-		if (!s->req)
-			goto err;
+	if (!cr->bounce) {
+		ret = -ENOMEM;
+		goto err_tfm;
 	}
+	ret = dvs_crypt_alloc_scratch(cr);
+	if (ret)
+		goto err_pool;
 	space->crypt = cr;
 	pr_info("space %u: pages encrypted by %s\n", space->id,
 		crypto_aead_driver_name(cr->tfm));
 	return 0;
 
-err:
-	dvs_crypt_free(cr);
+err_pool:
+	mempool_destroy(cr->bounce);
+err_tfm:
+	crypto_free_aead(cr->tfm);
+err_free:
+	kfree(cr);
 	return ret;
 }
 
 /* Drops the key and the rest, once no I/O is in flight. Process context. */
 void dvs_crypt_destroy(struct dvs_space *space)
 {
-	if (!space->crypt)
+	struct dvs_crypt *cr = space->crypt;
+
+	if (!cr)
 		return;
-	dvs_crypt_free(space->crypt);
+	dvs_crypt_free_scratch(cr);
+	mempool_destroy(cr->bounce);
+	crypto_free_aead(cr->tfm);
+	kfree(cr);
 	space->crypt = NULL;
 }
 
