@@ -110,12 +110,19 @@ err_free:
 	return -ENOMEM;
 }
 
-/* A new key, set once and forgotten here. */
+/*
+ * A new key, set once and forgotten here: drawn once the CRNG is seeded
+ * (a device sized early in boot waits for it; -ERESTARTSYS when a signal
+ * comes first, and no key is made).
+ */
 static int dvs_crypt_key(struct crypto_aead *tfm)
 {
 	u8 key[DVS_KEY_SIZE];
 	int ret;
 
+	ret = wait_for_random_bytes();
+	if (ret)
+		return ret;
 	get_random_bytes(key, sizeof(key));
 	ret = crypto_aead_setkey(tfm, key, sizeof(key));
 	memzero_explicit(key, sizeof(key));
@@ -149,7 +156,7 @@ int dvs_crypt_create(struct dvs_space *space)
 	if (!ret)
 		ret = dvs_crypt_key(cr->tfm);
 	if (ret) {
-		pr_warn("space %u: %s refused its key: %pe\n", space->id,
+		pr_warn("space %u: no key for %s: %pe\n", space->id,
 			crypto_aead_driver_name(cr->tfm), ERR_PTR(ret));
 		goto err_tfm;
 	}
