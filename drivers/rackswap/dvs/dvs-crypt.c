@@ -30,6 +30,7 @@
  * softirq, the submissions and the rebuild in process context.
  */
 #include <crypto/aead.h>
+#include <linux/highmem.h>
 #include <linux/mempool.h>
 #include <linux/percpu.h>
 #include <linux/random.h>
@@ -317,20 +318,25 @@ int dvs_io_bounce_get(struct dvs_io *io)
 /*
  * A write of an encrypted space, counted in its slab's writes (after
  * dvs_io_sum()) and about to be posted: each page encrypted into its
- * bounce page, with a new nonce, its seal kept. Never sleeps.
+ * bounce page, with a new nonce, its seal kept. A page the cipher fails
+ * on (not expected) is posted as zeros, never as what its bounce page
+ * held before, and sealed with a tag of zeros: its reads fail rather
+ * than return what a donor sends unauthenticated. Never sleeps.
  */
 void dvs_io_seal(struct dvs_io *io)
 {
 	struct dvs_crypt *cr = io->space->crypt;
 	struct dvs_slab *slab = io->slab;
 	u32 index = io->slab_off >> PAGE_SHIFT, b = 0;
+	u32 n = io->len >> PAGE_SHIFT;
 	struct scatterlist *sg;
 	unsigned int i, k;
 
 	if (!io->sealed)
 		return;
 	for_each_sg(io->sg, sg, io->nents, i) {
-		for (k = 0; k < sg->length >> PAGE_SHIFT; k++, b++, index++) {
+		for (k = 0; k < sg->length >> PAGE_SHIFT && b < n;
+		     k++, b++, index++) {
 			struct dvs_seal *seal = &slab->seals[index];
 			u64 nonce = atomic64_inc_return(&cr->nonce);
 			u8 tag[DVS_TAG_SIZE];
@@ -339,11 +345,10 @@ void dvs_io_seal(struct dvs_io *io)
 					   nth_page(sg_page(sg),
 						    (sg->offset >> PAGE_SHIFT) + k),
 					   io->bounce[b], tag)) {
-				/* not expected: the page reads back bad */
-				pr_err_ratelimited("space %u: a page of slot %d not encrypted\n",
+				pr_err_ratelimited("space %u: a page of slot %d not encrypted: it reads back bad\n",
 						   io->space->id, slab->slot);
-				WRITE_ONCE(seal->nonce, 0);
-				continue;
+				clear_highpage(io->bounce[b]);
+				memset(tag, 0, sizeof(tag));
 			}
 			memcpy(seal->tag, tag, DVS_TAG_SIZE);
 			WRITE_ONCE(seal->nonce, nonce);
