@@ -358,7 +358,8 @@ void dvs_io_seal(struct dvs_io *io)
 
 /*
  * Decrypts the pages in use of @len bytes read from @slab_off of @slab (in
- * @sg, whole pages), in place, or (@out, a page; @len one page) into @out,
+ * @sg, whole pages), in place, or each in turn into the one page @out
+ * (which then holds the last one: a check that leaves @sg as it is),
  * each checked against its seal: returns those whose tag did not match,
  * the first (counted from @slab_off) at *@first_bad. A page never
  * encrypted (not in use, or its first write not posted) is left as it is.
