@@ -403,7 +403,10 @@ static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
 	}
 	atomic_dec(&dev->in_flight);
 	if (ret == -EBUSY) {
-		/* a rebuild copies this range now: a moment */
+		/*
+		 * a rebuild copies this range now, or an encrypted write
+		 * found no page to encrypt into: a moment
+		 */
 		atomic64_inc(&dev->retries);
 		return BLK_STS_RESOURCE;
 	}
