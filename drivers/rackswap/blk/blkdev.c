@@ -771,7 +771,8 @@ static struct rs_setting_attr rs_encrypt_attr = {
 
 /*
  * The crypto driver that encrypts the pages of the sized device (e.g.
- * generic-gcm-aesni: the CPU's AES instructions); empty when they are not.
+ * gcm_base(ctr(aes-aesni),ghash-generic): the CPU's AES instructions);
+ * empty when they are not encrypted.
  */
 static ssize_t encrypt_driver_show(struct device *d,
 				   struct device_attribute *attr, char *buf)
