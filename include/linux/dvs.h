@@ -199,7 +199,8 @@ int dvs_space_config_check(const struct dvs_space_config *c,
  * Return: the space, or an ERR_PTR(): -EINVAL for a size that is not a
  * multiple of the page size or bad settings (logged), -E2BIG for more
  * than 2^24 slabs, -ENOENT when @c->encrypt and the kernel has no
- * gcm(aes) (logged), -ENOMEM.
+ * gcm(aes) (logged), -ERESTARTSYS when @c->encrypt and a signal came while
+ * it waited for the CRNG to be seeded, for the key (logged), -ENOMEM.
  */
 struct dvs_space *dvs_space_create(u64 size,
 				   const struct dvs_space_config *c);

@@ -403,7 +403,10 @@ static blk_status_t rs_queue_rq(struct blk_mq_hw_ctx *hctx,
 	}
 	atomic_dec(&dev->in_flight);
 	if (ret == -EBUSY) {
-		/* a rebuild copies this range now: a moment */
+		/*
+		 * a rebuild copies this range now, or an encrypted write
+		 * found no page to encrypt into: a moment
+		 */
 		atomic64_inc(&dev->retries);
 		return BLK_STS_RESOURCE;
 	}
@@ -768,7 +771,8 @@ static struct rs_setting_attr rs_encrypt_attr = {
 
 /*
  * The crypto driver that encrypts the pages of the sized device (e.g.
- * generic-gcm-aesni: the CPU's AES instructions); empty when they are not.
+ * gcm_base(ctr(aes-aesni),ghash-generic): the CPU's AES instructions);
+ * empty when they are not encrypted.
  */
 static ssize_t encrypt_driver_show(struct device *d,
 				   struct device_attribute *attr, char *buf)

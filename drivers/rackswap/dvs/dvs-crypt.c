@@ -30,6 +30,7 @@
  * softirq, the submissions and the rebuild in process context.
  */
 #include <crypto/aead.h>
+#include <linux/highmem.h>
 #include <linux/mempool.h>
 #include <linux/percpu.h>
 #include <linux/random.h>
@@ -67,33 +68,62 @@ struct dvs_crypt {
 	struct dvs_crypt_scratch * __percpu *cpu;
 };
 
-static void dvs_crypt_free(struct dvs_crypt *cr)
+/* Frees each CPU's scratch that was made, and their table. */
+static void dvs_crypt_free_scratch(struct dvs_crypt *cr)
 {
 	int cpu;
 
-	if (cr->cpu) {
-		for_each_possible_cpu(cpu) {
-			struct dvs_crypt_scratch *s = *per_cpu_ptr(cr->cpu, cpu);
+	for_each_possible_cpu(cpu) {
+		struct dvs_crypt_scratch *s = *per_cpu_ptr(cr->cpu, cpu);
 
-			if (!s)
-				continue;
-			aead_request_free(s->req);
-			kfree_sensitive(s);
-		}
-		free_percpu(cr->cpu);
+		if (!s)
+			continue;
+		aead_request_free(s->req);
+		kfree_sensitive(s);
 	}
-	mempool_destroy(cr->bounce);
-	if (!IS_ERR_OR_NULL(cr->tfm))
-		crypto_free_aead(cr->tfm);
-	kfree(cr);
+	free_percpu(cr->cpu);
+	cr->cpu = NULL;
 }
 
-/* A new key, set once and forgotten here. */
+/* Each CPU's scratch, for @cr->tfm: all or none. -ENOMEM. */
+static int dvs_crypt_alloc_scratch(struct dvs_crypt *cr)
+{
+	int cpu;
+
+	cr->cpu = alloc_percpu(struct dvs_crypt_scratch *);
+	if (!cr->cpu)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct dvs_crypt_scratch *s;
+
+		s = rs_kzalloc(sizeof(*s), GFP_KERNEL);
+		if (!s)
+			goto err_free;
+		*per_cpu_ptr(cr->cpu, cpu) = s;
+		s->req = aead_request_alloc(cr->tfm, GFP_KERNEL);
+		if (!s->req)
+			goto err_free;
+	}
+	return 0;
+
+err_free:
+	dvs_crypt_free_scratch(cr);
+	return -ENOMEM;
+}
+
+/*
+ * A new key, set once and forgotten here: drawn once the CRNG is seeded
+ * (a device sized early in boot waits for it; -ERESTARTSYS when a signal
+ * comes first, and no key is made).
+ */
 static int dvs_crypt_key(struct crypto_aead *tfm)
 {
 	u8 key[DVS_KEY_SIZE];
 	int ret;
 
+	ret = wait_for_random_bytes();
+	if (ret)
+		return ret;
 	get_random_bytes(key, sizeof(key));
 	ret = crypto_aead_setkey(tfm, key, sizeof(key));
 	memzero_explicit(key, sizeof(key));
@@ -108,7 +138,7 @@ static int dvs_crypt_key(struct crypto_aead *tfm)
 int dvs_crypt_create(struct dvs_space *space)
 {
 	struct dvs_crypt *cr;
-	int cpu, ret;
+	int ret;
 
 	if (!space->cfg.encrypt)
 		return 0;
@@ -121,48 +151,49 @@ int dvs_crypt_create(struct dvs_space *space)
 		ret = PTR_ERR(cr->tfm);
 		pr_warn("space %u: no synchronous gcm(aes) to encrypt with: %pe\n",
 			space->id, cr->tfm);
-		goto err;
+		goto err_free;
 	}
 	ret = crypto_aead_setauthsize(cr->tfm, DVS_TAG_SIZE);
 	if (!ret)
 		ret = dvs_crypt_key(cr->tfm);
 	if (ret) {
-		pr_warn("space %u: %s refused its key: %pe\n", space->id,
+		pr_warn("space %u: no key for %s: %pe\n", space->id,
 			crypto_aead_driver_name(cr->tfm), ERR_PTR(ret));
-		goto err;
+		goto err_tfm;
 	}
-	ret = -ENOMEM;
 	cr->bounce = mempool_create_page_pool(DVS_BOUNCE_RESERVE, 0);
-	cr->cpu = alloc_percpu(struct dvs_crypt_scratch *);
-	if (!cr->bounce || !cr->cpu)
-		goto err;
-	for_each_possible_cpu(cpu) {
-		struct dvs_crypt_scratch *s;
-
-		s = rs_kzalloc(sizeof(*s), GFP_KERNEL);
-		if (!s)
-			goto err;
-		*per_cpu_ptr(cr->cpu, cpu) = s;
-		s->req = aead_request_alloc(cr->tfm, GFP_KERNEL);
-		if (!s->req)
-			goto err;
+	if (!cr->bounce) {
+		ret = -ENOMEM;
+		goto err_tfm;
 	}
+	ret = dvs_crypt_alloc_scratch(cr);
+	if (ret)
+		goto err_pool;
 	space->crypt = cr;
 	pr_info("space %u: pages encrypted by %s\n", space->id,
 		crypto_aead_driver_name(cr->tfm));
 	return 0;
 
-err:
-	dvs_crypt_free(cr);
+err_pool:
+	mempool_destroy(cr->bounce);
+err_tfm:
+	crypto_free_aead(cr->tfm);
+err_free:
+	kfree(cr);
 	return ret;
 }
 
 /* Drops the key and the rest, once no I/O is in flight. Process context. */
 void dvs_crypt_destroy(struct dvs_space *space)
 {
-	if (!space->crypt)
+	struct dvs_crypt *cr = space->crypt;
+
+	if (!cr)
 		return;
-	dvs_crypt_free(space->crypt);
+	dvs_crypt_free_scratch(cr);
+	mempool_destroy(cr->bounce);
+	crypto_free_aead(cr->tfm);
+	kfree(cr);
 	space->crypt = NULL;
 }
 
@@ -287,20 +318,25 @@ int dvs_io_bounce_get(struct dvs_io *io)
 /*
  * A write of an encrypted space, counted in its slab's writes (after
  * dvs_io_sum()) and about to be posted: each page encrypted into its
- * bounce page, with a new nonce, its seal kept. Never sleeps.
+ * bounce page, with a new nonce, its seal kept. A page the cipher fails
+ * on (not expected) is posted as zeros, never as what its bounce page
+ * held before, and sealed with a tag of zeros: its reads fail rather
+ * than return what a donor sends unauthenticated. Never sleeps.
  */
 void dvs_io_seal(struct dvs_io *io)
 {
 	struct dvs_crypt *cr = io->space->crypt;
 	struct dvs_slab *slab = io->slab;
 	u32 index = io->slab_off >> PAGE_SHIFT, b = 0;
+	u32 n = io->len >> PAGE_SHIFT;
 	struct scatterlist *sg;
 	unsigned int i, k;
 
 	if (!io->sealed)
 		return;
 	for_each_sg(io->sg, sg, io->nents, i) {
-		for (k = 0; k < sg->length >> PAGE_SHIFT; k++, b++, index++) {
+		for (k = 0; k < sg->length >> PAGE_SHIFT && b < n;
+		     k++, b++, index++) {
 			struct dvs_seal *seal = &slab->seals[index];
 			u64 nonce = atomic64_inc_return(&cr->nonce);
 			u8 tag[DVS_TAG_SIZE];
@@ -309,11 +345,10 @@ void dvs_io_seal(struct dvs_io *io)
 					   nth_page(sg_page(sg),
 						    (sg->offset >> PAGE_SHIFT) + k),
 					   io->bounce[b], tag)) {
-				/* not expected: the page reads back bad */
-				pr_err_ratelimited("space %u: a page of slot %d not encrypted\n",
+				pr_err_ratelimited("space %u: a page of slot %d not encrypted: it reads back bad\n",
 						   io->space->id, slab->slot);
-				WRITE_ONCE(seal->nonce, 0);
-				continue;
+				clear_highpage(io->bounce[b]);
+				memset(tag, 0, sizeof(tag));
 			}
 			memcpy(seal->tag, tag, DVS_TAG_SIZE);
 			WRITE_ONCE(seal->nonce, nonce);
@@ -323,7 +358,8 @@ void dvs_io_seal(struct dvs_io *io)
 
 /*
  * Decrypts the pages in use of @len bytes read from @slab_off of @slab (in
- * @sg, whole pages), in place, or (@out, a page; @len one page) into @out,
+ * @sg, whole pages), in place, or each in turn into the one page @out
+ * (which then holds the last one: a check that leaves @sg as it is),
  * each checked against its seal: returns those whose tag did not match,
  * the first (counted from @slab_off) at *@first_bad. A page never
  * encrypted (not in use, or its first write not posted) is left as it is.

@@ -10,6 +10,7 @@
  * /sys/kernel/rackswap/dvs/rebuild_rate_mb. Runs on dvs_wq
  * (WQ_MEM_RECLAIM, memalloc_noio) from the space's repair work.
  */
+#include <linux/highmem.h>
 #include <linux/jiffies.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -58,8 +59,11 @@ static void dvs_rebuild_free(struct dvs_rebuild *rb)
 	for (i = 0; i < DVS_REBUILD_PAGES; i++)
 		if (rb->pages[i])
 			__free_page(rb->pages[i]);
-	if (rb->clear)
+	if (rb->clear) {
+		/* it held pages in clear: not left to the next user */
+		clear_highpage(rb->clear);
 		__free_page(rb->clear);
+	}
 	kfree(rb);
 }
 
