@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# rig: nodes=3 tier=check debug=no timeout=900
+# rig: nodes=3 tier=full debug=no timeout=900
 #
 # A dvs space of node1 over two donors, node2 (donates 64M) and node3
 # (donates nothing, later 128M); 4 MiB slabs. Writes across chunk and
