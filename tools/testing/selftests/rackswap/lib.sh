@@ -825,7 +825,13 @@ tell() {
 tell_once() {
 	[ "$(echo "$2" | nc "$(link_addr "$1" "$NODE")" 7600 2>/dev/null)" = ok ]
 }
-hear() { [ "$(next_word "${2:-900}")" = "$1" ]; }
+hear() {
+	local w
+	w=$(next_word "${2:-900}")
+	[ "$w" = "$1" ] && return 0
+	log "hear: wanted '$1', heard '$w' ($(date +%s))"
+	return 1
+}
 # next_word S: prints the next word told to us, within S seconds
 next_word() {
 	local end=$(($(date +%s) + $1)) left
